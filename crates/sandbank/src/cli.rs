@@ -1,0 +1,71 @@
+//! The command line. Every flag can also be set by an environment variable `SANDBANK_*`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A mock bank for open-finance developers: FAPI 2.0 authorization server, bank API and JSON
+/// schema registry in one binary. Without a subcommand it serves (`sandbank serve`).
+#[derive(Debug, Parser)]
+#[command(name = "sandbank", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; `serve` when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, accepted here so that `sandbank --addr ...` serves too.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sandbox over HTTP.
+    Serve(ServeArgs),
+    /// Work with the JSON Schemas generated from the data models.
+    Schemas {
+        /// What to do with the schemas.
+        #[command(subcommand)]
+        command: SchemasCommand,
+    },
+}
+
+/// Options of `sandbank serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port; the ready line says which.
+    #[arg(long, env = "SANDBANK_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+}
+
+/// `sandbank schemas ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Write the JSON Schemas to the schemas folder, or check that it is up to date.
+    Export(ExportArgs),
+    /// Validate a JSON document against a schema. Exit status 0: valid, 1: invalid, 2: could
+    /// not validate (unknown schema, unreadable file, not JSON).
+    Validate(ValidateArgs),
+}
+
+/// Options of `sandbank schemas export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The schemas folder.
+    #[arg(long, env = "SANDBANK_SCHEMAS_DIR", default_value = "schemas")]
+    pub dir: PathBuf,
+    /// Write nothing; exit 1 and name each file that differs from the code.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Options of `sandbank schemas validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Schema name, e.g. `account` or `insurance-policy` (`sandbank schemas export` lists them in
+    /// schemas/index.json).
+    pub name: String,
+    /// The JSON file to validate; `-` reads standard input.
+    pub file: PathBuf,
+}

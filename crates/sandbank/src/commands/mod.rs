@@ -1,0 +1,3 @@
+//! Subcommands that do a job and exit.
+
+pub mod schemas;

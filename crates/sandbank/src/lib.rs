@@ -1,0 +1,10 @@
+//! Sandbank: a mock bank with a FAPI 2.0 authorization server and a JSON schema registry.
+//!
+//! This crate is the binary and the composition of the others: the command line ([`cli`]), the
+//! HTTP application ([`app`]) and the server that runs it ([`server`]). Test code can build the
+//! application with [`app::router`] and drive it without a socket.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod server;

@@ -1,0 +1,16 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use sandbank::cli::{Cli, Command, SchemasCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => sandbank::server::run_blocking(cli.serve),
+        Some(Command::Serve(args)) => sandbank::server::run_blocking(args),
+        Some(Command::Schemas { command }) => match command {
+            SchemasCommand::Export(args) => sandbank::commands::schemas::export(&args),
+            SchemasCommand::Validate(args) => sandbank::commands::schemas::validate(&args),
+        },
+    }
+}

@@ -1,0 +1,99 @@
+//! `sandbank serve`: bind, announce readiness on stdout, serve until told to stop.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+
+/// The one JSON line printed on stdout once the server accepts connections. Test harnesses in
+/// any language wait for it and read the URL from it.
+#[derive(Debug, Serialize)]
+pub struct ReadyLine {
+    /// Always `"ready"`.
+    pub event: &'static str,
+    /// Base URL of the server, with the port actually bound.
+    pub url: String,
+    /// Sandbank version.
+    pub version: &'static str,
+}
+
+/// Runs the server on a new Tokio runtime until SIGINT or SIGTERM.
+pub fn run_blocking(args: ServeArgs) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(|error| anyhow::anyhow!("could not listen on {}: {error}", args.addr))?;
+    let local = listener.local_addr()?;
+    let ready = ReadyLine {
+        event: "ready",
+        url: format!("http://{local}"),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", serde_json::to_string(&ready)?)?;
+    stdout.flush()?;
+    drop(stdout);
+    tracing::info!(url = %ready.url, "sandbank is ready");
+    axum::serve(listener, crate::app::router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("sandbank stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+/// Logs go to stderr so that stdout carries only the ready line.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SANDBANK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
