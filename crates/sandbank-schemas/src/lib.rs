@@ -14,6 +14,7 @@ pub mod card;
 pub mod catalogue;
 pub mod common;
 pub mod consent;
+pub mod dataset;
 pub mod envelope;
 pub mod examples;
 pub mod holding;
@@ -34,6 +35,7 @@ pub use common::{
     TransactionId,
 };
 pub use consent::{AuthorizationDetail, Consent, Permission};
+pub use dataset::{Customer, CustomerData};
 pub use envelope::{Links, Page, PageMeta, Problem, ProblemError};
 pub use holding::{Holding, Security};
 pub use insurance::{InsuranceClaim, InsurancePolicy};
