@@ -87,6 +87,9 @@ macro_rules! decimal_string {
         pub struct $name(Decimal);
 
         impl $name {
+            /// Zero.
+            pub const ZERO: $name = $name(Decimal::ZERO);
+
             /// Wraps a decimal, checking it fits this type (sign, digits, scale).
             pub fn new(value: Decimal) -> Result<Self, InvalidValue> {
                 Self::from_str(&value.to_string())
@@ -191,9 +194,6 @@ decimal_string! {
 }
 
 impl Amount {
-    /// Zero, with two decimals.
-    pub const ZERO: Amount = Amount(Decimal::from_parts(0, 0, 0, false, 2));
-
     /// The largest amount in minor units that fits the 15 integer digits of the format.
     pub const MAX_MINOR: u64 = 99_999_999_999_999_999;
 
@@ -337,6 +337,16 @@ pub struct BalanceAmount {
     pub credit_debit_indicator: CreditDebitIndicator,
 }
 
+/// What every identifier newtype can do.
+pub trait Identifier: Sized {
+    /// A well-formed identifier from a prefix and a number, e.g. `acc-00000000000004d2`, for
+    /// generated data. A prefix that is not itself well-formed is dropped, so this cannot fail.
+    fn generated(prefix: &str, value: u64) -> Self;
+
+    /// The identifier as text.
+    fn text(&self) -> &str;
+}
+
 /// Declares an opaque string identifier: never empty, at most 128 URL-safe characters.
 macro_rules! identifier {
     ($(#[$meta:meta])* $name:ident, $description:literal) => {
@@ -364,6 +374,17 @@ macro_rules! identifier {
 
             /// The identifier as text.
             pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Identifier for $name {
+            fn generated(prefix: &str, value: u64) -> Self {
+                Self::new(format!("{prefix}-{value:016x}"))
+                    .unwrap_or_else(|_| Self(format!("{value:016x}")))
+            }
+
+            fn text(&self) -> &str {
                 &self.0
             }
         }
@@ -632,4 +653,25 @@ pub enum PaymentScheme {
     Wire,
     /// A card network (Visa Direct, Mastercard Send...).
     Card,
+}
+
+impl CountryCode {
+    /// The United Kingdom.
+    pub fn gb() -> CountryCode {
+        CountryCode("GB".to_owned())
+    }
+}
+
+impl MaskedPan {
+    /// `****` and the last four digits of `number` (any number; only its last four are kept).
+    pub fn from_number(number: u64) -> MaskedPan {
+        MaskedPan(format!("****{:04}", number % 10_000))
+    }
+}
+
+impl MaskedAccountNumber {
+    /// `****` and the last four digits of `number`.
+    pub fn from_number(number: u64) -> MaskedAccountNumber {
+        MaskedAccountNumber(format!("****{:04}", number % 10_000))
+    }
 }

@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the sandbox over HTTP.
     Serve(ServeArgs),
+    /// Generate a synthetic dataset: the personas plus as many customers as asked for.
+    Generate(GenerateArgs),
     /// Work with the JSON Schemas generated from the data models.
     Schemas {
         /// What to do with the schemas.
@@ -68,4 +70,45 @@ pub struct ValidateArgs {
     pub name: String,
     /// The JSON file to validate; `-` reads standard input.
     pub file: PathBuf,
+}
+
+/// Options of `sandbank generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Root seed: the same seed gives byte-identical data.
+    #[arg(long, env = "SANDBANK_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Synthetic customers to generate besides the personas.
+    #[arg(long, default_value_t = 12)]
+    pub customers: u32,
+    /// Months of history.
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Share of synthetic customers that are businesses, in percent.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub commercial_share: u32,
+    /// Last day of history (exclusive), as YYYY-MM-DD.
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Leave the personas out.
+    #[arg(long)]
+    pub no_personas: bool,
+    /// Write NDJSON files and a manifest into this folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+impl GenerateArgs {
+    /// The generator configuration these options describe.
+    pub fn config(&self) -> sandbank_synth::Config {
+        let defaults = sandbank_synth::Config::default();
+        sandbank_synth::Config {
+            seed: self.seed,
+            customers: self.customers,
+            months: self.months,
+            commercial_share_percent: self.commercial_share,
+            as_of: self.as_of.unwrap_or(defaults.as_of),
+            personas: !self.no_personas,
+        }
+    }
 }
