@@ -229,7 +229,7 @@ const MAX_BIND_VARIABLES: usize = 32_766;
 
 /// Most rows one `INSERT` carries, whatever the width: beyond this, bigger statements stop
 /// paying off.
-const MAX_ROWS_PER_STATEMENT: usize = 1_000;
+const MAX_ROWS_PER_STATEMENT: usize = 500;
 
 /// A table rows are inserted into: its name and columns, in the order of each row's values.
 #[derive(Debug)]
