@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A record with the same identifier is already stored.
     #[error("a record with the same identifier already exists")]
     Duplicate(#[source] sqlx::Error),
+    /// A record refers to another that is not stored (a transaction on an unknown account).
+    #[error("a record refers to another record that does not exist")]
+    MissingReference(#[source] sqlx::Error),
     /// A record could not be serialized to JSON.
     #[error("a record could not be encoded")]
     Encode(#[source] serde_json::Error),
@@ -41,6 +44,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(error),
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::MissingReference(error)
+            }
             _ => StoreError::Database(error),
         }
     }

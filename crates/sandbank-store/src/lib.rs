@@ -4,8 +4,9 @@
 //! Each record is stored as the exact JSON its schema type serializes to, next to the columns
 //! queries need, so both databases return byte-identical records. Loading a dataset is atomic
 //! and idempotent ([`Store::load_dataset`], [`Store::begin_bulk`]); reads return schema types;
-//! the authorization server keeps its expiring and one-time state in [`Store::auth_state`], consumed with single atomic statements so that instances sharing a database never
-//! both accept the same code or proof.
+//! the authorization server keeps its expiring and one-time state in [`Store::auth_state`],
+//! consumed with single atomic statements so that instances sharing a database never both
+//! accept the same code or proof.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), sandbank_store::StoreError> {

@@ -256,8 +256,9 @@ impl BulkLoader {
         &self.counts
     }
 
-    /// Writes what is still buffered, records the dataset's counts and commits. Fails (and
-    /// writes nothing at all) when a reference points at a record the dataset lacks.
+    /// Writes what is still buffered, records the dataset's counts and commits. Fails with
+    /// [`StoreError::MissingReference`] (and writes nothing at all) when a record refers to one
+    /// the dataset lacks.
     pub async fn commit(mut self) -> StoreResult<LoadedDataset> {
         self.rows.flush(&mut self.tx, true).await?;
         self.tx

@@ -136,8 +136,9 @@ impl Store {
     }
 
     /// Adds one transaction (a payment settling, a card purchase). Fails with
-    /// [`StoreError::Duplicate`](crate::StoreError::Duplicate) when its id is taken, and when
-    /// its account does not exist.
+    /// [`StoreError::Duplicate`](crate::StoreError::Duplicate) when its id is taken and with
+    /// [`StoreError::MissingReference`](crate::StoreError::MissingReference) when its account
+    /// does not exist.
     pub async fn insert_transaction(&self, transaction: &Transaction) -> StoreResult<()> {
         self.pool
             .insert_rows(

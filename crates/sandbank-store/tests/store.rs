@@ -528,7 +528,10 @@ async fn a_failing_load_leaves_the_database_empty() {
         let mut data = dataset(2, 10);
         data[1].transactions[0].account_id = id("acc-nowhere");
         let result = store.load_dataset(&manifest(1), data).await;
-        assert!(result.is_err(), "{result:?}");
+        assert!(
+            matches!(result, Err(StoreError::MissingReference(_))),
+            "{result:?}"
+        );
         assert_empty(&store).await;
 
         // A bulk load dropped before commit writes nothing.
@@ -1205,7 +1208,14 @@ async fn inserting_a_transaction_twice_is_a_duplicate_without_sql_in_the_message
         t.transaction_id = id("txn-orphan");
         t.account_id = id("acc-none");
         let orphan = store.insert_transaction(&t).await.unwrap_err();
-        assert!(!orphan.to_string().contains("FOREIGN"), "{orphan}");
+        assert!(
+            matches!(orphan, StoreError::MissingReference(_)),
+            "{orphan:?}"
+        );
+        assert_eq!(
+            orphan.to_string(),
+            "a record refers to another record that does not exist"
+        );
         assert_eq!(
             store
                 .transaction(&t.account_id, &id::<TransactionId>("txn-orphan"))
