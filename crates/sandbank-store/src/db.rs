@@ -2,11 +2,10 @@
 //! few ways the rest of the crate talks to it. SQL text is shared between the backends (both
 //! accept `$1`-style parameters); where the SQL must differ, the caller matches on [`Pool`].
 
+use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{FromRow, Postgres, QueryBuilder, SqlSafeStr, Sqlite};
-
-use serde::de::DeserializeOwned;
 
 use crate::encode::{from_bodies, from_body};
 use crate::error::StoreResult;
