@@ -1,0 +1,115 @@
+//! Opening a store from a database URL, and bringing its schema up to date.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::db::Pool;
+use crate::error::{StoreError, StoreResult};
+use crate::{Backend, Store};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections to a SQLite file: readers run in parallel under WAL, writers queue.
+const SQLITE_FILE_CONNECTIONS: u32 = 8;
+
+/// Connections to PostgreSQL per process.
+const POSTGRES_CONNECTIONS: u32 = 16;
+
+impl Store {
+    /// Opens the database `url` names and applies any pending migrations.
+    ///
+    /// - `sqlite:path/to/file.db` (or `sqlite://…`): a file, created when missing, in WAL mode
+    ///   with a busy timeout and foreign keys on.
+    /// - `sqlite::memory:`: a private in-memory database that lives as long as the store. It
+    ///   has exactly one connection (every pool connection to an in-memory database would
+    ///   otherwise see its own empty database), so operations run one at a time; a
+    ///   [`BulkLoader`](crate::BulkLoader) holds that connection until it commits.
+    /// - `postgres://…` or `postgresql://…`: a PostgreSQL database that several Sandbank
+    ///   processes may share.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        if url.starts_with("sqlite:") {
+            connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            connect_postgres(url).await
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection, waiting for operations in flight. A SQLite file is left
+    /// consistent (its WAL checkpointed by the last connection to close).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+async fn connect_sqlite(url: &str) -> StoreResult<Store> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(StoreError::Connect)?
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let pool = if is_in_memory(url) {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+    } else {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        SqlitePoolOptions::new()
+            .max_connections(SQLITE_FILE_CONNECTIONS)
+            .connect_with(options)
+            .await
+    }
+    .map_err(StoreError::Connect)?;
+    SQLITE_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(StoreError::Migrate)?;
+    Ok(Store {
+        pool: Pool::Sqlite(pool),
+    })
+}
+
+async fn connect_postgres(url: &str) -> StoreResult<Store> {
+    let pool = PgPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .connect(url)
+        .await
+        .map_err(StoreError::Connect)?;
+    POSTGRES_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(StoreError::Migrate)?;
+    Ok(Store {
+        pool: Pool::Postgres(pool),
+    })
+}

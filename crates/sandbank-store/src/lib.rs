@@ -1,0 +1,55 @@
+//! Sandbank's persistence: every record of the bank and all server state, on SQLite (a file,
+//! or in memory) or PostgreSQL (shared by many instances).
+//!
+//! Each record is stored as the exact JSON its schema type serializes to, next to the columns
+//! queries need, so both databases return byte-identical records. Loading a dataset is atomic
+//! and idempotent ([`Store::load_dataset`], [`Store::begin_bulk`]); reads return schema types;
+//! the authorization server keeps its expiring and one-time state in [`Store::auth_state`],
+//! consumed with single atomic statements so that instances sharing a database never both
+//! accept the same code or proof.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), sandbank_store::StoreError> {
+//! let store = sandbank_store::Store::connect("sqlite::memory:").await?;
+//! let customer = store.customer_by_username("alice").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Store code never reads the clock: every operation that depends on time takes `now`.
+
+mod accounts;
+mod auth_state;
+mod cards;
+mod connect;
+mod cursor;
+mod customers;
+mod db;
+mod encode;
+mod error;
+mod holdings;
+mod insurance;
+mod load;
+mod statements;
+mod tables;
+mod transactions;
+
+pub use accounts::AccountPartyDetail;
+pub use auth_state::{AuthEntry, AuthState};
+pub use error::{StoreError, StoreResult};
+pub use load::{BulkLoader, BulkStart, DatasetCounts, DatasetManifest, LoadOutcome, LoadedDataset};
+pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: a file, or in memory.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A handle to the database. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: db::Pool,
+}

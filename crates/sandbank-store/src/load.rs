@@ -1,0 +1,367 @@
+//! Writing datasets: a whole dataset atomically and idempotently, bundle by bundle with bounded
+//! memory, or one customer's bundle at a time.
+
+use sandbank_schemas::CustomerData;
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::db::{Bind, TableSpec, Tx};
+use crate::encode::{body, from_body};
+use crate::error::{StoreError, StoreResult};
+use crate::tables;
+
+/// What identifies a dataset: loading the same manifest twice is a no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetManifest {
+    /// The seed the generator ran with.
+    pub seed: u64,
+    /// The generator's version: the same seed under another version is another dataset.
+    pub generator_version: String,
+    /// A hash of the dataset's content, when the producer computed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+}
+
+/// How many records of each kind a dataset holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetCounts {
+    /// Customers who can log in.
+    pub customers: u64,
+    /// Parties.
+    pub parties: u64,
+    /// Accounts.
+    pub accounts: u64,
+    /// Party–account relations.
+    pub account_parties: u64,
+    /// Balances.
+    pub balances: u64,
+    /// Transactions.
+    pub transactions: u64,
+    /// Statements.
+    pub statements: u64,
+    /// Investment holdings.
+    pub holdings: u64,
+    /// Insurance policies.
+    pub policies: u64,
+    /// Insurance claims.
+    pub claims: u64,
+    /// Cards.
+    pub cards: u64,
+}
+
+impl DatasetCounts {
+    /// Adds the records of one bundle.
+    pub fn add(&mut self, data: &CustomerData) {
+        let n = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
+        self.customers += n(data.customers.len());
+        self.parties += n(data.parties.len());
+        self.accounts += n(data.accounts.len());
+        self.account_parties += n(data.account_parties.len());
+        self.balances += n(data.balances.len());
+        self.transactions += n(data.transactions.len());
+        self.statements += n(data.statements.len());
+        self.holdings += n(data.holdings.len());
+        self.policies += n(data.policies.len());
+        self.claims += n(data.claims.len());
+        self.cards += n(data.cards.len());
+    }
+
+    /// Records of every kind together.
+    pub fn total(&self) -> u64 {
+        self.customers
+            + self.parties
+            + self.accounts
+            + self.account_parties
+            + self.balances
+            + self.transactions
+            + self.statements
+            + self.holdings
+            + self.policies
+            + self.claims
+            + self.cards
+    }
+}
+
+/// A dataset as recorded in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedDataset {
+    /// What identifies it.
+    pub manifest: DatasetManifest,
+    /// What it holds.
+    pub counts: DatasetCounts,
+}
+
+/// What [`Store::load_dataset`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadOutcome {
+    /// The dataset was written.
+    Loaded(LoadedDataset),
+    /// The database already held this dataset; nothing was written.
+    AlreadyLoaded(LoadedDataset),
+}
+
+/// What [`Store::begin_bulk`] found.
+#[derive(Debug)]
+pub enum BulkStart {
+    /// The database was empty: write the dataset into this loader, then commit it.
+    Started(BulkLoader),
+    /// The database already holds this dataset; there is nothing to write.
+    AlreadyLoaded(LoadedDataset),
+}
+
+const SELECT_DATASET: &str =
+    "SELECT seed, generator_version, content_hash, counts FROM dataset WHERE id = 1";
+
+type DatasetRow = (String, String, Option<String>, String);
+
+fn dataset_from_row(
+    (seed, generator_version, content_hash, counts): DatasetRow,
+) -> StoreResult<LoadedDataset> {
+    Ok(LoadedDataset {
+        manifest: DatasetManifest {
+            seed: seed.parse().map_err(StoreError::corrupt)?,
+            generator_version,
+            content_hash,
+        },
+        counts: from_body(&counts)?,
+    })
+}
+
+impl Store {
+    /// The dataset this database holds, if one was loaded.
+    pub async fn dataset(&self) -> StoreResult<Option<LoadedDataset>> {
+        self.pool
+            .fetch_optional::<DatasetRow>(SELECT_DATASET, vec![])
+            .await?
+            .map(dataset_from_row)
+            .transpose()
+    }
+
+    /// Loads a whole dataset in one transaction: all of it, or (on any error) none of it.
+    ///
+    /// Into a database that already holds the same manifest this writes nothing and returns
+    /// [`LoadOutcome::AlreadyLoaded`]; into one that holds anything else it fails with
+    /// [`StoreError::NotEmpty`]. The bundles are consumed one at a time; `next()` runs on the
+    /// calling task, so a slow generator should rather drive [`Store::begin_bulk`] itself.
+    pub async fn load_dataset<I>(
+        &self,
+        manifest: &DatasetManifest,
+        bundles: I,
+    ) -> StoreResult<LoadOutcome>
+    where
+        I: IntoIterator<Item = CustomerData>,
+    {
+        match self.begin_bulk(manifest).await? {
+            BulkStart::AlreadyLoaded(dataset) => Ok(LoadOutcome::AlreadyLoaded(dataset)),
+            BulkStart::Started(mut loader) => {
+                for bundle in bundles {
+                    loader.insert(&bundle).await?;
+                }
+                Ok(LoadOutcome::Loaded(loader.commit().await?))
+            }
+        }
+    }
+
+    /// Starts loading a dataset bundle by bundle, in one transaction that
+    /// [`BulkLoader::commit`] ends. Dropping the loader (or any error) rolls everything back.
+    ///
+    /// Returns [`BulkStart::AlreadyLoaded`] when the database already holds this manifest, and
+    /// fails with [`StoreError::NotEmpty`] when it holds anything else. While the load runs it
+    /// holds the database's write lock: on SQLite other writers wait (and give up after the
+    /// busy timeout); on an in-memory database every other operation waits.
+    pub async fn begin_bulk(&self, manifest: &DatasetManifest) -> StoreResult<BulkStart> {
+        let mut tx = self.pool.begin().await?;
+        // Claim the single dataset row first: a concurrent loader blocks here until this one
+        // commits or rolls back, then finds the row (or not) and decides.
+        let claimed = tx
+            .execute(
+                "INSERT INTO dataset (id, seed, generator_version, content_hash, counts) \
+                 VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+                vec![
+                    Bind::Text(manifest.seed.to_string()),
+                    Bind::Text(manifest.generator_version.clone()),
+                    Bind::OptText(manifest.content_hash.clone()),
+                    Bind::Text(body(&DatasetCounts::default())?),
+                ],
+            )
+            .await?;
+        if claimed == 0 {
+            let existing = tx
+                .fetch_optional::<DatasetRow>(SELECT_DATASET, vec![])
+                .await?;
+            tx.rollback().await?;
+            return match existing.map(dataset_from_row).transpose()? {
+                Some(dataset) if dataset.manifest == *manifest => {
+                    Ok(BulkStart::AlreadyLoaded(dataset))
+                }
+                _ => Err(StoreError::NotEmpty),
+            };
+        }
+        let (has_records,) = tx
+            .fetch_optional::<(bool,)>(
+                "SELECT EXISTS (SELECT 1 FROM parties) OR EXISTS (SELECT 1 FROM accounts) \
+                 OR EXISTS (SELECT 1 FROM customers)",
+                vec![],
+            )
+            .await?
+            .unwrap_or((false,));
+        if has_records {
+            tx.rollback().await?;
+            return Err(StoreError::NotEmpty);
+        }
+        Ok(BulkStart::Started(BulkLoader {
+            tx,
+            rows: Box::default(),
+            manifest: manifest.clone(),
+            counts: DatasetCounts::default(),
+        }))
+    }
+
+    /// Writes one customer's bundle in its own transaction, outside any dataset (for records
+    /// added after the dataset, and for tests). A bundle that refers to records not yet stored
+    /// (a joint account's relation before the account itself) fails and writes nothing.
+    pub async fn load_customer(&self, data: &CustomerData) -> StoreResult<()> {
+        let mut rows = Rows::default();
+        rows.push(data)?;
+        let mut tx = self.pool.begin().await?;
+        rows.flush(&mut tx, true).await?;
+        tx.commit().await
+    }
+}
+
+/// A dataset being written in one transaction. Rows are buffered per table and written in
+/// multi-row statements as each table's buffer fills, so memory stays bounded whatever the
+/// size of the dataset.
+#[derive(Debug)]
+pub struct BulkLoader {
+    tx: Tx,
+    rows: Box<Rows>,
+    manifest: DatasetManifest,
+    counts: DatasetCounts,
+}
+
+impl BulkLoader {
+    /// Adds one customer's bundle. Records may refer to records of bundles not yet inserted:
+    /// references are checked when the load commits.
+    pub async fn insert(&mut self, data: &CustomerData) -> StoreResult<()> {
+        self.rows.push(data)?;
+        self.counts.add(data);
+        self.rows.flush(&mut self.tx, false).await
+    }
+
+    /// The records inserted so far.
+    pub fn counts(&self) -> &DatasetCounts {
+        &self.counts
+    }
+
+    /// Writes what is still buffered, records the dataset's counts and commits. Fails with
+    /// [`StoreError::MissingReference`] (and writes nothing at all) when a record refers to one
+    /// the dataset lacks.
+    pub async fn commit(mut self) -> StoreResult<LoadedDataset> {
+        self.rows.flush(&mut self.tx, true).await?;
+        self.tx
+            .execute(
+                "UPDATE dataset SET counts = $1 WHERE id = 1",
+                vec![Bind::Text(body(&self.counts)?)],
+            )
+            .await?;
+        self.tx.commit().await?;
+        Ok(LoadedDataset {
+            manifest: self.manifest,
+            counts: self.counts,
+        })
+    }
+
+    /// Abandons the load: nothing of it is written.
+    pub async fn rollback(self) -> StoreResult<()> {
+        self.tx.rollback().await
+    }
+}
+
+/// Rows waiting to be written, one buffer per table.
+#[derive(Debug, Default)]
+struct Rows {
+    customers: Vec<Vec<Bind>>,
+    parties: Vec<Vec<Bind>>,
+    accounts: Vec<Vec<Bind>>,
+    account_parties: Vec<Vec<Bind>>,
+    balances: Vec<Vec<Bind>>,
+    transactions: Vec<Vec<Bind>>,
+    statements: Vec<Vec<Bind>>,
+    holdings: Vec<Vec<Bind>>,
+    policies: Vec<Vec<Bind>>,
+    claims: Vec<Vec<Bind>>,
+    cards: Vec<Vec<Bind>>,
+}
+
+impl Rows {
+    /// Turns every record of a bundle into rows.
+    fn push(&mut self, data: &CustomerData) -> StoreResult<()> {
+        for customer in &data.customers {
+            self.customers.push(tables::customer_row(customer)?);
+        }
+        for party in &data.parties {
+            self.parties.push(tables::party_row(party)?);
+        }
+        for account in &data.accounts {
+            self.accounts.push(tables::account_row(account)?);
+        }
+        for relation in &data.account_parties {
+            self.account_parties
+                .push(tables::account_party_row(relation)?);
+        }
+        for (index, balance) in data.balances.iter().enumerate() {
+            self.balances.push(tables::balance_row(index, balance)?);
+        }
+        for transaction in &data.transactions {
+            self.transactions
+                .push(tables::transaction_row(transaction)?);
+        }
+        for statement in &data.statements {
+            self.statements.push(tables::statement_row(statement)?);
+        }
+        for (index, holding) in data.holdings.iter().enumerate() {
+            self.holdings.push(tables::holding_row(index, holding)?);
+        }
+        for policy in &data.policies {
+            self.policies.push(tables::policy_row(policy)?);
+        }
+        for claim in &data.claims {
+            self.claims.push(tables::claim_row(claim)?);
+        }
+        for card in &data.cards {
+            self.cards.push(tables::card_row(card)?);
+        }
+        Ok(())
+    }
+
+    /// Writes every full statement's worth of rows, or with `everything` all rows.
+    async fn flush(&mut self, tx: &mut Tx, everything: bool) -> StoreResult<()> {
+        let buffers: [(&TableSpec, &mut Vec<Vec<Bind>>); 11] = [
+            (&tables::PARTIES, &mut self.parties),
+            (&tables::CUSTOMERS, &mut self.customers),
+            (&tables::ACCOUNTS, &mut self.accounts),
+            (&tables::ACCOUNT_PARTIES, &mut self.account_parties),
+            (&tables::BALANCES, &mut self.balances),
+            (&tables::TRANSACTIONS, &mut self.transactions),
+            (&tables::STATEMENTS, &mut self.statements),
+            (&tables::HOLDINGS, &mut self.holdings),
+            (&tables::POLICIES, &mut self.policies),
+            (&tables::CLAIMS, &mut self.claims),
+            (&tables::CARDS, &mut self.cards),
+        ];
+        for (table, rows) in buffers {
+            let ready = if everything {
+                rows.len()
+            } else {
+                rows.len() - rows.len() % table.rows_per_statement()
+            };
+            if ready > 0 {
+                tx.insert_rows(table, rows.drain(..ready).collect()).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1523 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The store on every available backend: SQLite in memory and in a file always, PostgreSQL
+//! when `SANDBANK_TEST_POSTGRES_URL` names a server (each test then gets its own database).
+
+use std::future::Future;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use sandbank_schemas::account::AccountRelationship;
+use sandbank_schemas::transaction::{TransactionCategory, TransactionStatus};
+use sandbank_schemas::{
+    AccountCategory, AccountId, AccountParty, Amount, CardId, Customer, CustomerData, PartyId,
+    PolicyId, Statement, StatementId, Transaction, TransactionId, examples,
+};
+use sandbank_store::{
+    Backend, BulkStart, DatasetManifest, LoadOutcome, Store, StoreError, TransactionFilter,
+};
+use serde_json::json;
+use sqlx::Connection;
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+/// A database a test runs against.
+#[derive(Clone)]
+struct Db {
+    /// Which backend, for failure messages.
+    label: &'static str,
+    /// The URL the store was opened with: reopening it reaches the same database, except for
+    /// `sqlite::memory:`.
+    url: String,
+    store: Store,
+}
+
+struct Opened {
+    db: Db,
+    _dir: Option<tempfile::TempDir>,
+    /// Server URL and name of a PostgreSQL database to drop at the end.
+    drop_pg: Option<(String, String)>,
+}
+
+const POSTGRES_ENV: &str = "SANDBANK_TEST_POSTGRES_URL";
+
+fn postgres_url() -> Option<String> {
+    static NOTICE: Once = Once::new();
+    let url = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty());
+    if url.is_none() {
+        NOTICE.call_once(|| {
+            eprintln!(
+                "PostgreSQL store tests skipped: {POSTGRES_ENV} is not set \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test); running on SQLite only"
+            );
+        });
+    }
+    url
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "sandbank_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn open_backends() -> Vec<Opened> {
+    let mut opened = Vec::new();
+
+    let url = "sqlite::memory:".to_owned();
+    let store = Store::connect(&url).await.unwrap();
+    opened.push(Opened {
+        db: Db {
+            label: "sqlite-memory",
+            url,
+            store,
+        },
+        _dir: None,
+        drop_pg: None,
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("store.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    opened.push(Opened {
+        db: Db {
+            label: "sqlite-file",
+            url,
+            store,
+        },
+        _dir: Some(dir),
+        drop_pg: None,
+    });
+
+    if let Some(server) = postgres_url() {
+        let name = unique_name();
+        let mut admin = sqlx::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={server} is not reachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let url = with_database(&server, &name);
+        let store = Store::connect(&url).await.unwrap();
+        opened.push(Opened {
+            db: Db {
+                label: "postgres",
+                url,
+                store,
+            },
+            _dir: None,
+            drop_pg: Some((server, name)),
+        });
+    }
+    opened
+}
+
+async fn close_backends(opened: Vec<Opened>) {
+    for backend in opened {
+        backend.db.store.close().await;
+        if let Some((server, name)) = backend.drop_pg {
+            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Runs `body` against each backend in turn, each with an empty database; drops the databases
+/// it created even when the body panics, then fails naming the backend.
+async fn on_each_backend<F, Fut>(body: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let opened = open_backends().await;
+    let mut failure = None;
+    for backend in &opened {
+        if let Err(error) = tokio::spawn(body(backend.db.clone())).await {
+            failure = Some((backend.db.label, error));
+            break;
+        }
+    }
+    close_backends(opened).await;
+    if let Some((label, error)) = failure {
+        eprintln!("test failed on backend {label}");
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+/// Runs `body` once with every backend at the same time (for comparing them).
+async fn with_all_backends<F, Fut>(body: F)
+where
+    F: FnOnce(Vec<Db>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let opened = open_backends().await;
+    let result = tokio::spawn(body(opened.iter().map(|o| o.db.clone()).collect())).await;
+    close_backends(opened).await;
+    if let Err(error) = result {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test data
+
+fn id<T: TryFrom<String>>(text: impl Into<String>) -> T {
+    T::try_from(text.into()).ok().unwrap()
+}
+
+fn party_id(n: usize) -> PartyId {
+    id(format!("party-{n}"))
+}
+
+fn checking(n: usize) -> AccountId {
+    id(format!("acc-{n}-deposit"))
+}
+
+/// The newest booking time any generated transaction has.
+fn newest_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+}
+
+/// Transaction `k` of customer `n`'s checking account: three transactions share each booking
+/// time (so order falls back to ids), statuses, categories and amounts vary.
+fn transaction(n: usize, k: usize) -> Transaction {
+    let templates = examples::transactions();
+    let mut t = templates[k % templates.len()].clone();
+    t.transaction_id = id(format!("txn-{n}-{k:05}"));
+    t.account_id = checking(n);
+    t.booking_date_time = newest_time() - Duration::hours((k / 3) as i64);
+    t.status = match k % 7 {
+        0 => TransactionStatus::Pending,
+        1 => TransactionStatus::Rejected,
+        _ => TransactionStatus::Posted,
+    };
+    t.amount.amount = Amount::from_minor((k as u64 * 7919) % 250_000);
+    t
+}
+
+/// Everything of customer `n`: a party, a checking account with `transactions` transactions,
+/// a credit card account with a statement, an investment account with holdings, an insurance
+/// account with policies and a claim, cards. Customer `n` is also joint holder of customer
+/// `n - 1`'s checking account.
+fn customer(n: usize, transactions: usize) -> CustomerData {
+    let me = party_id(n);
+    let mut party = examples::parties()[0].clone();
+    party.party_id = me.clone();
+    party.display_name = format!("Customer {n}");
+
+    let mut accounts = Vec::new();
+    for category in [
+        AccountCategory::Deposit,
+        AccountCategory::LineOfCredit,
+        AccountCategory::Investment,
+        AccountCategory::Insurance,
+    ] {
+        let mut account = examples::accounts()
+            .into_iter()
+            .find(|a| a.details.category() == category)
+            .unwrap();
+        let name = format!("{category:?}").to_lowercase();
+        account.account_id = id(format!("acc-{n}-{name}"));
+        for holder in &mut account.holders {
+            holder.party_id = me.clone();
+        }
+        accounts.push(account);
+    }
+    let account_of = |category: &str| -> AccountId { id(format!("acc-{n}-{category}")) };
+
+    let mut account_parties: Vec<AccountParty> = accounts
+        .iter()
+        .map(|a| AccountParty {
+            account_id: a.account_id.clone(),
+            party_id: me.clone(),
+            relationship: AccountRelationship::Holder,
+        })
+        .collect();
+    if n > 0 {
+        account_parties.push(AccountParty {
+            account_id: checking(n - 1),
+            party_id: me.clone(),
+            relationship: AccountRelationship::JointHolder,
+        });
+    }
+
+    let balances = examples::balances()
+        .into_iter()
+        .map(|mut b| {
+            b.account_id = checking(n);
+            b
+        })
+        .collect();
+
+    let statements = [(9, 30), (10, 31)]
+        .into_iter()
+        .map(|(month, last)| {
+            let mut s = examples::statements()[0].clone();
+            s.statement_id = id(format!("stmt-{n}-{month}"));
+            s.account_id = checking(n);
+            s.start_date = NaiveDate::from_ymd_opt(2026, month, 1).unwrap();
+            s.end_date = NaiveDate::from_ymd_opt(2026, month, last).unwrap();
+            s
+        })
+        .collect();
+
+    let holdings = examples::holdings()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut h)| {
+            h.holding_id = id(format!("hold-{n}-{i}"));
+            h.account_id = account_of("investment");
+            h
+        })
+        .collect();
+
+    let policies = examples::insurance_policies()
+        .into_iter()
+        .take(2)
+        .enumerate()
+        .map(|(i, mut p)| {
+            p.policy_id = id(format!("pol-{n}-{i}"));
+            p.account_id = account_of("insurance");
+            p.policyholder = me.clone();
+            p
+        })
+        .collect();
+
+    let claims = examples::insurance_claims()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            c.claim_id = id(format!("clm-{n}-{i}"));
+            c.policy_id = id(format!("pol-{n}-0"));
+            c
+        })
+        .collect();
+
+    let cards = examples::cards()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            c.card_id = id(format!("card-{n}-{i}"));
+            c.account_id = if i == 0 {
+                checking(n)
+            } else {
+                account_of("lineofcredit")
+            };
+            c.cardholder_party_id = me.clone();
+            c
+        })
+        .collect();
+
+    CustomerData {
+        customers: vec![Customer {
+            party_id: me,
+            username: format!("user{n}"),
+            display_name: format!("Customer {n}"),
+            persona: n.is_multiple_of(2),
+            summary: Some(format!("Test customer {n}")),
+        }],
+        parties: vec![party],
+        accounts,
+        account_parties,
+        balances,
+        transactions: (0..transactions).map(|k| transaction(n, k)).collect(),
+        statements,
+        holdings,
+        policies,
+        claims,
+        cards,
+    }
+}
+
+fn dataset(customers: usize, transactions: usize) -> Vec<CustomerData> {
+    (0..customers).map(|n| customer(n, transactions)).collect()
+}
+
+fn manifest(seed: u64) -> DatasetManifest {
+    DatasetManifest {
+        seed,
+        generator_version: "test-1".into(),
+        content_hash: Some(format!("hash-{seed}")),
+    }
+}
+
+/// Keyset order: newest first, then by id descending.
+fn newest_first(transactions: &mut [Transaction]) {
+    transactions.sort_by(|a, b| {
+        (b.booking_date_time, b.transaction_id.as_str())
+            .cmp(&(a.booking_date_time, a.transaction_id.as_str()))
+    });
+}
+
+fn ids(transactions: &[Transaction]) -> Vec<String> {
+    transactions
+        .iter()
+        .map(|t| t.transaction_id.to_string())
+        .collect()
+}
+
+/// Every page of an account's transactions matching `filter`.
+async fn walk(
+    store: &Store,
+    account: &AccountId,
+    filter: &TransactionFilter,
+    limit: u32,
+) -> Vec<Transaction> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .transactions(account, filter, limit, cursor.as_deref())
+            .await
+            .unwrap();
+        assert!(page.transactions.len() <= limit as usize);
+        all.extend(page.transactions);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return all,
+        }
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+#[tokio::test]
+async fn loading_a_dataset_is_idempotent() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        assert_eq!(store.dataset().await.unwrap(), None);
+        let data = dataset(3, 20);
+        let loaded = match store
+            .load_dataset(&manifest(7), data.clone())
+            .await
+            .unwrap()
+        {
+            LoadOutcome::Loaded(loaded) => loaded,
+            other => panic!("expected a load, got {other:?}"),
+        };
+        assert_eq!(loaded.manifest, manifest(7));
+        assert_eq!(loaded.counts.customers, 3);
+        assert_eq!(loaded.counts.transactions, 60);
+        assert_eq!(
+            loaded.counts.total(),
+            data.iter().map(|d| d.record_count() as u64).sum::<u64>()
+        );
+        assert_eq!(store.dataset().await.unwrap(), Some(loaded.clone()));
+
+        // The same manifest again: nothing written, the recorded counts returned.
+        let again = store
+            .load_dataset(&manifest(7), data.clone())
+            .await
+            .unwrap();
+        assert_eq!(again, LoadOutcome::AlreadyLoaded(loaded.clone()));
+        match store.begin_bulk(&manifest(7)).await.unwrap() {
+            BulkStart::AlreadyLoaded(existing) => assert_eq!(existing, loaded),
+            BulkStart::Started(_) => panic!("a loaded dataset must not load twice"),
+        }
+        let page = store
+            .transactions(&checking(0), &TransactionFilter::default(), 1000, None)
+            .await
+            .unwrap();
+        assert_eq!(page.transactions.len(), 20);
+
+        // Another dataset into a non-empty database is refused.
+        let other = store.load_dataset(&manifest(8), dataset(1, 1)).await;
+        assert!(matches!(other, Err(StoreError::NotEmpty)), "{other:?}");
+        let mut other_version = manifest(7);
+        other_version.generator_version = "test-2".into();
+        let other = store.load_dataset(&other_version, vec![]).await;
+        assert!(matches!(other, Err(StoreError::NotEmpty)), "{other:?}");
+        assert_eq!(store.dataset().await.unwrap(), Some(loaded));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dataset_refuses_a_database_with_records_outside_any_dataset() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        store.load_customer(&customer(0, 3)).await.unwrap();
+        let result = store.load_dataset(&manifest(1), dataset(1, 1)).await;
+        assert!(matches!(result, Err(StoreError::NotEmpty)), "{result:?}");
+        assert_eq!(store.dataset().await.unwrap(), None);
+    })
+    .await;
+}
+
+async fn assert_empty(store: &Store) {
+    assert_eq!(store.dataset().await.unwrap(), None);
+    for n in 0..3 {
+        assert_eq!(
+            store
+                .customer_by_username(&format!("user{n}"))
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(
+            store
+                .accounts_of_party(&party_id(n))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let page = store
+            .transactions(&checking(n), &TransactionFilter::default(), 10, None)
+            .await
+            .unwrap();
+        assert!(page.transactions.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_failing_load_leaves_the_database_empty() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+
+        // The third bundle repeats a transaction id of the first: the load fails midway.
+        let mut data = dataset(3, 2_500);
+        let repeated = data[0].transactions[5].clone();
+        data[2].transactions.push(repeated);
+        let result = store.load_dataset(&manifest(1), data).await;
+        assert!(
+            matches!(result, Err(StoreError::Duplicate(_))),
+            "{result:?}"
+        );
+        assert_empty(&store).await;
+
+        // A reference to an account no bundle holds fails at commit, also leaving nothing.
+        let mut data = dataset(2, 10);
+        data[1].transactions[0].account_id = id("acc-nowhere");
+        let result = store.load_dataset(&manifest(1), data).await;
+        assert!(
+            matches!(result, Err(StoreError::MissingReference(_))),
+            "{result:?}"
+        );
+        assert_empty(&store).await;
+
+        // A bulk load dropped before commit writes nothing.
+        match store.begin_bulk(&manifest(1)).await.unwrap() {
+            BulkStart::Started(mut loader) => {
+                loader.insert(&customer(0, 10)).await.unwrap();
+                assert_eq!(loader.counts().transactions, 10);
+                drop(loader);
+            }
+            BulkStart::AlreadyLoaded(_) => panic!("the database is empty"),
+        }
+        assert_empty(&store).await;
+
+        // A bulk load rolled back writes nothing either.
+        match store.begin_bulk(&manifest(1)).await.unwrap() {
+            BulkStart::Started(mut loader) => {
+                loader.insert(&customer(0, 10)).await.unwrap();
+                loader.rollback().await.unwrap();
+            }
+            BulkStart::AlreadyLoaded(_) => panic!("the database is empty"),
+        }
+        assert_empty(&store).await;
+
+        // And the database still takes a good dataset afterwards.
+        let outcome = store
+            .load_dataset(&manifest(1), dataset(3, 10))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, LoadOutcome::Loaded(_)));
+        assert!(store.customer_by_username("user2").await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bulk_loading_bundle_by_bundle() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let BulkStart::Started(mut loader) = store.begin_bulk(&manifest(3)).await.unwrap() else {
+            panic!("the database is empty");
+        };
+        // Bundles refer to earlier ones (joint accounts) and to later ones in any order:
+        // references are checked at commit.
+        for n in [1, 0, 3, 2, 4] {
+            loader.insert(&customer(n, 700)).await.unwrap();
+        }
+        assert_eq!(loader.counts().transactions, 3_500);
+        let loaded = loader.commit().await.unwrap();
+        assert_eq!(loaded.counts.customers, 5);
+        assert_eq!(store.dataset().await.unwrap(), Some(loaded));
+        for n in 0..5 {
+            let all = walk(&store, &checking(n), &TransactionFilter::default(), 1000).await;
+            assert_eq!(all.len(), 700);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn load_customer_writes_one_bundle_atomically() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        store.load_customer(&customer(0, 5)).await.unwrap();
+        // A bundle with a repeated id writes none of its records.
+        let mut bad = customer(1, 5);
+        bad.transactions.push(bad.transactions[0].clone());
+        assert!(store.load_customer(&bad).await.is_err());
+        assert_eq!(store.customer_by_username("user1").await.unwrap(), None);
+        assert!(store.party(&party_id(1)).await.unwrap().is_none());
+        store.load_customer(&customer(1, 5)).await.unwrap();
+        assert!(store.customer_by_username("user1").await.unwrap().is_some());
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+#[tokio::test]
+async fn every_query_returns_what_was_loaded() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(3, 40);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let first = &data[0];
+        let second = &data[1];
+
+        // Customers and parties.
+        assert_eq!(
+            store.customer_by_username("user1").await.unwrap().as_ref(),
+            Some(&second.customers[0])
+        );
+        assert_eq!(store.customer_by_username("nobody").await.unwrap(), None);
+        let personas: Vec<String> = store
+            .personas()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.username)
+            .collect();
+        assert_eq!(personas, ["user0", "user2"]);
+        assert_eq!(
+            store.party(&party_id(0)).await.unwrap().as_ref(),
+            Some(&first.parties[0])
+        );
+        assert_eq!(store.party(&id("party-none")).await.unwrap(), None);
+
+        // Accounts: customer 1 holds four and is joint holder of customer 0's checking.
+        let mut expected: Vec<AccountId> = second
+            .accounts
+            .iter()
+            .map(|a| a.account_id.clone())
+            .chain([checking(0)])
+            .collect();
+        expected.sort();
+        let accounts: Vec<AccountId> = store
+            .accounts_of_party(&party_id(1))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect();
+        assert_eq!(accounts, expected);
+        assert_eq!(
+            store.account(&checking(0)).await.unwrap().as_ref(),
+            Some(&first.accounts[0])
+        );
+
+        // Balances in the order the dataset lists them.
+        assert_eq!(store.balances(&checking(0)).await.unwrap(), first.balances);
+        assert!(store.balances(&id("acc-none")).await.unwrap().is_empty());
+
+        // Parties of a joint account, with their relationships.
+        let parties = store.parties_of_account(&checking(0)).await.unwrap();
+        let relations: Vec<(String, AccountRelationship)> = parties
+            .iter()
+            .map(|p| (p.party.party_id.to_string(), p.relation.relationship))
+            .collect();
+        assert_eq!(
+            relations,
+            [
+                ("party-0".to_owned(), AccountRelationship::Holder),
+                ("party-1".to_owned(), AccountRelationship::JointHolder),
+            ]
+        );
+        assert_eq!(parties[1].party, second.parties[0]);
+
+        // Statements, newest first, and one with its transactions.
+        let statements = store.statements(&checking(0)).await.unwrap();
+        let statement_ids: Vec<String> = statements
+            .iter()
+            .map(|s| s.statement_id.to_string())
+            .collect();
+        assert_eq!(statement_ids, ["stmt-0-10", "stmt-0-9"]);
+        // Stored without the transactions a statement may embed (the examples' one does).
+        assert!(first.statements[0].transactions.is_some());
+        assert!(statements.iter().all(|s| s.transactions.is_none()));
+        let october: StatementId = id("stmt-0-10");
+        let statement = store
+            .statement_with_transactions(&checking(0), &october)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut in_period: Vec<Transaction> = first
+            .transactions
+            .iter()
+            .filter(|t| {
+                t.status == TransactionStatus::Posted
+                    && t.booking_date_time >= Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+                    && t.booking_date_time < Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+            })
+            .cloned()
+            .collect();
+        newest_first(&mut in_period);
+        in_period.reverse();
+        assert!(!in_period.is_empty());
+        assert_eq!(
+            statement,
+            Statement {
+                transactions: Some(in_period),
+                ..first.statements[1].clone()
+            }
+        );
+        // A statement is read only through its own account.
+        assert_eq!(
+            store
+                .statement_with_transactions(&checking(1), &october)
+                .await
+                .unwrap(),
+            None
+        );
+
+        // Holdings.
+        let investment: AccountId = id("acc-0-investment");
+        assert_eq!(store.holdings(&investment).await.unwrap(), first.holdings);
+
+        // Insurance.
+        assert_eq!(
+            store.policies_of_party(&party_id(0)).await.unwrap(),
+            first.policies
+        );
+        assert_eq!(
+            store
+                .policies_of_account(&id("acc-0-insurance"))
+                .await
+                .unwrap(),
+            first.policies
+        );
+        let policy: PolicyId = id("pol-0-1");
+        assert_eq!(
+            store.policy(&policy).await.unwrap().as_ref(),
+            Some(&first.policies[1])
+        );
+        assert_eq!(store.policy(&id("pol-none")).await.unwrap(), None);
+        assert_eq!(store.claims(&id("pol-0-0")).await.unwrap(), first.claims);
+        assert!(store.claims(&policy).await.unwrap().is_empty());
+
+        // Cards.
+        assert_eq!(
+            store.cards_of_party(&party_id(0)).await.unwrap(),
+            first.cards
+        );
+        assert_eq!(
+            store.cards_of_account(&checking(0)).await.unwrap(),
+            first.cards[..1]
+        );
+        let card_id: CardId = id("card-0-1");
+        let mut card = store.card(&card_id).await.unwrap().unwrap();
+        assert_eq!(card, first.cards[1]);
+
+        // Changing a card's controls.
+        card.controls.locked = !card.controls.locked;
+        card.controls.abroad_allowed = !card.controls.abroad_allowed;
+        assert!(store.update_card(&card).await.unwrap());
+        assert_eq!(store.card(&card_id).await.unwrap(), Some(card.clone()));
+        card.card_id = id("card-none");
+        assert!(!store.update_card(&card).await.unwrap());
+        assert_eq!(store.card(&card.card_id).await.unwrap(), None);
+
+        // One transaction, through its own account only.
+        let wanted = &first.transactions[7];
+        assert_eq!(
+            store
+                .transaction(&checking(0), &wanted.transaction_id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(wanted)
+        );
+        assert_eq!(
+            store
+                .transaction(&checking(1), &wanted.transaction_id)
+                .await
+                .unwrap(),
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_account_is_only_visible_to_its_parties() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        store
+            .load_dataset(&manifest(1), dataset(3, 1))
+            .await
+            .unwrap();
+        let own = store
+            .account_for_party(&party_id(2), &checking(2))
+            .await
+            .unwrap();
+        assert_eq!(own.map(|a| a.account_id), Some(checking(2)));
+        // Another party's account looks exactly like a missing one.
+        assert_eq!(
+            store
+                .account_for_party(&party_id(0), &checking(2))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .account_for_party(&party_id(0), &id("acc-none"))
+                .await
+                .unwrap(),
+            None
+        );
+        // A joint account is visible to both holders, and only to them.
+        for party in [0, 1] {
+            assert!(
+                store
+                    .account_for_party(&party_id(party), &checking(0))
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        assert_eq!(
+            store
+                .account_for_party(&party_id(2), &checking(0))
+                .await
+                .unwrap(),
+            None
+        );
+        // A party that does not exist sees nothing.
+        assert!(
+            store
+                .accounts_of_party(&id("party-none"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn both_databases_return_byte_identical_json() {
+    with_all_backends(|dbs| async move {
+        let data = dataset(3, 300);
+        let mut outputs = Vec::new();
+        for db in &dbs {
+            let store = &db.store;
+            store
+                .load_dataset(&manifest(42), data.clone())
+                .await
+                .unwrap();
+            let mut out: Vec<String> = Vec::new();
+            let mut add = |value: serde_json::Result<String>| out.push(value.unwrap());
+            add(serde_json::to_string(
+                &store.customer_by_username("user0").await.unwrap(),
+            ));
+            add(serde_json::to_string(&store.personas().await.unwrap()));
+            for n in 0..3 {
+                let party = party_id(n);
+                add(serde_json::to_string(&store.party(&party).await.unwrap()));
+                let accounts = store.accounts_of_party(&party).await.unwrap();
+                add(serde_json::to_string(&accounts));
+                for account in &accounts {
+                    let a = &account.account_id;
+                    add(serde_json::to_string(&store.balances(a).await.unwrap()));
+                    add(serde_json::to_string(&store.holdings(a).await.unwrap()));
+                    add(serde_json::to_string(
+                        &store.policies_of_account(a).await.unwrap(),
+                    ));
+                    add(serde_json::to_string(
+                        &store.cards_of_account(a).await.unwrap(),
+                    ));
+                    let relations = store.parties_of_account(a).await.unwrap();
+                    for relation in relations {
+                        add(serde_json::to_string(&relation.relation));
+                        add(serde_json::to_string(&relation.party));
+                    }
+                    let statements = store.statements(a).await.unwrap();
+                    add(serde_json::to_string(&statements));
+                    for statement in &statements {
+                        add(serde_json::to_string(
+                            &store
+                                .statement_with_transactions(a, &statement.statement_id)
+                                .await
+                                .unwrap(),
+                        ));
+                    }
+                    let filters = [
+                        TransactionFilter::default(),
+                        TransactionFilter {
+                            status: Some(TransactionStatus::Posted),
+                            min_amount: Some("500".parse().unwrap()),
+                            ..TransactionFilter::default()
+                        },
+                    ];
+                    for filter in &filters {
+                        let page = store.transactions(a, filter, 37, None).await.unwrap();
+                        add(serde_json::to_string(&page.transactions));
+                        add(Ok(page.next_cursor.unwrap_or_default()));
+                        add(serde_json::to_string(&walk(store, a, filter, 50).await));
+                    }
+                }
+                add(serde_json::to_string(
+                    &store.policies_of_party(&party).await.unwrap(),
+                ));
+                add(serde_json::to_string(
+                    &store.cards_of_party(&party).await.unwrap(),
+                ));
+            }
+            add(serde_json::to_string(
+                &store.claims(&id("pol-1-0")).await.unwrap(),
+            ));
+            outputs.push((db.label, out));
+        }
+        let (first_label, first) = &outputs[0];
+        assert!(first.len() > 100);
+        for (label, output) in &outputs[1..] {
+            assert_eq!(output.len(), first.len());
+            for (a, b) in first.iter().zip(output) {
+                assert_eq!(a, b, "{first_label} and {label} differ");
+            }
+        }
+        if dbs.iter().all(|db| db.store.backend() == Backend::Sqlite) {
+            eprintln!("compared SQLite in memory with a SQLite file only (no PostgreSQL)");
+        }
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions: pagination and filters
+
+#[tokio::test]
+async fn walking_all_pages_returns_every_transaction_once_in_order() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(2, 3_000);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let mut expected = data[1].transactions.clone();
+        newest_first(&mut expected);
+        for limit in [1_000, 97] {
+            let all = walk(&store, &checking(1), &TransactionFilter::default(), limit).await;
+            assert_eq!(ids(&all), ids(&expected), "page size {limit}");
+            assert_eq!(all, expected);
+        }
+        // Small pages: the first two of three transactions each (three share each booking
+        // time, so the cursor falls between equal times).
+        let filter = TransactionFilter::default();
+        let page = store
+            .transactions(&checking(1), &filter, 2, None)
+            .await
+            .unwrap();
+        let next = store
+            .transactions(&checking(1), &filter, 2, page.next_cursor.as_deref())
+            .await
+            .unwrap();
+        let both: Vec<Transaction> = page
+            .transactions
+            .into_iter()
+            .chain(next.transactions)
+            .collect();
+        assert_eq!(ids(&both), ids(&expected[..4]));
+        // A page size beyond the maximum is lowered to it; the last page has no cursor.
+        let page = store
+            .transactions(&checking(1), &TransactionFilter::default(), 50_000, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.transactions.len(),
+            sandbank_store::MAX_PAGE_SIZE as usize
+        );
+        assert!(page.next_cursor.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pagination_is_stable_while_transactions_arrive() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(1, 2_000);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let mut expected = data[0].transactions.clone();
+        newest_first(&mut expected);
+
+        let account = checking(0);
+        let filter = TransactionFilter::default();
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut added = 0;
+        loop {
+            let page = store
+                .transactions(&account, &filter, 128, cursor.as_deref())
+                .await
+                .unwrap();
+            seen.extend(page.transactions.iter().cloned());
+            // Between pages: one newer than everything, one at the very time the page ended
+            // (sorting before and after its last id), one in the middle of what is left.
+            if let Some(last) = page.transactions.last() {
+                let mut arrivals = Vec::new();
+                for (suffix, time) in [
+                    ("new", newest_time() + Duration::minutes(added)),
+                    ("zzz", last.booking_date_time),
+                    ("aaa", last.booking_date_time),
+                    ("mid", last.booking_date_time - Duration::hours(100)),
+                ] {
+                    let mut t = transaction(0, 0);
+                    t.transaction_id = id(format!("txn-0-{suffix}-{added}"));
+                    if suffix == "aaa" {
+                        t.transaction_id = id(format!("txn-0-0{added}"));
+                    }
+                    t.booking_date_time = time;
+                    arrivals.push(t);
+                }
+                for t in &arrivals {
+                    store.insert_transaction(t).await.unwrap();
+                }
+                added += 1;
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert!(added > 10);
+
+        // Every original transaction exactly once, in order...
+        let originals: Vec<String> = ids(&seen)
+            .into_iter()
+            .filter(|id| expected.iter().any(|t| t.transaction_id.as_str() == id))
+            .collect();
+        assert_eq!(originals, ids(&expected));
+        // ...and no transaction twice, the whole walk in keyset order.
+        let mut sorted = seen.clone();
+        newest_first(&mut sorted);
+        assert_eq!(ids(&seen), ids(&sorted));
+        let mut unique = ids(&seen);
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filters_select_exactly_the_matching_transactions() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(1, 1_500);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let account = checking(0);
+        let all = &data[0].transactions;
+        let some_time = all[300].booking_date_time;
+        let later_time = all[90].booking_date_time;
+        let category = all[4].category;
+        let filters = [
+            TransactionFilter {
+                status: Some(TransactionStatus::Pending),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                status: Some(TransactionStatus::Authorization),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                category: Some(category),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                category: Some(TransactionCategory::Payroll),
+                ..TransactionFilter::default()
+            },
+            // Both bounds are inclusive.
+            TransactionFilter {
+                from: Some(some_time),
+                to: Some(later_time),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                from: Some(some_time),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                to: Some(some_time),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                min_amount: Some("1000".parse().unwrap()),
+                max_amount: Some("1500.5".parse().unwrap()),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                min_amount: Some("2".parse().unwrap()),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                max_amount: Some("99.99".parse().unwrap()),
+                ..TransactionFilter::default()
+            },
+            TransactionFilter {
+                status: Some(TransactionStatus::Posted),
+                category: Some(category),
+                from: Some(some_time),
+                min_amount: Some("100".parse().unwrap()),
+                ..TransactionFilter::default()
+            },
+        ];
+        let mut matches = Vec::new();
+        for filter in &filters {
+            let mut expected: Vec<Transaction> = all
+                .iter()
+                .filter(|t| {
+                    let amount = t.amount.amount.value();
+                    filter.status.is_none_or(|s| s == t.status)
+                        && filter.category.is_none_or(|c| c == t.category)
+                        && filter.from.is_none_or(|from| t.booking_date_time >= from)
+                        && filter.to.is_none_or(|to| t.booking_date_time <= to)
+                        && filter.min_amount.is_none_or(|min| amount >= min.value())
+                        && filter.max_amount.is_none_or(|max| amount <= max.value())
+                })
+                .cloned()
+                .collect();
+            newest_first(&mut expected);
+            let found = walk(&store, &account, filter, 200).await;
+            assert_eq!(ids(&found), ids(&expected), "{filter:?}");
+            matches.push(found.len());
+        }
+        // The filters are not vacuous: most select some but not all, two select nothing.
+        assert_eq!(
+            matches.iter().filter(|&&n| n == 0).count(),
+            2,
+            "{matches:?}"
+        );
+        assert!(
+            matches.iter().all(|&n| n < all.len()),
+            "{matches:?} of {}",
+            all.len()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cursor_the_store_did_not_issue_is_refused() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        store
+            .load_dataset(&manifest(1), dataset(1, 5))
+            .await
+            .unwrap();
+        for cursor in ["", "not a cursor", "eyJ0IjoxfQ", "e30"] {
+            let result = store
+                .transactions(&checking(0), &TransactionFilter::default(), 2, Some(cursor))
+                .await;
+            assert!(
+                matches!(result, Err(StoreError::InvalidCursor)),
+                "{cursor:?}: {result:?}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inserting_a_transaction_twice_is_a_duplicate_without_sql_in_the_message() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        store.load_customer(&customer(0, 2)).await.unwrap();
+        let mut t = transaction(0, 0);
+        t.transaction_id = id("txn-extra");
+        store.insert_transaction(&t).await.unwrap();
+        let again = store.insert_transaction(&t).await.unwrap_err();
+        assert!(matches!(again, StoreError::Duplicate(_)), "{again:?}");
+        let message = again.to_string();
+        assert_eq!(message, "a record with the same identifier already exists");
+        // The detail is kept for logs.
+        let source = std::error::Error::source(&again).unwrap().to_string();
+        assert!(source.to_lowercase().contains("unique") || source.contains("duplicate"));
+
+        // A transaction on an account that does not exist is refused.
+        t.transaction_id = id("txn-orphan");
+        t.account_id = id("acc-none");
+        let orphan = store.insert_transaction(&t).await.unwrap_err();
+        assert!(
+            matches!(orphan, StoreError::MissingReference(_)),
+            "{orphan:?}"
+        );
+        assert_eq!(
+            orphan.to_string(),
+            "a record refers to another record that does not exist"
+        );
+        assert_eq!(
+            store
+                .transaction(&t.account_id, &id::<TransactionId>("txn-orphan"))
+                .await
+                .unwrap(),
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    for url in ["mysql://localhost/db", "", "file.db"] {
+        let result = Store::connect(url).await;
+        assert!(
+            matches!(result, Err(StoreError::UnsupportedUrl)),
+            "{url}: {result:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization-server state
+
+#[tokio::test]
+async fn consume_once_succeeds_once() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let value = json!({ "client_id": "app", "scope": ["accounts"], "n": 1.5 });
+        let expires = now() + Duration::seconds(60);
+        auth.put("code", "abc", &value, now(), expires)
+            .await
+            .unwrap();
+
+        let entry = auth.get("code", "abc", now()).await.unwrap().unwrap();
+        assert_eq!(entry.value, value);
+        assert_eq!(entry.created_at, now());
+        assert_eq!(entry.expires_at, expires);
+        assert_eq!(entry.consumed_at, None);
+
+        let later = now() + Duration::seconds(5);
+        assert_eq!(
+            auth.consume_once("code", "abc", later).await.unwrap(),
+            Some(value.clone())
+        );
+        assert_eq!(auth.consume_once("code", "abc", later).await.unwrap(), None);
+        // Still readable, marked consumed, so reuse can be detected.
+        let entry = auth.get("code", "abc", later).await.unwrap().unwrap();
+        assert_eq!(entry.consumed_at, Some(later));
+        // Unknown keys and other kinds are separate.
+        assert_eq!(
+            auth.consume_once("code", "other", later).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            auth.consume_once("token", "abc", later).await.unwrap(),
+            None
+        );
+        // Putting again replaces the entry and makes it consumable again.
+        auth.put("code", "abc", &json!(2), later, expires)
+            .await
+            .unwrap();
+        assert_eq!(
+            auth.consume_once("code", "abc", later).await.unwrap(),
+            Some(json!(2))
+        );
+        // Expired entries cannot be consumed.
+        auth.put("code", "old", &json!(3), now(), expires)
+            .await
+            .unwrap();
+        assert_eq!(
+            auth.consume_once("code", "old", expires).await.unwrap(),
+            None
+        );
+        // Deleting.
+        assert!(auth.delete("code", "abc").await.unwrap());
+        assert!(!auth.delete("code", "abc").await.unwrap());
+        assert_eq!(auth.get("code", "abc", later).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_once_has_one_winner_under_concurrency() {
+    on_each_backend(|db| async move {
+        // Two handles, as two instances sharing a database would have (one store for memory).
+        let second = if db.url.contains(":memory:") {
+            db.store.clone()
+        } else {
+            Store::connect(&db.url).await.unwrap()
+        };
+        let expires = now() + Duration::seconds(60);
+        for round in 0..5 {
+            let key = format!("code-{round}");
+            db.store
+                .auth_state()
+                .put("code", &key, &json!(round), now(), expires)
+                .await
+                .unwrap();
+            let mut tasks = Vec::new();
+            for attempt in 0..24 {
+                let store = if attempt % 2 == 0 {
+                    db.store.clone()
+                } else {
+                    second.clone()
+                };
+                let key = key.clone();
+                tasks.push(tokio::spawn(async move {
+                    store
+                        .auth_state()
+                        .consume_once("code", &key, now())
+                        .await
+                        .unwrap()
+                }));
+            }
+            let mut winners = 0;
+            for task in tasks {
+                if let Some(value) = task.await.unwrap() {
+                    assert_eq!(value, json!(round));
+                    winners += 1;
+                }
+            }
+            assert_eq!(winners, 1, "round {round}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn expired_entries_are_not_returned() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let short = now() + Duration::seconds(10);
+        let long = now() + Duration::seconds(600);
+        auth.put("par", "short", &json!("s"), now(), short)
+            .await
+            .unwrap();
+        auth.put("par", "long", &json!("l"), now(), long)
+            .await
+            .unwrap();
+        auth.put("grant", "g", &json!("g"), now(), short)
+            .await
+            .unwrap();
+
+        let keys = |entries: Vec<(String, sandbank_store::AuthEntry)>| -> Vec<String> {
+            entries.into_iter().map(|(key, _)| key).collect()
+        };
+        assert_eq!(
+            keys(auth.list("par", now()).await.unwrap()),
+            ["long", "short"]
+        );
+        let just_before = short - Duration::microseconds(1);
+        assert!(
+            auth.get("par", "short", just_before)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Live while now < expires_at.
+        assert_eq!(auth.get("par", "short", short).await.unwrap(), None);
+        assert_eq!(keys(auth.list("par", short).await.unwrap()), ["long"]);
+        assert!(auth.get("par", "long", short).await.unwrap().is_some());
+
+        assert_eq!(auth.purge_expired(just_before).await.unwrap(), 0);
+        assert_eq!(auth.purge_expired(short).await.unwrap(), 2);
+        // Purged entries are gone even for a reader with an earlier clock.
+        assert_eq!(auth.get("par", "short", now()).await.unwrap(), None);
+        assert!(auth.get("par", "long", now()).await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn remember_once_detects_replays() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let expires = now() + Duration::seconds(300);
+        assert!(
+            auth.remember_once("dpop_jti", "j1", now(), expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .remember_once("dpop_jti", "j1", now(), expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .remember_once("dpop_jti", "j1", expires - Duration::seconds(1), expires)
+                .await
+                .unwrap()
+        );
+        // Another kind or key is another record.
+        assert!(
+            auth.remember_once("assertion_jti", "j1", now(), expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            auth.remember_once("dpop_jti", "j2", now(), expires)
+                .await
+                .unwrap()
+        );
+        // Once the record expired, the key counts as unseen again.
+        let later = expires + Duration::seconds(300);
+        assert!(
+            auth.remember_once("dpop_jti", "j1", expires, later)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .remember_once("dpop_jti", "j1", expires, later)
+                .await
+                .unwrap()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn state_survives_reopening_the_database() {
+    on_each_backend(|db| async move {
+        if db.url.contains(":memory:") {
+            return; // nothing outlives an in-memory database
+        }
+        let expires = now() + Duration::seconds(300);
+        let auth = db.store.auth_state();
+        assert!(
+            auth.remember_once("dpop_jti", "seen", now(), expires)
+                .await
+                .unwrap()
+        );
+        auth.put("code", "c", &json!({"a": 1}), now(), expires)
+            .await
+            .unwrap();
+
+        // A restart: a new process opens the same database.
+        let reopened = Store::connect(&db.url).await.unwrap();
+        let auth = reopened.auth_state();
+        assert!(
+            !auth
+                .remember_once("dpop_jti", "seen", now(), expires)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            auth.consume_once("code", "c", now()).await.unwrap(),
+            Some(json!({"a": 1}))
+        );
+        reopened.close().await;
+        db.store.close().await;
+
+        let third = Store::connect(&db.url).await.unwrap();
+        assert!(
+            !third
+                .auth_state()
+                .remember_once("dpop_jti", "seen", now(), expires)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            third
+                .auth_state()
+                .consume_once("code", "c", now())
+                .await
+                .unwrap(),
+            None
+        );
+        third.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sqlite_file_keeps_its_dataset_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("keep.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store
+        .load_dataset(&manifest(9), dataset(2, 10))
+        .await
+        .unwrap();
+    store.close().await;
+
+    let store = Store::connect(&url).await.unwrap();
+    let again = store
+        .load_dataset(&manifest(9), dataset(2, 10))
+        .await
+        .unwrap();
+    assert!(matches!(again, LoadOutcome::AlreadyLoaded(_)), "{again:?}");
+    assert!(store.customer_by_username("user1").await.unwrap().is_some());
+    store.close().await;
+}
+
+#[test]
+fn database_names_are_replaced_in_postgres_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+}
