@@ -251,12 +251,23 @@ mod tests {
     fn rfc7638_example_thumbprint() {
         // RFC 7638 §3.1.
         let jwk: Map<String, Value> = serde_json::from_str(r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#).unwrap();
-        assert_eq!(thumbprint(&jwk).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            thumbprint(&jwk).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 
     #[test]
     fn malformed_tokens_are_errors_not_panics() {
-        for token in ["", "a", "a.b", "a.b.c.d", "e30.e30.", "!!.e30.sig", "e30.!!.sig"] {
+        for token in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "e30.e30.",
+            "!!.e30.sig",
+            "e30.!!.sig",
+        ] {
             assert!(peek(token).is_err(), "{token}");
         }
         let unverified = peek("eyJhbGciOiJub25lIn0.e30.c2ln").unwrap();

@@ -112,7 +112,8 @@ impl SigningKey {
             _ => EncodingKey::from_ec_pem(stored.pem.as_bytes()),
         }
         .map_err(|e| KeyError(e.to_string()))?;
-        let mut public = Jwk::from_encoding_key(&encoding, alg).map_err(|e| KeyError(e.to_string()))?;
+        let mut public =
+            Jwk::from_encoding_key(&encoding, alg).map_err(|e| KeyError(e.to_string()))?;
         let raw = match serde_json::to_value(&public) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
@@ -185,7 +186,9 @@ pub struct ClientKey {
 pub fn generate_client_key() -> Result<ClientKey, KeyError> {
     let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
         .map_err(|_| KeyError("EC generation failed".into()))?;
-    let der = pair.to_pkcs8v1().map_err(|_| KeyError("EC export failed".into()))?;
+    let der = pair
+        .to_pkcs8v1()
+        .map_err(|_| KeyError("EC export failed".into()))?;
     let point = pair.public_key().as_ref();
     if point.len() != 65 {
         return Err(KeyError("unexpected EC point".into()));
@@ -223,14 +226,19 @@ mod tests {
             let (key, stored) = SigningKey::generate(alg, "2026-01-01T00:00:00Z").unwrap();
             let again = SigningKey::from_stored(&stored).unwrap();
             assert_eq!(again.kid, key.kid);
-            let token = key.sign(Some("JWT"), &serde_json::json!({"sub": "x"})).unwrap();
+            let token = key
+                .sign(Some("JWT"), &serde_json::json!({"sub": "x"}))
+                .unwrap();
             let jwt = peek(&token).unwrap();
             assert_eq!(jwt.header_str("kid"), Some(key.kid.as_str()));
             jwt.verify(&key.public).unwrap();
             let jwks = KeySet::new(vec![key.clone()]).jwks();
             jwt.verify_with(&jwks).unwrap();
             let json = serde_json::to_value(&jwks).unwrap();
-            assert!(json["keys"][0].get("d").is_none(), "private material in the JWKS");
+            assert!(
+                json["keys"][0].get("d").is_none(),
+                "private material in the JWKS"
+            );
         }
     }
 

@@ -60,19 +60,63 @@ pub struct CustomerData {
     pub cards: Vec<Card>,
 }
 
-impl CustomerData {
-    /// Number of records of every kind together.
-    pub fn record_count(&self) -> usize {
-        self.customers.len()
-            + self.parties.len()
-            + self.accounts.len()
-            + self.account_parties.len()
-            + self.balances.len()
-            + self.transactions.len()
-            + self.statements.len()
-            + self.holdings.len()
-            + self.policies.len()
-            + self.claims.len()
-            + self.cards.len()
+/// How many records of each kind a dataset holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetCounts {
+    /// Customers who can log in.
+    pub customers: u64,
+    /// Parties.
+    pub parties: u64,
+    /// Accounts.
+    pub accounts: u64,
+    /// Party–account relations.
+    pub account_parties: u64,
+    /// Balances.
+    pub balances: u64,
+    /// Transactions.
+    pub transactions: u64,
+    /// Statements.
+    pub statements: u64,
+    /// Investment holdings.
+    pub holdings: u64,
+    /// Insurance policies.
+    pub policies: u64,
+    /// Insurance claims.
+    pub claims: u64,
+    /// Cards.
+    pub cards: u64,
+}
+
+impl DatasetCounts {
+    /// Adds the records of one bundle.
+    pub fn add(&mut self, data: &CustomerData) {
+        let n = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
+        self.customers += n(data.customers.len());
+        self.parties += n(data.parties.len());
+        self.accounts += n(data.accounts.len());
+        self.account_parties += n(data.account_parties.len());
+        self.balances += n(data.balances.len());
+        self.transactions += n(data.transactions.len());
+        self.statements += n(data.statements.len());
+        self.holdings += n(data.holdings.len());
+        self.policies += n(data.policies.len());
+        self.claims += n(data.claims.len());
+        self.cards += n(data.cards.len());
+    }
+
+    /// Records of every kind together.
+    pub fn total(&self) -> u64 {
+        self.customers
+            + self.parties
+            + self.accounts
+            + self.account_parties
+            + self.balances
+            + self.transactions
+            + self.statements
+            + self.holdings
+            + self.policies
+            + self.claims
+            + self.cards
     }
 }

@@ -35,7 +35,7 @@ pub use common::{
     TransactionId,
 };
 pub use consent::{AuthorizationDetail, Consent, Permission};
-pub use dataset::{Customer, CustomerData};
+pub use dataset::{Customer, CustomerData, DatasetCounts};
 pub use envelope::{Links, Page, PageMeta, Problem, ProblemError};
 pub use holding::{Holding, Security};
 pub use insurance::{InsuranceClaim, InsurancePolicy};

@@ -2,6 +2,7 @@
 //! memory, or one customer's bundle at a time.
 
 use sandbank_schemas::CustomerData;
+pub use sandbank_schemas::DatasetCounts;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
@@ -21,67 +22,6 @@ pub struct DatasetManifest {
     /// A hash of the dataset's content, when the producer computed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_hash: Option<String>,
-}
-
-/// How many records of each kind a dataset holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DatasetCounts {
-    /// Customers who can log in.
-    pub customers: u64,
-    /// Parties.
-    pub parties: u64,
-    /// Accounts.
-    pub accounts: u64,
-    /// Party–account relations.
-    pub account_parties: u64,
-    /// Balances.
-    pub balances: u64,
-    /// Transactions.
-    pub transactions: u64,
-    /// Statements.
-    pub statements: u64,
-    /// Investment holdings.
-    pub holdings: u64,
-    /// Insurance policies.
-    pub policies: u64,
-    /// Insurance claims.
-    pub claims: u64,
-    /// Cards.
-    pub cards: u64,
-}
-
-impl DatasetCounts {
-    /// Adds the records of one bundle.
-    pub fn add(&mut self, data: &CustomerData) {
-        let n = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
-        self.customers += n(data.customers.len());
-        self.parties += n(data.parties.len());
-        self.accounts += n(data.accounts.len());
-        self.account_parties += n(data.account_parties.len());
-        self.balances += n(data.balances.len());
-        self.transactions += n(data.transactions.len());
-        self.statements += n(data.statements.len());
-        self.holdings += n(data.holdings.len());
-        self.policies += n(data.policies.len());
-        self.claims += n(data.claims.len());
-        self.cards += n(data.cards.len());
-    }
-
-    /// Records of every kind together.
-    pub fn total(&self) -> u64 {
-        self.customers
-            + self.parties
-            + self.accounts
-            + self.account_parties
-            + self.balances
-            + self.transactions
-            + self.statements
-            + self.holdings
-            + self.policies
-            + self.claims
-            + self.cards
-    }
 }
 
 /// A dataset as recorded in the database.

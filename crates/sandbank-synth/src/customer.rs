@@ -394,7 +394,9 @@ pub fn build(world: &World, spec: &CustomerSpec, seed: Seed, persona: bool) -> C
         };
         let account = records::account(&view);
         data.balances.extend(records::balances(&view, &account));
-        for holder in &holders {
+        // Another persona's relation to a joint account is written in their own bundle.
+        let own_parties: Vec<PartyId> = data.parties.iter().map(|p| p.party_id.clone()).collect();
+        for holder in holders.iter().filter(|h| own_parties.contains(&h.party_id)) {
             data.account_parties.push(AccountParty {
                 account_id: acct.id.clone(),
                 party_id: holder.party_id.clone(),

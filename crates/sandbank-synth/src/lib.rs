@@ -26,6 +26,7 @@ pub mod spec;
 use std::sync::Arc;
 
 use chrono::{Months, NaiveDate};
+pub use sandbank_schemas::DatasetCounts;
 use sandbank_schemas::dataset::CustomerData;
 use serde::{Deserialize, Serialize};
 
@@ -181,66 +182,6 @@ impl Generator {
     }
 }
 
-/// Counts of generated records, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    /// Customers who can log in.
-    pub customers: u64,
-    /// Parties.
-    pub parties: u64,
-    /// Accounts.
-    pub accounts: u64,
-    /// Party-account relations.
-    pub account_parties: u64,
-    /// Balances.
-    pub balances: u64,
-    /// Transactions.
-    pub transactions: u64,
-    /// Statements.
-    pub statements: u64,
-    /// Holdings.
-    pub holdings: u64,
-    /// Insurance policies.
-    pub insurance_policies: u64,
-    /// Insurance claims.
-    pub insurance_claims: u64,
-    /// Cards.
-    pub cards: u64,
-}
-
-impl Counts {
-    /// Adds a bundle's records.
-    pub fn add(&mut self, data: &CustomerData) {
-        self.customers += data.customers.len() as u64;
-        self.parties += data.parties.len() as u64;
-        self.accounts += data.accounts.len() as u64;
-        self.account_parties += data.account_parties.len() as u64;
-        self.balances += data.balances.len() as u64;
-        self.transactions += data.transactions.len() as u64;
-        self.statements += data.statements.len() as u64;
-        self.holdings += data.holdings.len() as u64;
-        self.insurance_policies += data.policies.len() as u64;
-        self.insurance_claims += data.claims.len() as u64;
-        self.cards += data.cards.len() as u64;
-    }
-
-    /// All records together.
-    pub fn total(&self) -> u64 {
-        self.customers
-            + self.parties
-            + self.accounts
-            + self.account_parties
-            + self.balances
-            + self.transactions
-            + self.statements
-            + self.holdings
-            + self.insurance_policies
-            + self.insurance_claims
-            + self.cards
-    }
-}
-
 /// What a generated dataset is: enough to regenerate it and to check it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,12 +193,12 @@ pub struct Manifest {
     /// The configuration.
     pub config: Config,
     /// Record counts.
-    pub counts: Counts,
+    pub counts: DatasetCounts,
 }
 
 impl Manifest {
     /// The manifest for `config` with `counts`.
-    pub fn new(config: Config, counts: Counts) -> Manifest {
+    pub fn new(config: Config, counts: DatasetCounts) -> Manifest {
         Manifest {
             generator: "sandbank-synth".to_owned(),
             generator_version: GENERATOR_VERSION.to_owned(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use sandbank_schemas::dataset::CustomerData;
 use serde::Serialize;
 
-use crate::{Counts, Manifest};
+use crate::{DatasetCounts, Manifest};
 
 /// The files of a dataset folder, in the order they are listed, with the schema each record
 /// follows (`None` for the customer list, which is Sandbank's own login table).
@@ -33,7 +33,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub struct NdjsonWriter {
     dir: PathBuf,
     files: Vec<BufWriter<File>>,
-    counts: Counts,
+    counts: DatasetCounts,
 }
 
 impl NdjsonWriter {
@@ -49,7 +49,7 @@ impl NdjsonWriter {
         Ok(NdjsonWriter {
             dir: dir.to_owned(),
             files,
-            counts: Counts::default(),
+            counts: DatasetCounts::default(),
         })
     }
 
@@ -70,7 +70,7 @@ impl NdjsonWriter {
     }
 
     /// Records written so far.
-    pub fn counts(&self) -> &Counts {
+    pub fn counts(&self) -> &DatasetCounts {
         &self.counts
     }
 

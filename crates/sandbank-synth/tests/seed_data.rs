@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use sandbank_synth::output::{FILES, MANIFEST, NdjsonWriter};
 use sandbank_synth::{Config, Generator};
 
+/// Both tests read `seed-data/default`; one may rewrite it first (SANDBANK_OVERWRITE).
+static FOLDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn committed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seed-data/default")
 }
@@ -24,6 +27,9 @@ fn write_default(dir: &Path) {
 /// Fails when `seed-data/default` differs from the generator; `SANDBANK_OVERWRITE=1` rewrites it.
 #[test]
 fn committed_default_dataset_matches_the_generator() {
+    let _folder = FOLDER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if std::env::var_os("SANDBANK_OVERWRITE").is_some() {
         write_default(&committed());
     }
@@ -47,6 +53,9 @@ fn committed_default_dataset_matches_the_generator() {
 
 #[test]
 fn every_committed_record_validates_against_its_schema() {
+    let _folder = FOLDER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for (file, schema) in FILES {
         let Some(schema) = schema else { continue };
         let def = sandbank_schemas::catalogue::find(schema).unwrap();

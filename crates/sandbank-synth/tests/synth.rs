@@ -546,6 +546,7 @@ fn usernames_and_identifiers_are_unique() {
     let mut usernames = BTreeSet::new();
     let mut accounts = BTreeSet::new();
     let mut transactions = BTreeSet::new();
+    let mut relations = BTreeSet::new();
     for bundle in &data {
         for customer in &bundle.customers {
             assert!(
@@ -559,6 +560,10 @@ fn usernames_and_identifiers_are_unique() {
         }
         for txn in &bundle.transactions {
             assert!(transactions.insert(txn.transaction_id.clone()));
+        }
+        for relation in &bundle.account_parties {
+            let key = serde_json::to_string(relation).unwrap();
+            assert!(relations.insert(key), "relation listed twice: {relation:?}");
         }
     }
 }

@@ -39,6 +39,17 @@ pub struct ServeArgs {
     /// Address to listen on. Port 0 picks a free port; the ready line says which.
     #[arg(long, env = "SANDBANK_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Database: `sqlite:FILE`, `sqlite::memory:` or `postgres://...`. An empty database gets
+    /// the dataset of `--seed` at start; one that already holds it is used as it is.
+    #[arg(
+        long,
+        env = "SANDBANK_DATABASE_URL",
+        default_value = "sqlite:sandbank.db"
+    )]
+    pub database_url: String,
+    /// Seed of the dataset loaded into an empty database.
+    #[arg(long, env = "SANDBANK_SEED", default_value_t = 42)]
+    pub seed: u64,
 }
 
 /// `sandbank schemas ...`
@@ -94,8 +105,16 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub no_personas: bool,
     /// Write NDJSON files and a manifest into this folder.
+    #[arg(
+        long,
+        required_unless_present = "database_url",
+        conflicts_with = "database_url"
+    )]
+    pub out: Option<PathBuf>,
+    /// Load into this database instead (`sqlite:FILE` or `postgres://...`); it must be empty
+    /// or already hold this very dataset.
     #[arg(long)]
-    pub out: PathBuf,
+    pub database_url: Option<String>,
 }
 
 impl GenerateArgs {

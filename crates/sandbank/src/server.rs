@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use serde::Serialize;
 use tokio::net::TcpListener;
 
+use sandbank_store::Store;
+
+use crate::app::AppState;
 use crate::cli::ServeArgs;
+use crate::dataset::Loaded;
 
 /// The one JSON line printed on stdout once the server accepts connections. Test harnesses in
 /// any language wait for it and read the URL from it.
@@ -44,6 +48,22 @@ pub fn run_blocking(args: ServeArgs) -> ExitCode {
 
 /// Serves until SIGINT or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let store = Store::connect(&args.database_url)
+        .await
+        .map_err(|error| anyhow::anyhow!("could not open {}: {error}", args.database_url))?;
+    let config = sandbank_synth::Config {
+        seed: args.seed,
+        ..sandbank_synth::Config::default()
+    };
+    match crate::dataset::load(&store, &config, |_| {}).await? {
+        Loaded::Written(counts) => tracing::info!(
+            transactions = counts.transactions,
+            "loaded the dataset of seed {}",
+            args.seed
+        ),
+        Loaded::AlreadyThere(_) => tracing::info!("the database already holds its dataset"),
+    }
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(|error| anyhow::anyhow!("could not listen on {}: {error}", args.addr))?;
@@ -57,10 +77,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     writeln!(stdout, "{}", serde_json::to_string(&ready)?)?;
     stdout.flush()?;
     drop(stdout);
-    tracing::info!(url = %ready.url, "sandbank is ready");
-    axum::serve(listener, crate::app::router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    tracing::info!(url = %ready.url, elapsed_ms = started.elapsed().as_millis() as u64, "sandbank is ready");
+    axum::serve(
+        listener,
+        crate::app::router(AppState {
+            store: store.clone(),
+        }),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    store.close().await;
     tracing::info!("sandbank stopped");
     Ok(())
 }

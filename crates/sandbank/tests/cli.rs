@@ -150,7 +150,13 @@ fn http_get(url: &str, path: &str) -> (u16, String) {
 #[test]
 fn serve_prints_the_ready_line_answers_health_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
