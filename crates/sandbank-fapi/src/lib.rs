@@ -1,12 +1,23 @@
 //! Sandbank's built-in FAPI 2.0 authorization server.
 //!
 //! Protocol decisions live in plain functions that take `now` and their inputs and return a
-//! decision ([`dpop`], [`assertion`], [`pkce`]); the HTTP handlers only parse, call and map.
+//! decision ([`dpop::verify`], [`pkce::verify`], [`client::validate_registration`]); the HTTP
+//! handlers only parse, call and map.
 
+pub mod client;
+pub mod client_auth;
 pub mod clock;
+pub mod config;
+pub mod dpop;
 pub mod error;
 pub mod jose;
 pub mod keys;
+pub mod pkce;
+pub mod routes;
+pub mod state;
+pub mod tokens;
 
 pub use clock::Clock;
+pub use config::AsConfig;
 pub use error::OAuthError;
+pub use state::AuthServer;

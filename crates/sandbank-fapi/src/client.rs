@@ -1,0 +1,418 @@
+//! Registered clients and the rules a registration must follow (RFC 7591, FAPI 2.0).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::OAuthError;
+use crate::jose::{ALLOWED_ALGORITHMS, check_key_strength, has_private_material, parse_jwk};
+
+/// How a client authenticates at the token, PAR, introspection and revocation endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// A JWT signed with the client's registered key (RFC 7523).
+    PrivateKeyJwt,
+    /// A client certificate issued by a CA, matched by subject DN (RFC 8705).
+    TlsClientAuth,
+    /// A self-signed client certificate, matched against the registered JWKS (RFC 8705).
+    SelfSignedTlsClientAuth,
+}
+
+/// Grant types a client may use.
+pub const GRANT_TYPES: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "urn:openid:params:grant-type:ciba",
+];
+
+/// Authorization details types the server knows (RFC 9396).
+pub const AUTHORIZATION_DETAILS_TYPES: [&str; 2] = ["account_information", "payment_initiation"];
+
+/// A registered client's metadata as the server keeps it (and returns it from RFC 7592).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientMetadata {
+    /// Where authorization responses may be sent.
+    pub redirect_uris: Vec<String>,
+    /// How the client authenticates.
+    pub token_endpoint_auth_method: AuthMethod,
+    /// The client's public keys, by value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<Value>,
+    /// Subject DN of the client certificate, for `tls_client_auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// Name shown to customers on the consent page.
+    pub client_name: String,
+    /// Grant types.
+    pub grant_types: Vec<String>,
+    /// Response types (only `code`).
+    pub response_types: Vec<String>,
+    /// Scopes the client may ask for, space-separated; all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Authorization details types the client may ask for.
+    pub authorization_details_types: Vec<String>,
+    /// Authorization requests must be signed request objects (JAR).
+    #[serde(default)]
+    pub require_signed_request_object: bool,
+    /// Access tokens must be DPoP-bound.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
+    /// Sign authorization responses (JARM) with this algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_signed_response_alg: Option<String>,
+    /// Sandbox only: authorization requests with `login_hint` skip the pages and consent to
+    /// everything asked on all the customer's accounts.
+    #[serde(default)]
+    pub sandbox_auto_consent: bool,
+}
+
+/// A registered client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Client {
+    /// The client identifier.
+    pub client_id: String,
+    /// When it was registered (seconds since the epoch).
+    pub client_id_issued_at: i64,
+    /// SHA-256 of the registration access token (RFC 7592).
+    pub registration_token_hash: String,
+    /// Its metadata.
+    #[serde(flatten)]
+    pub metadata: ClientMetadata,
+}
+
+impl Client {
+    /// The client's JWKS as `jsonwebtoken` keys.
+    pub fn jwk_set(&self) -> jsonwebtoken::jwk::JwkSet {
+        self.metadata
+            .jwks
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or(jsonwebtoken::jwk::JwkSet { keys: Vec::new() })
+    }
+
+    /// Whether the client may use `grant_type`.
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.metadata.grant_types.iter().any(|g| g == grant_type)
+    }
+}
+
+/// Whether a redirect URI is acceptable: absolute, no fragment, https, or http only to a
+/// loopback address.
+pub fn redirect_uri_is_acceptable(uri: &str) -> Result<(), String> {
+    let url = Url::parse(uri).map_err(|_| format!("{uri} is not an absolute URL"))?;
+    if url.fragment().is_some() {
+        return Err(format!("{uri} must not contain a fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(format!(
+            "{uri} uses http on a host that is not loopback; use https"
+        )),
+        other => Err(format!("{uri} uses the {other} scheme; use https")),
+    }
+}
+
+/// Whether a URL's host is the loopback interface.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
+}
+
+fn metadata_error(message: impl Into<String>) -> OAuthError {
+    OAuthError::invalid_client_metadata(message)
+}
+
+fn string_list(
+    request: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<Vec<String>>, OAuthError> {
+    match request.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| metadata_error(format!("{name} must be an array of strings")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(metadata_error(format!(
+            "{name} must be an array of strings"
+        ))),
+    }
+}
+
+fn optional_string(request: &Map<String, Value>, name: &str) -> Result<Option<String>, OAuthError> {
+    match request.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(metadata_error(format!("{name} must be a string"))),
+    }
+}
+
+fn optional_bool(request: &Map<String, Value>, name: &str) -> Result<bool, OAuthError> {
+    match request.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(metadata_error(format!("{name} must be a boolean"))),
+    }
+}
+
+/// Checks a registration request and turns it into metadata. Every refusal is an RFC 7591
+/// error: `invalid_redirect_uri`, `invalid_client_metadata` or `invalid_software_statement`.
+pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthError> {
+    let Some(request) = request.as_object() else {
+        return Err(metadata_error(
+            "the registration request must be a JSON object",
+        ));
+    };
+    if request.contains_key("software_statement") {
+        // No software statement issuer is trusted by this sandbox, so none can be verified.
+        return Err(OAuthError::invalid_software_statement(
+            "software statements cannot be verified by this sandbox: no statement issuer is trusted; register without one",
+        ));
+    }
+    let redirect_uris = string_list(request, "redirect_uris")
+        .map_err(|e| OAuthError::invalid_redirect_uri(e.description))?
+        .unwrap_or_default();
+    if redirect_uris.is_empty() {
+        return Err(OAuthError::invalid_redirect_uri(
+            "redirect_uris is required",
+        ));
+    }
+    for uri in &redirect_uris {
+        redirect_uri_is_acceptable(uri).map_err(OAuthError::invalid_redirect_uri)?;
+    }
+    let method = match optional_string(request, "token_endpoint_auth_method")?.as_deref() {
+        None | Some("private_key_jwt") => AuthMethod::PrivateKeyJwt,
+        Some("tls_client_auth") => AuthMethod::TlsClientAuth,
+        Some("self_signed_tls_client_auth") => AuthMethod::SelfSignedTlsClientAuth,
+        Some(other) => {
+            return Err(metadata_error(format!(
+                "token_endpoint_auth_method {other} is not allowed by FAPI 2.0; use private_key_jwt, tls_client_auth or self_signed_tls_client_auth"
+            )));
+        }
+    };
+    if request.contains_key("jwks_uri") {
+        return Err(metadata_error(
+            "jwks_uri is not supported by this sandbox yet; register your public keys by value in jwks",
+        ));
+    }
+    let jwks = match request.get("jwks") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(validate_jwks(value)?),
+    };
+    if matches!(
+        method,
+        AuthMethod::PrivateKeyJwt | AuthMethod::SelfSignedTlsClientAuth
+    ) && jwks.is_none()
+    {
+        return Err(metadata_error(
+            "jwks is required for this token_endpoint_auth_method",
+        ));
+    }
+    let tls_client_auth_subject_dn = optional_string(request, "tls_client_auth_subject_dn")?;
+    if method == AuthMethod::TlsClientAuth && tls_client_auth_subject_dn.is_none() {
+        return Err(metadata_error(
+            "tls_client_auth needs tls_client_auth_subject_dn",
+        ));
+    }
+    let grant_types = string_list(request, "grant_types")?
+        .unwrap_or_else(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]);
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| !GRANT_TYPES.contains(&g.as_str()))
+    {
+        return Err(metadata_error(format!("grant type {bad} is not supported")));
+    }
+    let response_types =
+        string_list(request, "response_types")?.unwrap_or_else(|| vec!["code".to_owned()]);
+    if response_types.iter().any(|r| r != "code") {
+        return Err(metadata_error("only the code response type is supported"));
+    }
+    let authorization_details_types = string_list(request, "authorization_details_types")?
+        .unwrap_or_else(|| vec!["account_information".to_owned()]);
+    if let Some(bad) = authorization_details_types
+        .iter()
+        .find(|t| !AUTHORIZATION_DETAILS_TYPES.contains(&t.as_str()))
+    {
+        return Err(metadata_error(format!(
+            "authorization details type {bad} is not supported"
+        )));
+    }
+    for name in [
+        "id_token_signed_response_alg",
+        "authorization_signed_response_alg",
+        "request_object_signing_alg",
+        "token_endpoint_auth_signing_alg",
+        "introspection_signed_response_alg",
+    ] {
+        if let Some(alg) = optional_string(request, name)?
+            && !ALLOWED_ALGORITHMS.contains(&alg.as_str())
+        {
+            return Err(metadata_error(format!(
+                "{name} {alg} is not allowed; use PS256, ES256 or EdDSA"
+            )));
+        }
+    }
+    let client_name =
+        optional_string(request, "client_name")?.unwrap_or_else(|| "Unnamed app".to_owned());
+    if client_name.chars().count() > 100 {
+        return Err(metadata_error("client_name is longer than 100 characters"));
+    }
+    Ok(ClientMetadata {
+        redirect_uris,
+        token_endpoint_auth_method: method,
+        jwks,
+        tls_client_auth_subject_dn,
+        client_name,
+        grant_types,
+        response_types,
+        scope: optional_string(request, "scope")?,
+        authorization_details_types,
+        require_signed_request_object: optional_bool(request, "require_signed_request_object")?,
+        dpop_bound_access_tokens: optional_bool(request, "dpop_bound_access_tokens")?,
+        authorization_signed_response_alg: optional_string(
+            request,
+            "authorization_signed_response_alg",
+        )?,
+        sandbox_auto_consent: optional_bool(request, "sandbox_auto_consent")?,
+    })
+}
+
+/// Checks a JWKS: public keys only, of supported types, strong enough.
+fn validate_jwks(value: &Value) -> Result<Value, OAuthError> {
+    let keys = value
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| metadata_error("jwks must be an object with a keys array"))?;
+    if keys.is_empty() {
+        return Err(metadata_error("jwks has no keys"));
+    }
+    for key in keys {
+        let Some(raw) = key.as_object() else {
+            return Err(metadata_error("every key in jwks must be an object"));
+        };
+        if has_private_material(raw) {
+            return Err(metadata_error(
+                "jwks contains private key material; register public keys only",
+            ));
+        }
+        let jwk = parse_jwk(raw).map_err(|e| metadata_error(e.0))?;
+        let alg = match (
+            raw.get("kty").and_then(Value::as_str),
+            raw.get("alg").and_then(Value::as_str),
+        ) {
+            (_, Some("PS256")) | (Some("RSA"), None) => jsonwebtoken::Algorithm::PS256,
+            (_, Some("ES256")) | (Some("EC"), None) => jsonwebtoken::Algorithm::ES256,
+            (_, Some("EdDSA")) | (Some("OKP"), None) => jsonwebtoken::Algorithm::EdDSA,
+            (_, Some(other)) => {
+                return Err(metadata_error(format!(
+                    "key algorithm {other} is not allowed"
+                )));
+            }
+            _ => return Err(metadata_error("unsupported key type")),
+        };
+        check_key_strength(&jwk, alg).map_err(|e| metadata_error(e.0))?;
+    }
+    Ok(value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ec_key() -> Value {
+        crate::keys::generate_client_key().unwrap().public_jwk
+    }
+
+    #[test]
+    fn a_fapi_registration_is_accepted_with_defaults() {
+        let metadata = validate_registration(&json!({
+            "redirect_uris": ["https://app.example/cb", "http://127.0.0.1:9000/cb"],
+            "jwks": {"keys": [ec_key()]},
+        }))
+        .unwrap();
+        assert_eq!(
+            metadata.token_endpoint_auth_method,
+            AuthMethod::PrivateKeyJwt
+        );
+        assert_eq!(
+            metadata.grant_types,
+            vec!["authorization_code", "refresh_token"]
+        );
+    }
+
+    #[test]
+    fn bad_registrations_get_the_rfc_7591_error() {
+        let jwks = json!({"keys": [ec_key()]});
+        let cases = [
+            (json!({"jwks": jwks}), "invalid_redirect_uri"),
+            (
+                json!({"redirect_uris": [], "jwks": jwks}),
+                "invalid_redirect_uri",
+            ),
+            (
+                json!({"redirect_uris": ["http://app.example/cb"], "jwks": jwks}),
+                "invalid_redirect_uri",
+            ),
+            (
+                json!({"redirect_uris": ["https://app.example/cb#x"], "jwks": jwks}),
+                "invalid_redirect_uri",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "none"}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "client_secret_basic"}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "client_secret_post"}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"]}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "jwks": jwks, "grant_types": ["implicit"]}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "jwks": jwks, "id_token_signed_response_alg": "RS256"}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "jwks": {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "jwks": jwks, "software_statement": "e30.e30.sig"}),
+                "invalid_software_statement",
+            ),
+        ];
+        for (request, code) in cases {
+            let error = validate_registration(&request).unwrap_err();
+            assert_eq!(error.code, code, "{request}");
+        }
+        let mut private = crate::keys::generate_client_key().unwrap().private_jwk;
+        private["alg"] = json!("ES256");
+        let error = validate_registration(
+            &json!({"redirect_uris": ["https://a.example/cb"], "jwks": {"keys": [private]}}),
+        )
+        .unwrap_err();
+        assert_eq!(error.code, "invalid_client_metadata");
+    }
+}

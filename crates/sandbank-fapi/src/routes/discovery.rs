@@ -1,0 +1,86 @@
+//! `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server` and the JWKS.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+use crate::client::{AUTHORIZATION_DETAILS_TYPES, GRANT_TYPES};
+use crate::jose::ALLOWED_ALGORITHMS;
+use crate::state::AuthServer;
+
+/// Scopes the server knows: one per data family, plus OpenID and grant management.
+pub const SCOPES: [&str; 11] = [
+    "openid",
+    "accounts",
+    "balances",
+    "transactions",
+    "statements",
+    "investments",
+    "insurance",
+    "cards",
+    "parties",
+    "card_controls",
+    "payments",
+];
+
+/// The metadata document (RFC 8414 / OpenID Connect Discovery).
+pub fn metadata(server: &AuthServer) -> Value {
+    let config = &server.config;
+    let mut document = json!({
+        "issuer": config.issuer,
+        "authorization_endpoint": config.url("/authorize"),
+        "pushed_authorization_request_endpoint": config.url("/par"),
+        "require_pushed_authorization_requests": true,
+        "token_endpoint": config.url("/token"),
+        "jwks_uri": config.url("/jwks"),
+        "registration_endpoint": config.url("/register"),
+        "introspection_endpoint": config.url("/introspect"),
+        "revocation_endpoint": config.url("/revoke"),
+        "userinfo_endpoint": config.url("/userinfo"),
+        "scopes_supported": SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": GRANT_TYPES,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGORITHMS,
+        "introspection_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "revocation_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "id_token_signing_alg_values_supported": ["PS256", "ES256"],
+        "dpop_signing_alg_values_supported": ALLOWED_ALGORITHMS,
+        "subject_types_supported": ["public"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name", "given_name", "family_name", "email"],
+        "authorization_response_iss_parameter_supported": true,
+        "authorization_details_types_supported": AUTHORIZATION_DETAILS_TYPES,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": true,
+    });
+    if let (Some(base), Some(map)) = (&config.mtls_base, document.as_object_mut()) {
+        map.insert(
+            "tls_client_certificate_bound_access_tokens".into(),
+            Value::Bool(true),
+        );
+        map.insert(
+            "mtls_endpoint_aliases".into(),
+            json!({
+                "token_endpoint": format!("{base}/token"),
+                "pushed_authorization_request_endpoint": format!("{base}/par"),
+                "introspection_endpoint": format!("{base}/introspect"),
+                "revocation_endpoint": format!("{base}/revoke"),
+                "userinfo_endpoint": format!("{base}/userinfo"),
+            }),
+        );
+    }
+    document
+}
+
+/// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
+pub async fn get_metadata(State(server): State<AuthServer>) -> impl IntoResponse {
+    Json(metadata(&server))
+}
+
+/// `GET /jwks`: the public signing keys.
+pub async fn get_jwks(State(server): State<AuthServer>) -> impl IntoResponse {
+    Json(server.keys.jwks())
+}

@@ -1,0 +1,176 @@
+//! The authorization server's shared state: configuration, store, clock and signing keys.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::Algorithm;
+use sandbank_store::{AuthState, Store};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::clock::Clock;
+use crate::config::AsConfig;
+use crate::error::OAuthError;
+use crate::keys::{KeySet, SigningKey, StoredKey};
+
+/// Names of the kinds of entry the authorization server keeps in the store.
+pub mod kinds {
+    /// Registered clients, by `client_id`.
+    pub const CLIENT: &str = "client";
+    /// Signing keys, by `kid`.
+    pub const SIGNING_KEY: &str = "signing-key";
+    /// Marker claimed by the instance that creates the signing keys.
+    pub const SIGNING_KEYS_CREATED: &str = "signing-keys-created";
+    /// Pushed authorization requests, by `request_uri`.
+    pub const PAR: &str = "par";
+    /// Authorization codes, by SHA-256 of the code.
+    pub const CODE: &str = "code";
+    /// Access tokens, by SHA-256 of the token.
+    pub const ACCESS_TOKEN: &str = "access-token";
+    /// Refresh tokens, by SHA-256 of the token.
+    pub const REFRESH_TOKEN: &str = "refresh-token";
+    /// Grants, by `grant_id`.
+    pub const GRANT: &str = "grant";
+    /// DPoP proof `jti`s seen, by thumbprint and `jti`.
+    pub const DPOP_JTI: &str = "dpop-jti";
+    /// Client assertion `jti`s seen, by client and `jti`.
+    pub const ASSERTION_JTI: &str = "assertion-jti";
+    /// Login and consent interactions in progress, by interaction id.
+    pub const INTERACTION: &str = "interaction";
+}
+
+/// Lifetime of entries that do not expire (clients, keys): a century.
+pub fn forever() -> Duration {
+    Duration::days(36_500)
+}
+
+/// The authorization server.
+#[derive(Debug, Clone)]
+pub struct AuthServer {
+    /// Configuration.
+    pub config: Arc<AsConfig>,
+    /// The database.
+    pub store: Store,
+    /// The sandbox clock.
+    pub clock: Clock,
+    /// Signing keys.
+    pub keys: Arc<KeySet>,
+}
+
+impl AuthServer {
+    /// Loads the signing keys from the store, creating them on the very first start, so that
+    /// every instance sharing a database publishes the same JWKS.
+    pub async fn start(
+        store: Store,
+        config: AsConfig,
+        clock: Clock,
+    ) -> Result<AuthServer, OAuthError> {
+        let auth = store.auth_state();
+        let now = clock.now();
+        let mut stored = load_keys(&auth, now).await?;
+        if stored.is_empty() {
+            let created = auth
+                .remember_once(kinds::SIGNING_KEYS_CREATED, "v1", now, now + forever())
+                .await
+                .map_err(OAuthError::server_error)?;
+            if created {
+                for alg in [Algorithm::PS256, Algorithm::ES256] {
+                    let (_, key) = SigningKey::generate(alg, &now.to_rfc3339())
+                        .map_err(OAuthError::server_error)?;
+                    let value = serde_json::to_value(&key).map_err(OAuthError::server_error)?;
+                    auth.put(kinds::SIGNING_KEY, &key.kid, &value, now, now + forever())
+                        .await
+                        .map_err(OAuthError::server_error)?;
+                }
+            } else {
+                // Another instance is creating them: wait for its keys.
+                for _ in 0..50 {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    stored = load_keys(&auth, now).await?;
+                    if stored.len() >= 2 {
+                        break;
+                    }
+                }
+            }
+            stored = load_keys(&auth, now).await?;
+        }
+        let keys = stored
+            .iter()
+            .map(SigningKey::from_stored)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(OAuthError::server_error)?;
+        Ok(AuthServer {
+            config: Arc::new(config),
+            store,
+            clock,
+            keys: Arc::new(KeySet::new(keys)),
+        })
+    }
+
+    /// The store's authorization-server state.
+    pub fn auth(&self) -> AuthState {
+        self.store.auth_state()
+    }
+
+    /// Now, by the sandbox clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Reads an entry as `T` (live entries only; consumed ones too).
+    pub async fn read<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<T>, OAuthError> {
+        let entry = self
+            .auth()
+            .get(kind, key, self.now())
+            .await
+            .map_err(OAuthError::server_error)?;
+        match entry {
+            Some(entry) => serde_json::from_value(entry.value)
+                .map(Some)
+                .map_err(OAuthError::server_error),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes an entry that lives for `ttl`.
+    pub async fn write<T: Serialize>(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), OAuthError> {
+        let now = self.now();
+        let value: Value = serde_json::to_value(value).map_err(OAuthError::server_error)?;
+        self.auth()
+            .put(kind, key, &value, now, now + ttl)
+            .await
+            .map_err(OAuthError::server_error)
+    }
+
+    /// A registered client.
+    pub async fn client(&self, client_id: &str) -> Result<Option<Client>, OAuthError> {
+        self.read(kinds::CLIENT, client_id).await
+    }
+}
+
+async fn load_keys(auth: &AuthState, now: DateTime<Utc>) -> Result<Vec<StoredKey>, OAuthError> {
+    let entries = auth
+        .list(kinds::SIGNING_KEY, now)
+        .await
+        .map_err(OAuthError::server_error)?;
+    let mut keys: Vec<StoredKey> = entries
+        .into_iter()
+        .filter_map(|(_, entry)| serde_json::from_value(entry.value).ok())
+        .collect();
+    keys.sort_by(|a, b| {
+        (a.alg.clone(), a.created_at.clone()).cmp(&(b.alg.clone(), b.created_at.clone()))
+    });
+    Ok(keys)
+}
