@@ -10,3 +10,4 @@ pub mod validation;
 
 pub use files::{CheckError, Drift, DriftedFile, SchemaFile, check, render, write};
 pub use validation::{CompiledSchema, Issue, SchemaError};
+pub mod compat;
