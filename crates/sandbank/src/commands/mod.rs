@@ -1,3 +1,4 @@
 //! Subcommands that do a job and exit.
 
+pub mod openapi;
 pub mod schemas;
