@@ -89,9 +89,19 @@ pub fn check_schema(
 
 /// Checks every catalogue schema against the frozen versions in `dir/<name>/`.
 pub fn check_dir(dir: &Path) -> io::Result<Vec<Violation>> {
+    let current: Vec<(&str, &str, Value)> = catalogue()
+        .iter()
+        .map(|def| (def.name, def.version, def.document()))
+        .collect();
+    check_dir_with(dir, &current)
+}
+
+/// Checks `(name, current version, current document)` triples against the frozen versions in
+/// `dir/<name>/` (files other than the current version).
+pub fn check_dir_with(dir: &Path, current: &[(&str, &str, Value)]) -> io::Result<Vec<Violation>> {
     let mut violations = Vec::new();
-    for def in catalogue() {
-        let folder = dir.join(def.name);
+    for (name, current_version, document) in current {
+        let folder = dir.join(name);
         let entries = match fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
@@ -107,14 +117,15 @@ pub fn check_dir(dir: &Path) -> io::Result<Vec<Violation>> {
             else {
                 continue;
             };
-            if version == def.version {
+            if version == *current_version {
                 continue;
             }
-            let document: Value = serde_json::from_str(&fs::read_to_string(&path)?)
+            let text = fs::read_to_string(&path)?;
+            let frozen_document: Value = serde_json::from_str(&text)
                 .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-            frozen.push((version.to_owned(), document));
+            frozen.push((version.to_owned(), frozen_document));
         }
-        if let Some(violation) = check_schema(def.name, def.version, &def.document(), &frozen) {
+        if let Some(violation) = check_schema(name, current_version, document, &frozen) {
             violations.push(violation);
         }
     }

@@ -134,6 +134,32 @@ impl<'a> Checker<'a> {
             return;
         }
 
+        // Both sides branch the same way (a tagged union): compare what they share, then
+        // each writer branch against the reader's branches, so that pointers name the branch.
+        for keyword in ["oneOf", "anyOf"] {
+            if let (Some(Value::Array(w_branches)), Some(Value::Array(r_branches))) =
+                (w.get(keyword), r.get(keyword))
+            {
+                let mut w_base = w.clone();
+                w_base.remove(keyword);
+                let mut r_base = r.clone();
+                r_base.remove(keyword);
+                self.compare_normalized(
+                    plain(Value::Object(w_base)),
+                    plain(Value::Object(r_base)),
+                    path,
+                    out,
+                );
+                for branch in w_branches {
+                    let Ok(branch) = schema::normalize(self.writer_root, branch) else {
+                        continue;
+                    };
+                    self.match_branch(&branch.schema, keyword, r_branches, &Map::new(), path, out);
+                }
+                return;
+            }
+        }
+
         // Every branch of the writer must be accepted.
         for keyword in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = w.get(keyword) {
@@ -167,50 +193,7 @@ impl<'a> Checker<'a> {
             if let Some(Value::Array(branches)) = r.get(keyword) {
                 let mut base = r.clone();
                 base.remove(keyword);
-                let mut best: Option<(usize, Vec<Incompatibility>)> = None;
-                for (index, branch) in branches.iter().enumerate() {
-                    let Ok(branch) = schema::normalize(self.reader_root, branch) else {
-                        continue;
-                    };
-                    let mut effective = Value::Object(base.clone());
-                    schema::merge_into(&mut effective, &branch.schema);
-                    let mut found = Vec::new();
-                    self.compare_normalized(
-                        Normalized {
-                            schema: writer.clone(),
-                            reference: None,
-                        },
-                        Normalized {
-                            schema: effective,
-                            reference: None,
-                        },
-                        &format!("{path}/{keyword}/{index}"),
-                        &mut found,
-                    );
-                    if found.is_empty() {
-                        return;
-                    }
-                    if best
-                        .as_ref()
-                        .is_none_or(|(_, b)| distance(&found) < distance(b))
-                    {
-                        best = Some((index, found));
-                    }
-                }
-                let closest = best
-                    .as_ref()
-                    .map(|(index, _)| format!("; the closest is {path}/{keyword}/{index}"))
-                    .unwrap_or_default();
-                out.push(issue(
-                    &format!("{path}/{keyword}"),
-                    Kind::NoMatchingBranch,
-                    format!(
-                        "no branch of `{keyword}` accepts everything the old schema accepted here{closest}"
-                    ),
-                ));
-                if let Some((_, found)) = best {
-                    out.extend(found);
-                }
+                self.match_branch(&writer, keyword, branches, &base, path, out);
                 return;
             }
         }
@@ -283,6 +266,64 @@ impl<'a> Checker<'a> {
         if may_be("array") {
             array::compare(self, w, r, path, out);
         }
+    }
+
+    /// Reports unless some reader branch (merged with `base`) accepts `writer`; when none does,
+    /// names the closest branch and why it does not.
+    fn match_branch(
+        &mut self,
+        writer: &Value,
+        keyword: &str,
+        branches: &[Value],
+        base: &Map<String, Value>,
+        path: &str,
+        out: &mut Vec<Incompatibility>,
+    ) {
+        let mut best: Option<(usize, Vec<Incompatibility>)> = None;
+        for (index, branch) in branches.iter().enumerate() {
+            let Ok(branch) = schema::normalize(self.reader_root, branch) else {
+                continue;
+            };
+            let mut effective = Value::Object(base.clone());
+            schema::merge_into(&mut effective, &branch.schema);
+            let mut found = Vec::new();
+            self.compare_normalized(
+                plain(writer.clone()),
+                plain(effective),
+                &format!("{path}/{keyword}/{index}"),
+                &mut found,
+            );
+            if found.is_empty() {
+                return;
+            }
+            if best
+                .as_ref()
+                .is_none_or(|(_, b)| distance(&found) < distance(b))
+            {
+                best = Some((index, found));
+            }
+        }
+        let closest = best
+            .as_ref()
+            .map(|(index, _)| format!("; the closest is {path}/{keyword}/{index}"))
+            .unwrap_or_default();
+        out.push(issue(
+            &format!("{path}/{keyword}"),
+            Kind::NoMatchingBranch,
+            format!(
+                "no branch of `{keyword}` accepts everything the old schema accepted here{closest}"
+            ),
+        ));
+        if let Some((_, found)) = best {
+            out.extend(found);
+        }
+    }
+}
+
+fn plain(schema: Value) -> Normalized {
+    Normalized {
+        schema,
+        reference: None,
     }
 }
 

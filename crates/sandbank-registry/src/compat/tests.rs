@@ -441,3 +441,21 @@ fn messages_carry_kind_pointer_and_reason() {
         "TYPE_NARROWED at /type: type `string` is no longer accepted (now `integer`)"
     );
 }
+
+#[test]
+fn shared_properties_of_a_tagged_union_are_reported_once_at_the_root() {
+    let branch = |kind: &str| json!({"type": "object", "properties": {"kind": {"const": kind}}, "required": ["kind"]});
+    let union = |required: &[&str]| {
+        json!({"type": "object", "properties": {"id": {"type": "string"}},
+               "required": required, "oneOf": [branch("A"), branch("B")]})
+    };
+    let found = reader_accepts(&union(&[]), &union(&["id"]));
+    assert_eq!(
+        found
+            .iter()
+            .map(|i| (i.kind, i.pointer.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(Kind::RequiredAdded, "/required")]
+    );
+    assert_eq!(forward(&union(&[]), &union(&["id"])), vec![]);
+}
