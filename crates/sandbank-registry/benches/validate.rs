@@ -19,8 +19,7 @@ fn validate(c: &mut Criterion) {
         .unwrap();
     let validator = registry.validator(&version).unwrap();
     // A card payment: the most common transaction, with merchant and card detail.
-    let transaction =
-        serde_json::to_value(&sandbank_schemas::examples::transactions()[0]).unwrap();
+    let transaction = serde_json::to_value(&sandbank_schemas::examples::transactions()[0]).unwrap();
     assert!(validator.is_valid(&transaction));
     let mut invalid = transaction.clone();
     invalid["amount"]["currency"] = serde_json::json!("gbp");

@@ -218,6 +218,16 @@ async fn register_accepts_plain_json_requests() {
     .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json(), json!({"id": 1}));
+    // What newer clients send alongside: nulls and fields this registry does not use.
+    let body = json!({"schema": person(&[]).to_string(), "schemaType": "JSON",
+                      "references": null, "metadata": null, "ruleSet": null});
+    let reply = post(
+        &app,
+        "/registry/subjects/s/versions?normalize=false",
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(reply.json(), json!({"id": 1}));
 }
 
 #[tokio::test]

@@ -182,7 +182,7 @@ pub fn parse_schema_request(bytes: &[u8]) -> Result<Value, ConfluentError> {
             "Invalid schema type {kind}: this registry holds JSON schemas only"
         )));
     }
-    if !request.references.is_empty() {
+    if request.references.as_ref().is_some_and(|r| !r.is_empty()) {
         return Err(ConfluentError::invalid_schema(
             "Invalid schema: schema references are not supported; inline them in $defs",
         ));

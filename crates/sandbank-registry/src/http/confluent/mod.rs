@@ -44,9 +44,9 @@ pub struct SchemaRequest {
     /// Must be `JSON` when present (it is assumed when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_type: Option<String>,
-    /// Schema references; none are supported, so this must be empty.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<serde_json::Value>,
+    /// Schema references; none are supported, so this must be empty or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<serde_json::Value>>,
 }
 
 /// The id of a registered schema.
