@@ -154,7 +154,15 @@ impl<'a> Checker<'a> {
                     let Ok(branch) = schema::normalize(self.writer_root, branch) else {
                         continue;
                     };
-                    self.match_branch(&branch.schema, keyword, r_branches, &Map::new(), path, out);
+                    self.match_branch(
+                        &branch.schema,
+                        &reader,
+                        keyword,
+                        r_branches,
+                        &Map::new(),
+                        path,
+                        out,
+                    );
                 }
                 return;
             }
@@ -188,12 +196,19 @@ impl<'a> Checker<'a> {
             }
         }
 
+        // A writer that allows a finite set of values: each must pass the reader, whatever its
+        // shape (an `enum` read by a `oneOf` of documented `const`s is fine).
+        if let Some(values) = scalar::finite_values(w) {
+            scalar::values_accepted(self.reader_root, &reader, &values, path, out);
+            return;
+        }
+
         // Some branch of the reader must accept the (branch-free) writer.
         for keyword in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = r.get(keyword) {
                 let mut base = r.clone();
                 base.remove(keyword);
-                self.match_branch(&writer, keyword, branches, &base, path, out);
+                self.match_branch(&writer, &reader, keyword, branches, &base, path, out);
                 return;
             }
         }
@@ -210,11 +225,6 @@ impl<'a> Checker<'a> {
             }
         }
 
-        // A writer that allows a finite set of values: each must pass the reader.
-        if let Some(values) = scalar::finite_values(w) {
-            scalar::values_accepted(self.reader_root, &reader, &values, path, out);
-            return;
-        }
         if r.contains_key("enum") || r.contains_key("const") {
             out.push(issue(
                 path,
@@ -269,16 +279,23 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports unless some reader branch (merged with `base`) accepts `writer`; when none does,
-    /// names the closest branch and why it does not.
+    /// names the closest branch and why it does not. A writer branch that lists its values is
+    /// checked value by value against the whole reader instead.
+    #[allow(clippy::too_many_arguments)]
     fn match_branch(
         &mut self,
         writer: &Value,
+        whole_reader: &Value,
         keyword: &str,
         branches: &[Value],
         base: &Map<String, Value>,
         path: &str,
         out: &mut Vec<Incompatibility>,
     ) {
+        if let Some(values) = writer.as_object().and_then(scalar::finite_values) {
+            scalar::values_accepted(self.reader_root, whole_reader, &values, path, out);
+            return;
+        }
         let mut best: Option<(usize, Vec<Incompatibility>)> = None;
         for (index, branch) in branches.iter().enumerate() {
             let Ok(branch) = schema::normalize(self.reader_root, branch) else {

@@ -459,3 +459,16 @@ fn shared_properties_of_a_tagged_union_are_reported_once_at_the_root() {
     );
     assert_eq!(forward(&union(&[]), &union(&["id"])), vec![]);
 }
+
+#[test]
+fn an_enum_and_documented_const_branches_are_the_same_values() {
+    let plain = json!({"type": "string", "enum": ["A", "B"]});
+    let documented = json!({"oneOf": [
+        {"type": "string", "const": "A", "description": "The first."},
+        {"type": "string", "const": "B", "description": "The second."}
+    ]});
+    assert_eq!(backward(&plain, &documented), vec![]);
+    assert_eq!(forward(&plain, &documented), vec![]);
+    let fewer = json!({"oneOf": [{"type": "string", "const": "A"}]});
+    assert_eq!(backward(&plain, &fewer), vec![Kind::EnumValueRemoved]);
+}
