@@ -26,5 +26,5 @@ pub mod validation;
 pub use builtin::BUILTIN_ID_BASE;
 pub use files::{CheckError, Drift, DriftedFile, SchemaFile, check, render, write};
 pub use registry::{Registry, RegistryError, VersionRef, canonical};
-pub use store::{MemoryStore, RegistryStore, StoreError};
+pub use store::{MemoryStore, RegistryStore, StoreError, conformance};
 pub use validation::{CompiledSchema, Issue, SchemaError};

@@ -208,54 +208,177 @@ impl RegistryStore for MemoryStore {
     }
 }
 
+/// Checks that a store keeps the [`RegistryStore`] contract; returns the first deviation.
+///
+/// Every implementation should pass it on an empty store, e.g. in a test:
+/// `sandbank_registry::store::conformance(&my_store).await.unwrap()`.
+pub async fn conformance(store: &dyn RegistryStore) -> Result<(), String> {
+    fn expect<T: PartialEq + std::fmt::Debug>(what: &str, have: T, want: T) -> Result<(), String> {
+        if have == want {
+            Ok(())
+        } else {
+            Err(format!("{what}: got {have:?}, expected {want:?}"))
+        }
+    }
+    let backend = |error: StoreError| format!("unexpected store error: {error}");
+    let a = "{\"a\":1}";
+    let b = "{\"b\":1}";
+
+    expect(
+        "subjects of an empty store",
+        store.subjects().await.map_err(backend)?,
+        vec![],
+    )?;
+    let first = store.register("s", a, None).await.map_err(backend)?;
+    expect(
+        "first registration",
+        (first.version, first.created),
+        (1, true),
+    )?;
+    if first.id == 0 || first.id >= crate::BUILTIN_ID_BASE {
+        return Err(format!(
+            "id {} is outside 1..{}",
+            first.id,
+            crate::BUILTIN_ID_BASE
+        ));
+    }
+    let again = store.register("s", a, None).await.map_err(backend)?;
+    expect(
+        "registering the same text again",
+        (again.id, again.version, again.created),
+        (first.id, 1, false),
+    )?;
+    match store.register("s", b, None).await {
+        Err(StoreError::Conflict) => {}
+        other => {
+            return Err(format!(
+                "stale expected_latest: got {other:?}, expected Conflict"
+            ));
+        }
+    }
+    let second = store.register("s", b, Some(1)).await.map_err(backend)?;
+    expect(
+        "second version",
+        (second.version, second.created),
+        (2, true),
+    )?;
+    if second.id <= first.id {
+        return Err(format!(
+            "ids must increase: {} then {}",
+            first.id, second.id
+        ));
+    }
+    let shared = store.register("t", a, None).await.map_err(backend)?;
+    expect(
+        "same text under another subject",
+        (shared.id, shared.version),
+        (first.id, 1),
+    )?;
+    expect(
+        "subjects",
+        store.subjects().await.map_err(backend)?,
+        vec!["s".to_owned(), "t".to_owned()],
+    )?;
+    expect(
+        "versions of s",
+        store.versions("s").await.map_err(backend)?,
+        vec![
+            StoredSchema {
+                version: 1,
+                id: first.id,
+                schema: a.to_owned(),
+            },
+            StoredSchema {
+                version: 2,
+                id: second.id,
+                schema: b.to_owned(),
+            },
+        ],
+    )?;
+    expect(
+        "versions of an unknown subject",
+        store.versions("u").await.map_err(backend)?,
+        vec![],
+    )?;
+    expect(
+        "schema by id",
+        store.schema_by_id(second.id).await.map_err(backend)?,
+        Some(b.to_owned()),
+    )?;
+    expect(
+        "unknown id",
+        store
+            .schema_by_id(second.id + 1000)
+            .await
+            .map_err(backend)?,
+        None,
+    )?;
+
+    expect(
+        "global config unset",
+        store.config(None).await.map_err(backend)?,
+        None,
+    )?;
+    store
+        .set_config(None, CompatibilityMode::Full)
+        .await
+        .map_err(backend)?;
+    store
+        .set_config(Some("s"), CompatibilityMode::None)
+        .await
+        .map_err(backend)?;
+    expect(
+        "global config",
+        store.config(None).await.map_err(backend)?,
+        Some(CompatibilityMode::Full),
+    )?;
+    expect(
+        "subject config",
+        store.config(Some("s")).await.map_err(backend)?,
+        Some(CompatibilityMode::None),
+    )?;
+    expect(
+        "other subject config",
+        store.config(Some("t")).await.map_err(backend)?,
+        None,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[tokio::test]
-    async fn versions_ids_and_idempotence() {
-        let store = MemoryStore::new();
-        let a = store.register("s", "{\"a\":1}", None).await.unwrap();
-        assert_eq!((a.id, a.version, a.created), (1, 1, true));
-        let again = store.register("s", "{\"a\":1}", None).await.unwrap();
-        assert_eq!((again.id, again.version, again.created), (1, 1, false));
-        assert!(matches!(
-            store.register("s", "{\"b\":1}", None).await,
-            Err(StoreError::Conflict)
-        ));
-        let b = store.register("s", "{\"b\":1}", Some(1)).await.unwrap();
-        assert_eq!((b.id, b.version), (2, 2));
-        let shared = store.register("t", "{\"a\":1}", None).await.unwrap();
-        assert_eq!((shared.id, shared.version), (1, 1));
-        assert_eq!(store.subjects().await.unwrap(), vec!["s", "t"]);
-        assert_eq!(store.versions("s").await.unwrap().len(), 2);
-        assert_eq!(
-            store.schema_by_id(2).await.unwrap().as_deref(),
-            Some("{\"b\":1}")
-        );
-        assert_eq!(store.schema_by_id(9).await.unwrap(), None);
+    async fn the_memory_store_keeps_the_contract() {
+        conformance(&MemoryStore::new()).await.unwrap();
     }
 
     #[tokio::test]
-    async fn configs_are_global_or_per_subject() {
-        let store = MemoryStore::new();
-        assert_eq!(store.config(None).await.unwrap(), None);
-        store
-            .set_config(None, CompatibilityMode::Full)
-            .await
-            .unwrap();
-        store
-            .set_config(Some("s"), CompatibilityMode::None)
-            .await
-            .unwrap();
-        assert_eq!(
-            store.config(None).await.unwrap(),
-            Some(CompatibilityMode::Full)
-        );
-        assert_eq!(
-            store.config(Some("s")).await.unwrap(),
-            Some(CompatibilityMode::None)
-        );
-        assert_eq!(store.config(Some("t")).await.unwrap(), None);
+    async fn concurrent_registrations_get_distinct_versions() {
+        let store = Arc::new(MemoryStore::new());
+        let mut tasks = Vec::new();
+        for n in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let text = format!("{{\"n\":{n}}}");
+                loop {
+                    let latest = store.versions("s").await.unwrap().last().map(|v| v.version);
+                    match store.register("s", &text, latest).await {
+                        Ok(registration) => return registration.version,
+                        Err(StoreError::Conflict) => continue,
+                        Err(error) => panic!("{error}"),
+                    }
+                }
+            }));
+        }
+        let mut versions = Vec::new();
+        for task in tasks {
+            versions.push(task.await.unwrap());
+        }
+        versions.sort_unstable();
+        assert_eq!(versions, (1..=8).collect::<Vec<u32>>());
     }
 }
