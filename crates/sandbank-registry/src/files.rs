@@ -50,7 +50,7 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Orders versions numerically (`1.10.0` after `1.9.0`); anything unparsable sorts first.
-fn version_key(version: &str) -> Vec<u64> {
+pub(crate) fn version_key(version: &str) -> Vec<u64> {
     version
         .split('.')
         .map(|part| part.parse().unwrap_or(0))

@@ -19,6 +19,7 @@ pub mod envelope;
 pub mod examples;
 pub mod holding;
 pub mod insurance;
+pub mod openapi;
 pub mod party;
 pub mod payment;
 pub mod serde_helpers;

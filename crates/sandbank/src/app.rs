@@ -1,48 +1,133 @@
 //! The HTTP application: every route Sandbank serves.
+//!
+//! Documented routes are assembled in [`api`] (an `OpenApiRouter`, so each route carries its
+//! OpenAPI operation); [`router`] adds the OpenAPI document at `/openapi.json`, Swagger UI at
+//! `/docs` and a problem+json fallback.
 
+use std::sync::Arc;
+
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::response::IntoResponse;
+use sandbank_registry::Registry;
+use sandbank_registry::http::native::ApiError;
 use sandbank_store::Store;
+use schemars::JsonSchema;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
-/// What every handler can reach.
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// Where Swagger UI is served.
+pub const DOCS_PATH: &str = "/docs";
+
+/// Whether the process is up or ready.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    /// `live` or `ready`.
+    pub status: String,
+}
+
+sandbank_schemas::openapi_component!(Health => "Health");
+
+/// The shared state of the application.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The schema registry.
+    pub registry: Arc<Registry>,
     /// The database.
     pub store: Store,
 }
 
-/// Builds the application.
+impl AppState {
+    /// State on an empty in-memory database (no dataset), for tests that need no data.
+    pub async fn ephemeral() -> anyhow::Result<Self> {
+        Ok(Self {
+            registry: Arc::new(Registry::in_memory()),
+            store: Store::connect("sqlite::memory:").await?,
+        })
+    }
+}
+
+/// Every documented route. The registry is captured by its routes; everything else comes from
+/// [`AppState`]. Building this needs no database, so the OpenAPI document can be assembled
+/// offline.
+pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
+        .merge(sandbank_registry::http::router(registry))
+}
+
+/// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a
+/// problem+json fallback.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .with_state(state)
+    let (router, _) = api(state.registry.clone()).split_for_parts();
+    let router = router.with_state(state);
+    let docs: Router = match crate::openapi::document() {
+        Ok(document) => SwaggerUi::new(DOCS_PATH)
+            .external_url_unchecked(OPENAPI_PATH, document)
+            .into(),
+        Err(error) => {
+            // Covered by tests; never expected in a release.
+            tracing::error!(%error, "the OpenAPI document could not be assembled");
+            Router::new()
+        }
+    };
+    router.merge(docs).fallback(not_found)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no route matches this path",
+    )
 }
 
 /// The process is up.
-async fn live() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "live" }))
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    operation_id = "live",
+    tag = "health",
+    responses((status = 200, description = "The process is up.", body = Health))
+)]
+async fn live() -> Json<Health> {
+    Json(Health {
+        status: "live".into(),
+    })
 }
 
 /// The process can serve requests: its database answers and holds a dataset.
-async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
-    match state.store.dataset().await {
-        Ok(Some(_)) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({ "status": "ready" })),
-        ),
-        Ok(None) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({ "status": "loading" })),
-        ),
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    operation_id = "ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers and holds a dataset.", body = Health),
+        (status = 503, description = "The dataset is still loading, or the database does not answer.", body = Health)
+    )
+)]
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let (status, text) = match state.store.dataset().await {
+        Ok(Some(_)) => (StatusCode::OK, "ready"),
+        Ok(None) => (StatusCode::SERVICE_UNAVAILABLE, "loading"),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({ "status": "database unavailable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
-    }
+    };
+    (
+        status,
+        Json(Health {
+            status: text.into(),
+        }),
+    )
 }

@@ -31,6 +31,34 @@ pub enum Command {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+    /// Work with the OpenAPI document that describes Sandbank's HTTP API.
+    Openapi {
+        /// What to do with the document.
+        #[command(subcommand)]
+        command: OpenapiCommand,
+    },
+}
+
+/// `sandbank openapi ...`
+#[derive(Debug, Subcommand)]
+pub enum OpenapiCommand {
+    /// Write the OpenAPI 3.1 document, or check that the committed one is up to date.
+    Export(OpenapiExportArgs),
+}
+
+/// Options of `sandbank openapi export`.
+#[derive(Debug, Args)]
+pub struct OpenapiExportArgs {
+    /// The document's path.
+    #[arg(
+        long,
+        env = "SANDBANK_OPENAPI_PATH",
+        default_value = "openapi/sandbank.json"
+    )]
+    pub path: PathBuf,
+    /// Write nothing; exit 1 and show a diff when the file differs from the code.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options of `sandbank serve`.
@@ -60,6 +88,22 @@ pub enum SchemasCommand {
     /// Validate a JSON document against a schema. Exit status 0: valid, 1: invalid, 2: could
     /// not validate (unknown schema, unreadable file, not JSON).
     Validate(ValidateArgs),
+    /// Check a candidate schema's compatibility with a schema's versions. Exit status 0:
+    /// compatible, 1: not compatible, 2: could not check.
+    Compat(CompatArgs),
+}
+
+/// Options of `sandbank schemas compat`.
+#[derive(Debug, Args)]
+pub struct CompatArgs {
+    /// Schema name, e.g. `account`.
+    pub name: String,
+    /// The candidate JSON Schema file; `-` reads standard input.
+    pub candidate: PathBuf,
+    /// BACKWARD (default), BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL,
+    /// FULL_TRANSITIVE or NONE.
+    #[arg(long, default_value = "BACKWARD")]
+    pub mode: String,
 }
 
 /// Options of `sandbank schemas export`.

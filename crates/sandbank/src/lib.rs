@@ -8,4 +8,5 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod openapi;
 pub mod server;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sandbank::cli::{Cli, Command, SchemasCommand};
+use sandbank::cli::{Cli, Command, OpenapiCommand, SchemasCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,6 +12,10 @@ fn main() -> ExitCode {
         Some(Command::Schemas { command }) => match command {
             SchemasCommand::Export(args) => sandbank::commands::schemas::export(&args),
             SchemasCommand::Validate(args) => sandbank::commands::schemas::validate(&args),
+            SchemasCommand::Compat(args) => sandbank::commands::schemas::compat(&args),
+        },
+        Some(Command::Openapi { command }) => match command {
+            OpenapiCommand::Export(args) => sandbank::commands::openapi::export(&args),
         },
     }
 }

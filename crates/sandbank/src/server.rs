@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use serde::Serialize;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
+use sandbank_registry::Registry;
 use sandbank_store::Store;
 
 use crate::app::AppState;
@@ -81,6 +84,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     axum::serve(
         listener,
         crate::app::router(AppState {
+            registry: Arc::new(Registry::in_memory()),
             store: store.clone(),
         }),
     )

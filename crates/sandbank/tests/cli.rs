@@ -1,6 +1,12 @@
-//! The `sandbank` binary as a user runs it: exit codes, messages, the ready line.
+//! The `sandbank` binary as a user runs it: exit codes, messages, the ready line; the
+//! application's OpenAPI document and documentation pages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "cli/compat.rs"]
+mod compat;
+#[path = "cli/openapi.rs"]
+mod openapi;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -8,18 +14,18 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-fn sandbank(args: &[&str]) -> Output {
+pub fn sandbank(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sandbank"))
         .args(args)
         .output()
         .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn write_json(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {
+pub fn write_json(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
     path.to_string_lossy().into_owned()

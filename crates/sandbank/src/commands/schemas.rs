@@ -3,11 +3,13 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use sandbank_registry::compat::CompatibilityMode;
 use sandbank_registry::files::CheckError;
-use sandbank_registry::{CompiledSchema, Issue};
+use sandbank_registry::registry::CompatibilityReport;
+use sandbank_registry::{CompiledSchema, Issue, Registry, RegistryError};
 use serde_json::Value;
 
-use crate::cli::{ExportArgs, ValidateArgs};
+use crate::cli::{CompatArgs, ExportArgs, ValidateArgs};
 
 /// Exit status when a document was checked and found invalid, or a folder found stale.
 const FAILED: u8 = 1;
@@ -76,28 +78,99 @@ pub fn validate(args: &ValidateArgs) -> ExitCode {
     }
 }
 
-fn validate_file(args: &ValidateArgs) -> Result<Vec<Issue>, String> {
-    let Some(def) = sandbank_schemas::catalogue::find(&args.name) else {
-        let names: Vec<&str> = sandbank_schemas::catalogue()
-            .iter()
-            .map(|def| def.name)
-            .collect();
-        return Err(format!(
-            "unknown schema {:?}; known schemas: {}",
-            args.name,
-            names.join(", ")
-        ));
-    };
-    let text = if args.file.as_os_str() == "-" {
+/// `sandbank schemas compat <name> <candidate.json> [--mode M]`.
+pub fn compat(args: &CompatArgs) -> ExitCode {
+    match compat_report(args) {
+        Ok(report) if report.compatible => {
+            println!(
+                "compatible: {} is {} compatible with {}",
+                args.candidate.display(),
+                report.mode,
+                args.name
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            println!(
+                "incompatible: {} is not {} compatible with {} ({} problem{})",
+                args.candidate.display(),
+                report.mode,
+                args.name,
+                report.messages.len(),
+                if report.messages.len() == 1 { "" } else { "s" }
+            );
+            for message in &report.messages {
+                println!("  {message}");
+            }
+            ExitCode::from(FAILED)
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(COULD_NOT_RUN)
+        }
+    }
+}
+
+fn compat_report(args: &CompatArgs) -> Result<CompatibilityReport, String> {
+    let mode: CompatibilityMode = args.mode.parse().map_err(|error| format!("{error}"))?;
+    let text = read_input(&args.candidate)?;
+    let candidate: Value = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not valid JSON: {error}", args.candidate.display()))?;
+    let registry = Registry::in_memory();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|error| format!("could not start the async runtime: {error}"))?;
+    runtime.block_on(async {
+        sandbank_registry::registry::parse_schema(&candidate).map_err(|error| {
+            format!(
+                "{} is not a usable JSON Schema: {error}",
+                args.candidate.display()
+            )
+        })?;
+        registry
+            .check_compatibility(&args.name, &candidate, Some(mode))
+            .await
+            .map_err(|error| match error {
+                RegistryError::SubjectNotFound(_) => format!(
+                    "unknown schema {:?}; known schemas: {}",
+                    args.name,
+                    known_names()
+                ),
+                other => other.to_string(),
+            })
+    })
+}
+
+fn known_names() -> String {
+    sandbank_schemas::catalogue()
+        .iter()
+        .map(|def| def.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_input(path: &std::path::Path) -> Result<String, String> {
+    if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|error| format!("could not read standard input: {error}"))?;
-        text
+        Ok(text)
     } else {
-        std::fs::read_to_string(&args.file)
-            .map_err(|error| format!("could not read {}: {error}", args.file.display()))?
+        std::fs::read_to_string(path)
+            .map_err(|error| format!("could not read {}: {error}", path.display()))
+    }
+}
+
+fn validate_file(args: &ValidateArgs) -> Result<Vec<Issue>, String> {
+    let Some(def) = sandbank_schemas::catalogue::find(&args.name) else {
+        return Err(format!(
+            "unknown schema {:?}; known schemas: {}",
+            args.name,
+            known_names()
+        ));
     };
+    let text = read_input(&args.file)?;
     let instance: Value = serde_json::from_str(&text)
         .map_err(|error| format!("{} is not valid JSON: {error}", args.file.display()))?;
     let schema = CompiledSchema::compile(&def.document())
