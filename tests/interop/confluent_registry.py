@@ -1,6 +1,6 @@
 """Interop: Confluent's own Schema Registry client against Sandbank's /registry API.
 
-Starts `target/debug/sandbank serve --addr 127.0.0.1:0` (or $SANDBANK_BIN), reads the ready
+Starts `target/debug/sandbank serve --addr 127.0.0.1:0 --database-url sqlite::memory:` (or $SANDBANK_BIN), reads the ready
 line from stdout, points `confluent_kafka.schema_registry.SchemaRegistryClient` at URL/registry
 and checks what a Kafka producer relies on: listing subjects, fetching the latest version of a
 subject, registering a compatible new version and being refused an incompatible one (409).
@@ -32,7 +32,7 @@ def check(condition, what):
 
 def start_server():
     process = subprocess.Popen(
-        [BINARY, "serve", "--addr", "127.0.0.1:0"],
+        [BINARY, "serve", "--addr", "127.0.0.1:0", "--database-url", "sqlite::memory:"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_registry::Registry;
 use sandbank_registry::http::native::ApiError;
 use sandbank_store::Store;
@@ -41,14 +42,20 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// The database.
     pub store: Store,
+    /// The authorization server.
+    pub auth: AuthServer,
 }
 
 impl AppState {
     /// State on an empty in-memory database (no dataset), for tests that need no data.
     pub async fn ephemeral() -> anyhow::Result<Self> {
+        let store = Store::connect("sqlite::memory:").await?;
+        let config = AsConfig::new("http://127.0.0.1", "sandbank");
+        let auth = AuthServer::start(store.clone(), config, Clock::system()).await?;
         Ok(Self {
             registry: Arc::new(Registry::in_memory()),
-            store: Store::connect("sqlite::memory:").await?,
+            store,
+            auth,
         })
     }
 }
@@ -67,7 +74,8 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 /// problem+json fallback.
 pub fn router(state: AppState) -> Router {
     let (router, _) = api(state.registry.clone()).split_for_parts();
-    let router = router.with_state(state);
+    let auth = sandbank_fapi::routes::router(state.auth.clone());
+    let router = router.with_state(state).merge(auth);
     let docs: Router = match crate::openapi::document() {
         Ok(document) => SwaggerUi::new(DOCS_PATH)
             .external_url_unchecked(OPENAPI_PATH, document)

@@ -78,6 +78,15 @@ pub struct ServeArgs {
     /// Seed of the dataset loaded into an empty database.
     #[arg(long, env = "SANDBANK_SEED", default_value_t = 42)]
     pub seed: u64,
+    /// The URL clients reach this server at, used as the OAuth issuer. Defaults to
+    /// `http://ADDR` with the port actually bound.
+    #[arg(long, env = "SANDBANK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Authorization requests whose PAR carried `login_hint=<username>` skip the login and
+    /// consent pages and grant what was asked on all that customer's accounts. For test
+    /// suites; PAR, PKCE, client authentication and DPoP still apply.
+    #[arg(long, env = "SANDBANK_AUTO_CONSENT")]
+    pub auto_consent: bool,
 }
 
 /// `sandbank schemas ...`

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use std::sync::Arc;
 
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_registry::Registry;
 use sandbank_store::Store;
 
@@ -23,6 +24,8 @@ pub struct ReadyLine {
     pub event: &'static str,
     /// Base URL of the server, with the port actually bound.
     pub url: String,
+    /// The OAuth issuer (discovery at `{issuer}/.well-known/openid-configuration`).
+    pub issuer: String,
     /// Sandbank version.
     pub version: &'static str,
 }
@@ -71,9 +74,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("could not listen on {}: {error}", args.addr))?;
     let local = listener.local_addr()?;
+    let url = format!("http://{local}");
+    let issuer = args.public_url.clone().unwrap_or_else(|| url.clone());
+    let generator = sandbank_synth::Generator::new(config.clone())?;
+    let mut as_config = AsConfig::new(issuer.clone(), generator.password());
+    as_config.auto_consent = args.auto_consent;
+    let auth = AuthServer::start(store.clone(), as_config, Clock::system()).await?;
     let ready = ReadyLine {
         event: "ready",
-        url: format!("http://{local}"),
+        url,
+        issuer: auth.config.issuer.clone(),
         version: env!("CARGO_PKG_VERSION"),
     };
     let mut stdout = std::io::stdout().lock();
@@ -86,6 +96,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         crate::app::router(AppState {
             registry: Arc::new(Registry::in_memory()),
             store: store.clone(),
+            auth,
         }),
     )
     .with_graceful_shutdown(shutdown_signal())

@@ -185,6 +185,18 @@ fn serve_prints_the_ready_line_answers_health_and_stops_on_sigterm() {
     let (status, _) = http_get(&url, "/health/ready");
     assert_eq!(status, 200);
 
+    // The authorization server answers on the same listener, with the issuer of the ready line.
+    assert_eq!(ready["issuer"], ready["url"]);
+    let (status, body) = http_get(&url, "/.well-known/openid-configuration");
+    assert_eq!(status, 200);
+    let metadata: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(metadata["issuer"], ready["issuer"]);
+    assert_eq!(metadata["require_pushed_authorization_requests"], true);
+    let (status, body) = http_get(&url, "/jwks");
+    assert_eq!(status, 200);
+    let jwks: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
