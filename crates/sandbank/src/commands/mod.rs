@@ -1,4 +1,5 @@
 //! Subcommands that do a job and exit.
 
+pub mod client;
 pub mod generate;
 pub mod schemas;
