@@ -106,13 +106,22 @@ impl TestKey {
 
 /// A running server on 127.0.0.1:0 with the personas loaded.
 struct TestApp {
+    /// The issuer: the base URL in `htu`, `aud` and links.
     url: String,
+    /// Where this instance listens (the issuer, unless several instances share one).
+    socket_url: String,
     server: AuthServer,
     http: reqwest::Client,
 }
 
 async fn start() -> TestApp {
-    let store = Store::connect("sqlite::memory:").await.unwrap();
+    start_on("sqlite::memory:", None).await
+}
+
+/// A server on the database `url` (loading the personas unless it already holds them), with
+/// `issuer` as its issuer — its own URL when `None`.
+async fn start_on(url: &str, issuer: Option<&str>) -> TestApp {
+    let store = Store::connect(url).await.unwrap();
     let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
         customers: 0,
         months: 1,
@@ -131,7 +140,8 @@ async fn start() -> TestApp {
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let own_url = format!("http://{}", listener.local_addr().unwrap());
+    let url = issuer.map_or(own_url.clone(), str::to_owned);
     let server = AuthServer::start(store, AsConfig::new(&url, "sandbank"), Clock::system())
         .await
         .unwrap();
@@ -141,6 +151,7 @@ async fn start() -> TestApp {
     });
     TestApp {
         url,
+        socket_url: own_url,
         server,
         http: reqwest::Client::new(),
     }
@@ -403,7 +414,7 @@ impl TestApp {
         authorization: Option<String>,
         proof: Option<String>,
     ) -> reqwest::Response {
-        let mut request = self.http.get(format!("{}{path}", self.url));
+        let mut request = self.http.get(format!("{}{path}", self.socket_url));
         if let Some(authorization) = authorization {
             request = request.header("authorization", authorization);
         }
@@ -426,7 +437,7 @@ impl TestApp {
 
     async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
-            .post(format!("{}{path}", self.url))
+            .post(format!("{}{path}", self.socket_url))
             .form(form)
             .send()
             .await
@@ -1770,5 +1781,183 @@ mod onboarding {
         .await
         .unwrap_err();
         assert_eq!(error.code, "invalid_redirect_uri");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several instances on one database (ARCHITECTURE.md "State and scale"): what one instance
+// decides, every other sees. SQLite file always; PostgreSQL when SANDBANK_TEST_POSTGRES_URL
+// names a server (each run gets its own database).
+// ---------------------------------------------------------------------------------------------
+
+mod shared_database {
+    use sqlx::Connection;
+
+    use super::*;
+
+    const POSTGRES_ENV: &str = "SANDBANK_TEST_POSTGRES_URL";
+
+    /// `url` with its database name replaced by `name`.
+    fn with_database(url: &str, name: &str) -> String {
+        let (base, query) = url
+            .split_once('?')
+            .map_or((url, None), |(b, q)| (b, Some(q)));
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let server = base[scheme_end..]
+            .find('/')
+            .map_or(base, |slash| &base[..scheme_end + slash]);
+        match query {
+            Some(query) => format!("{server}/{name}?{query}"),
+            None => format!("{server}/{name}"),
+        }
+    }
+
+    async fn two_instances_on(url: &str) {
+        let first = start_on(url, None).await;
+        let second = start_on(url, Some(&first.url)).await;
+        let client = first.register().await;
+        let issued = first.issue(&client).await;
+        // A token issued through one instance works at the other.
+        assert_eq!(second.get_accounts(&issued).await.status(), StatusCode::OK);
+        // A proof used at one instance is a replay at the other.
+        let proof = first.proof(&issued.dpop, "GET", "/accounts", Some(&issued.token));
+        let authorization = Some(format!("DPoP {}", issued.token));
+        let used = first
+            .get("/accounts", authorization.clone(), Some(proof.clone()))
+            .await;
+        assert_eq!(used.status(), StatusCode::OK);
+        let replayed = second.get("/accounts", authorization, Some(proof)).await;
+        assert_unauthorized(replayed, "invalid_dpop_proof", "replay elsewhere").await;
+        // Revoked at one instance, refused at the other.
+        assert_eq!(
+            first
+                .revoke(&client, &issued.token, "access_token")
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        assert_unauthorized(
+            second.get_accounts(&issued).await,
+            "invalid_token",
+            "revoked elsewhere",
+        )
+        .await;
+        assert_eq!(
+            second.introspect(&client, &issued.token).await,
+            json!({"active": false})
+        );
+    }
+
+    #[tokio::test]
+    async fn a25_g2_two_instances_on_one_sqlite_file_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("sandbank.db").display());
+        two_instances_on(&url).await;
+    }
+
+    #[tokio::test]
+    async fn a25_g2_two_instances_on_one_postgresql_database_agree() {
+        let Some(server) = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: {POSTGRES_ENV} is not set");
+            return;
+        };
+        let name = format!(
+            "sandbank_fapi_test_{}_{}",
+            std::process::id(),
+            &random()[..8]
+        )
+        .to_ascii_lowercase()
+        .replace('-', "_");
+        let mut admin = sqlx::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={server} is not reachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        two_instances_on(&with_database(&server, &name)).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        admin.close().await.unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guard in another crate's router: any state the AuthServer can be taken from.
+// ---------------------------------------------------------------------------------------------
+
+mod guard_in_another_state {
+    use axum::Router;
+    use axum::extract::FromRef;
+    use axum::routing::get;
+    use sandbank_fapi::Authorized;
+
+    use super::*;
+
+    #[derive(Clone)]
+    struct BankApi {
+        auth: AuthServer,
+        greeting: &'static str,
+    }
+
+    impl FromRef<BankApi> for AuthServer {
+        fn from_ref(state: &BankApi) -> AuthServer {
+            state.auth.clone()
+        }
+    }
+
+    async fn balances(
+        axum::extract::State(state): axum::extract::State<BankApi>,
+        authorized: Authorized,
+    ) -> Result<String, sandbank_fapi::OAuthError> {
+        authorized.require(Permission::Balances)?;
+        Ok(format!(
+            "{} {}",
+            state.greeting,
+            authorized.account_ids().len()
+        ))
+    }
+
+    #[tokio::test]
+    async fn a24_the_extractor_works_in_any_state_that_holds_the_auth_server() {
+        let app = start().await;
+        let client = app.register().await;
+        let issued = app.issue(&client).await;
+        // Another router on another socket, nested under a prefix, same issuer.
+        let router = Router::new()
+            .nest("/api", Router::new().route("/balances", get(balances)))
+            .with_state(BankApi {
+                auth: app.server.clone(),
+                greeting: "hello",
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        // htu names the full path, prefix included.
+        let proof = app.proof(&issued.dpop, "GET", "/api/balances", Some(&issued.token));
+        let response = app
+            .http
+            .get(format!("{socket}/api/balances"))
+            .header("authorization", format!("DPoP {}", issued.token))
+            .header("dpop", proof)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.text().await.unwrap(), "hello 2");
+        let proof = app.proof(&issued.dpop, "GET", "/balances", Some(&issued.token));
+        let response = app
+            .http
+            .get(format!("{socket}/api/balances"))
+            .header("authorization", format!("DPoP {}", issued.token))
+            .header("dpop", proof)
+            .send()
+            .await
+            .unwrap();
+        assert_unauthorized(response, "invalid_dpop_proof", "htu without the prefix").await;
     }
 }

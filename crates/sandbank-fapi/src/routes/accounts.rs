@@ -2,6 +2,7 @@
 //! prove the [`Authorized`] guard until the bank-API crate takes them over.
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -57,11 +58,12 @@ pub async fn list(
 /// not exist, so the answer reveals nothing about other customers.
 pub async fn get(
     State(server): State<AuthServer>,
-    Path(account_id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     authorized: Authorized,
 ) -> Result<Response, OAuthError> {
     authorized.require(Permission::Accounts)?;
     let customer = authorized.require_customer()?;
+    let account_id = path.map(|Path(id)| id).unwrap_or_default();
     let not_found = || not_found(&format!("/accounts/{account_id}"));
     let Ok(id) = AccountId::new(account_id.clone()) else {
         return Ok(not_found());
