@@ -923,6 +923,45 @@ mod a25_rejections {
     }
 
     #[tokio::test]
+    async fn a25_a_client_only_token_reaches_no_customer_data() {
+        let app = start().await;
+        let client = app.register().await;
+        let dpop = TestKey::new();
+        let token = random();
+        let now = app.now();
+        let record = TokenRecord {
+            client_id: client.id.clone(),
+            sub: None,
+            grant_id: None,
+            scope: vec!["accounts".into()],
+            accounts: app
+                .accounts_of("alice")
+                .await
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            permissions: vec![Permission::Accounts],
+            authorization_details: vec![],
+            cnf: Confirmation {
+                jkt: Some(dpop.thumbprint()),
+                x5t_s256: None,
+            },
+            iat: now.timestamp(),
+            exp: (now + Duration::minutes(10)).timestamp(),
+            auth_time: None,
+        };
+        app.put_token(kinds::ACCESS_TOKEN, &token, &record).await;
+        let issued = Issued {
+            token,
+            grant_id: String::new(),
+            dpop,
+        };
+        let response = app.get_accounts(&issued).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(error_code(response).await, "insufficient_scope");
+    }
+
+    #[tokio::test]
     async fn a25_a_permission_the_grant_no_longer_has_is_403() {
         let app = start().await;
         let client = app.register().await;
@@ -1000,6 +1039,16 @@ mod a26_mtls_bound_tokens {
             assert_eq!(error.status, StatusCode::UNAUTHORIZED, "{case}");
             assert_eq!(error.code, "invalid_token", "{case}");
         }
+        // The DPoP scheme, even with a valid proof, does not fit a certificate-bound token.
+        let proof = app.proof(&issued.dpop, "GET", "/accounts", Some(&issued.token));
+        let response = app
+            .get(
+                "/accounts",
+                Some(format!("DPoP {}", issued.token)),
+                Some(proof),
+            )
+            .await;
+        assert_unauthorized(response, "invalid_token", "DPoP scheme, x5t token").await;
         // Over HTTP no certificate is ever presented: 401.
         let response = app
             .get("/accounts", Some(format!("Bearer {}", issued.token)), None)
