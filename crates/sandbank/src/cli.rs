@@ -25,6 +25,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Generate a synthetic dataset: the personas plus as many customers as asked for.
     Generate(GenerateArgs),
+    /// Register OAuth clients without HTTP (onboarding).
+    Client {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::client::ClientCommand,
+    },
     /// Work with the JSON Schemas generated from the data models.
     Schemas {
         /// What to do with the schemas.

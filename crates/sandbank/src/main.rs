@@ -9,6 +9,7 @@ fn main() -> ExitCode {
         None => sandbank::server::run_blocking(cli.serve),
         Some(Command::Serve(args)) => sandbank::server::run_blocking(args),
         Some(Command::Generate(args)) => sandbank::commands::generate::run(&args),
+        Some(Command::Client { command }) => sandbank::commands::client::run(&command),
         Some(Command::Schemas { command }) => match command {
             SchemasCommand::Export(args) => sandbank::commands::schemas::export(&args),
             SchemasCommand::Validate(args) => sandbank::commands::schemas::validate(&args),

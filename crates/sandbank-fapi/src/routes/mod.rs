@@ -1,14 +1,19 @@
 //! The authorization server's HTTP endpoints.
 
+pub mod accounts;
 pub mod discovery;
+pub mod introspect;
 pub mod register;
+pub mod revoke;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
+use crate::interaction::fapi_headers;
 use crate::state::AuthServer;
 
-/// Every authorization-server route.
+/// Every authorization-server route, and the resource server's `/accounts` (until the bank-API
+/// crate takes it over).
 pub fn router(server: AuthServer) -> Router {
     Router::new()
         .route(
@@ -20,12 +25,24 @@ pub fn router(server: AuthServer) -> Router {
             get(discovery::get_metadata),
         )
         .route("/jwks", get(discovery::get_jwks))
-        .route("/register", axum::routing::post(register::register))
+        .route("/register", post(register::register))
         .route(
             "/register/{client_id}",
             get(register::read)
                 .put(register::update)
                 .delete(register::delete),
         )
+        .route("/introspect", post(introspect::introspect))
+        .route("/revoke", post(revoke::revoke))
+        .merge(resource_routes())
         .with_state(server)
+}
+
+/// The resource-server routes, with the FAPI response headers (`x-fapi-interaction-id`,
+/// `Cache-Control: no-store`) on every response, errors included.
+pub fn resource_routes() -> Router<AuthServer> {
+    Router::new()
+        .route("/accounts", get(accounts::list))
+        .route("/accounts/{account_id}", get(accounts::get))
+        .layer(axum::middleware::from_fn(fapi_headers))
 }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::client::{Client, validate_registration};
 use crate::error::OAuthError;
-use crate::jose::{random_token, sha256_b64};
+use crate::jose::sha256_b64;
+use crate::onboarding::store_new_client;
 use crate::state::{AuthServer, forever, kinds};
 
 fn registration_response(server: &AuthServer, client: &Client, token: Option<&str>) -> Value {
@@ -49,17 +50,7 @@ pub async fn register(
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
     let metadata = validate_registration(&parse_body(&body)?)?;
-    let token = random_token(32);
-    let client = Client {
-        client_id: format!("sbc-{}", random_token(16)),
-        client_id_issued_at: server.now().timestamp(),
-        registration_token_hash: sha256_b64(token.as_bytes()),
-        metadata,
-    };
-    server
-        .write(kinds::CLIENT, &client.client_id, &client, forever())
-        .await?;
-    tracing::info!(client_id = %client.client_id, "registered a client");
+    let (client, token) = store_new_client(&server, metadata).await?;
     Ok(no_store(
         StatusCode::CREATED,
         registration_response(&server, &client, Some(&token)),

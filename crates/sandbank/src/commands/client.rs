@@ -1,0 +1,147 @@
+//! `sandbank client create`: onboarding in one command. Registers a client straight into the
+//! database (under the same rules as Dynamic Client Registration) and writes its private key
+//! and settings to files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use sandbank_fapi::onboarding::{CreatedClient, NewClient, create_client};
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_store::Store;
+
+/// `sandbank client ...`
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client and write `<client_id>.key.pem` (private key, PKCS#8),
+    /// `<client_id>.jwk.json` (private JWK) and `<client_id>.json` (settings: issuer,
+    /// client_id, redirect URI, authentication method, private JWK, endpoints).
+    Create(ClientCreateArgs),
+}
+
+/// Options of `sandbank client create`.
+#[derive(Debug, Clone, Args)]
+pub struct ClientCreateArgs {
+    /// Where authorization responses go: https, or http on a loopback address.
+    #[arg(long, env = "SANDBANK_REDIRECT_URI")]
+    pub redirect_uri: String,
+    /// The app's name, shown to customers on the consent page.
+    #[arg(long, env = "SANDBANK_CLIENT_NAME")]
+    pub name: Option<String>,
+    /// Let authorization requests whose PAR carries `login_hint` skip the login and consent
+    /// pages (`sandbox_auto_consent`).
+    #[arg(long, env = "SANDBANK_CLIENT_AUTO_CONSENT")]
+    pub auto_consent: bool,
+    /// The database `sandbank serve` uses.
+    #[arg(
+        long,
+        env = "SANDBANK_DATABASE_URL",
+        default_value = "sqlite:sandbank.db"
+    )]
+    pub database_url: String,
+    /// The issuer (base URL) the server is reached at; written into the settings.
+    #[arg(long, env = "SANDBANK_ISSUER", default_value = "http://127.0.0.1:8080")]
+    pub issuer: String,
+    /// Folder to write the files into.
+    #[arg(long, env = "SANDBANK_OUT_DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+/// Runs `sandbank client ...`.
+pub fn run(command: &ClientCommand) -> ExitCode {
+    let ClientCommand::Create(args) = command;
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))
+        .and_then(|runtime| runtime.block_on(create(args)));
+    match result {
+        Ok(written) => {
+            println!("registered client {}", written.client_id);
+            println!("private key (PEM): {}", written.pem.display());
+            println!("private key (JWK): {}", written.jwk.display());
+            println!("settings:          {}", written.settings.display());
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What `client create` wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The new client's id.
+    pub client_id: String,
+    /// The private key, PKCS#8 PEM.
+    pub pem: PathBuf,
+    /// The private key as a JWK.
+    pub jwk: PathBuf,
+    /// The settings document.
+    pub settings: PathBuf,
+}
+
+/// Registers the client and writes its files.
+pub async fn create(args: &ClientCreateArgs) -> Result<Written, String> {
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| format!("could not create {}: {e}", args.out_dir.display()))?;
+    let store = Store::connect(&args.database_url)
+        .await
+        .map_err(|e| format!("could not open {}: {e}", args.database_url))?;
+    let result = register(&store, args).await;
+    store.close().await;
+    let created = result?;
+    let id = &created.client.client_id;
+    let written = Written {
+        client_id: id.clone(),
+        pem: args.out_dir.join(format!("{id}.key.pem")),
+        jwk: args.out_dir.join(format!("{id}.jwk.json")),
+        settings: args.out_dir.join(format!("{id}.json")),
+    };
+    write_secret(&written.pem, created.key.private_pem.as_bytes())?;
+    write_secret(&written.jwk, &pretty(&created.key.private_jwk)?)?;
+    write_secret(&written.settings, &pretty(&created.settings)?)?;
+    Ok(written)
+}
+
+async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClient, String> {
+    let server = AuthServer::start(
+        store.clone(),
+        AsConfig::new(args.issuer.clone(), "sandbank"),
+        Clock::system(),
+    )
+    .await
+    .map_err(|e| e.description)?;
+    create_client(
+        &server,
+        &NewClient {
+            redirect_uri: args.redirect_uri.clone(),
+            client_name: args.name.clone(),
+            auto_consent: args.auto_consent,
+        },
+    )
+    .await
+    .map_err(|e| format!("{}: {}", e.code, e.description))
+}
+
+fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// Writes a new file readable by its owner only (it holds a private key).
+fn write_secret(path: &Path, contents: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("could not create {}: {e}", path.display()))?;
+    file.write_all(contents)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))
+}
