@@ -7,13 +7,22 @@
 pub mod client;
 pub mod client_auth;
 pub mod clock;
+pub mod code;
 pub mod config;
 pub mod dpop;
 pub mod error;
+pub mod form;
+pub mod grant;
+pub mod id_token;
 pub mod jose;
 pub mod keys;
+pub mod pages;
+pub mod par;
 pub mod pkce;
+pub mod rar;
 pub mod routes;
+pub mod scope;
+pub mod sender;
 pub mod state;
 pub mod tokens;
 

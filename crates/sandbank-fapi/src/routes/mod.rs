@@ -1,10 +1,15 @@
 //! The authorization server's HTTP endpoints.
 
+pub mod authorize;
 pub mod discovery;
+pub mod login;
+pub mod par;
 pub mod register;
+pub mod token;
+pub mod userinfo;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AuthServer;
 
@@ -20,7 +25,13 @@ pub fn router(server: AuthServer) -> Router {
             get(discovery::get_metadata),
         )
         .route("/jwks", get(discovery::get_jwks))
-        .route("/register", axum::routing::post(register::register))
+        .route("/register", post(register::register))
+        .route("/par", post(par::push))
+        .route("/authorize", get(authorize::authorize))
+        .route("/login", post(login::login))
+        .route("/consent", post(login::consent))
+        .route("/token", post(token::token))
+        .route("/userinfo", get(userinfo::userinfo))
         .route(
             "/register/{client_id}",
             get(register::read)
