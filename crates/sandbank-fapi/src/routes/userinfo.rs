@@ -69,7 +69,9 @@ pub async fn userinfo(
     let proof = sender::proof(&server, &headers, "GET", "/userinfo", Some(token))
         .await
         .map_err(|e| match e.code {
-            "use_dpop_nonce" => e.with_status(axum::http::StatusCode::UNAUTHORIZED),
+            "use_dpop_nonce" => e
+                .with_status(axum::http::StatusCode::UNAUTHORIZED)
+                .with_www_authenticate("DPoP error=\"use_dpop_nonce\"".to_owned()),
             _ => unauthorized("invalid_dpop_proof", &e.description),
         })?
         .ok_or_else(|| unauthorized("invalid_dpop_proof", "a DPoP proof is required"))?;

@@ -198,3 +198,24 @@ async fn a21_server_nonces_when_enabled_use_dpop_nonce_with_the_header() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a21_a_bad_dpop_proof_at_par_is_invalid_dpop_proof() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let key = TestKey::generate();
+    let pkce = crate::harness::Pkce::new();
+    let wrong_htu = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let pairs: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("redirect_uri", crate::harness::REDIRECT_URI),
+        ("scope", "accounts"),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let response = ts.post_form("/par", &client, &pairs, Some(wrong_htu)).await;
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof".to_owned())
+    );
+}

@@ -209,3 +209,16 @@ async fn par_refuses_jarm_response_mode_and_repeated_parameters() {
     let response = ts.post_raw("/par", &pairs, None).await;
     assert_eq!(oauth_error(response).await.1, "invalid_request");
 }
+
+#[tokio::test]
+async fn b1_a_client_that_requires_signed_request_objects_cannot_push_plain_parameters() {
+    let ts = start().await;
+    let client = ts
+        .register(json!({"require_signed_request_object": true}))
+        .await;
+    let response = ts.par(&client, &Pkce::new(), &[], None).await;
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::BAD_REQUEST, "invalid_request".to_owned())
+    );
+}
