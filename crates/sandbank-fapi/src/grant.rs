@@ -80,6 +80,16 @@ pub fn decide(request: &PushedRequest, owned: &[AccountId], chosen: &[AccountId]
     }
 }
 
+/// Whether the customer must choose accounts: data scopes or an `account_information` detail
+/// were asked.
+pub fn needs_accounts(request: &PushedRequest) -> bool {
+    !scope::permissions(&request.scope).is_empty()
+        || request
+            .authorization_details
+            .iter()
+            .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }))
+}
+
 /// Stores a new `ACTIVE` grant and returns it.
 pub async fn create(
     server: &AuthServer,

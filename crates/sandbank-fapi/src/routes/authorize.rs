@@ -136,7 +136,13 @@ pub async fn authorize(State(server): State<AuthServer>, RawQuery(query): RawQue
     }
     if server.config.auto_consent || pending.client.metadata.sandbox_auto_consent {
         let customer = match &pending.request.login_hint {
-            Some(hint) => server.store.customer_by_username(hint).await.ok().flatten(),
+            Some(hint) => match server.store.customer_by_username(hint).await {
+                Ok(customer) => customer,
+                Err(e) => {
+                    tracing::error!(error = %e, "looking up the login_hint failed");
+                    None
+                }
+            },
             None => None,
         };
         if let Some(customer) = customer {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::form::pairs;
+use crate::grant;
 use crate::pages;
 use crate::rar;
 use crate::routes::authorize::{
@@ -90,8 +91,7 @@ async fn consent_page(
         .map(|s| scope::describe(s))
         .chain(request.authorization_details.iter().map(rar::describe))
         .collect();
-    let needs_accounts =
-        !scope::permissions(&request.scope).is_empty() || !request.authorization_details.is_empty();
+    let needs_accounts = grant::needs_accounts(request);
     pages::render(
         if error.is_some() {
             StatusCode::BAD_REQUEST
@@ -224,13 +224,7 @@ pub async fn consent(
                 Ok(owned) => owned,
                 Err(page) => return page,
             };
-            let needs_accounts = !scope::permissions(&pending.request.scope).is_empty()
-                || pending.request.authorization_details.iter().any(|d| {
-                    matches!(
-                        d,
-                        sandbank_schemas::consent::AuthorizationDetail::AccountInformation { .. }
-                    )
-                });
+            let needs_accounts = grant::needs_accounts(&pending.request);
             if needs_accounts && !chosen.iter().any(|a| owned.contains(a)) {
                 return consent_page(
                     &server,

@@ -240,6 +240,15 @@ async fn wrong_password_shows_the_login_page_again_with_an_error_and_no_code() {
     assert!(again.html.contains("role=\"alert\""));
     assert!(again.html.contains("not right"));
     assert!(again.html.contains("name=\"password\""));
+    // Accessible without scripts or outside assets: labelled fields, a language, no <script>.
+    assert!(again.html.contains("<html lang=\"en\">"));
+    assert!(again.html.contains("<label for=\"username\">"));
+    assert!(again.html.contains("<label for=\"password\">"));
+    assert!(
+        !again.html.contains("<script")
+            && !again.html.contains("http://")
+            && !again.html.contains("https://")
+    );
     assert!(inputs(&again.html, "account").is_empty());
 }
 

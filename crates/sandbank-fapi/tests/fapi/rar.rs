@@ -100,3 +100,58 @@ async fn e2_token_response_and_token_record_carry_the_granted_details() {
         json!(["balances", "transactions"])
     );
 }
+
+#[tokio::test]
+async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_it() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let details = json!([{
+        "type": "payment_initiation",
+        "instructedAmount": {"amount": "10.00", "currency": "GBP"},
+        "creditorName": "Bob's <Bakery>",
+        "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER", "identification": "40000212345678"},
+        "remittanceInformation": "Invoice 42",
+    }])
+    .to_string();
+    let pkce = Pkce::new();
+    let request_uri = ts
+        .push(
+            &client,
+            &pkce,
+            &[("scope", "openid"), ("authorization_details", &details)],
+            None,
+        )
+        .await;
+    let (consent_page, cookie, interaction) = crate::authorize::log_in(
+        &ts,
+        &client.client_id,
+        &request_uri,
+        crate::harness::PASSWORD,
+    )
+    .await;
+    assert!(
+        consent_page
+            .html
+            .contains("Pay 10.00 GBP to Bob&#x27;s &lt;Bakery&gt; (reference: Invoice 42)"),
+        "{}",
+        consent_page.html
+    );
+    assert!(crate::authorize::inputs(&consent_page.html, "account").is_empty());
+    let done = crate::authorize::consent(&ts, &cookie, &interaction, &[], "approve").await;
+    let query = crate::harness::location(&done);
+    let key = TestKey::generate();
+    let body: Value = ts
+        .redeem(&client, &query["code"], &pkce, &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["authorization_details"][0]["type"],
+        "payment_initiation"
+    );
+    assert_eq!(
+        body["authorization_details"][0]["creditorName"],
+        "Bob's <Bakery>"
+    );
+}
