@@ -5,7 +5,7 @@
 #   bash bench/generate.sh [CUSTOMERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers="${1:-1100}"
+customers="${1:-1650}"
 cargo build --release -q
 db="$(mktemp -d)/bank.db"
 /usr/bin/time -f "wall %e s, peak memory %M KB" \

@@ -39,6 +39,8 @@ pub mod kinds {
     pub const ASSERTION_JTI: &str = "assertion-jti";
     /// Login and consent interactions in progress, by interaction id.
     pub const INTERACTION: &str = "interaction";
+    /// DPoP nonces the server handed out, by nonce.
+    pub const DPOP_NONCE: &str = "dpop-nonce";
 }
 
 /// Lifetime of entries that do not expire (clients, keys): a century.

@@ -1,10 +1,15 @@
 //! The authorization server's HTTP endpoints.
 
 pub mod accounts;
+pub mod authorize;
 pub mod discovery;
 pub mod introspect;
+pub mod login;
+pub mod par;
 pub mod register;
 pub mod revoke;
+pub mod token;
+pub mod userinfo;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -26,6 +31,12 @@ pub fn router(server: AuthServer) -> Router {
         )
         .route("/jwks", get(discovery::get_jwks))
         .route("/register", post(register::register))
+        .route("/par", post(par::push))
+        .route("/authorize", get(authorize::authorize))
+        .route("/login", post(login::login))
+        .route("/consent", post(login::consent))
+        .route("/token", post(token::token))
+        .route("/userinfo", get(userinfo::userinfo))
         .route(
             "/register/{client_id}",
             get(register::read)

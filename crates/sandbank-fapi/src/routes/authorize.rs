@@ -1,0 +1,338 @@
+//! `GET /authorize`: takes a pushed request's `request_uri`, then either finishes at once
+//! (sandbox auto-consent) or starts the login and consent pages. Every authorization response
+//! is a 303 to the registered redirect URI with `iss` (RFC 9207); anything that cannot be sent
+//! there safely is an error page.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sandbank_schemas::common::{AccountId, PartyId};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::client::Client;
+use crate::code::{self, CodeRecord};
+use crate::form::Params;
+use crate::grant;
+use crate::jose::random_token;
+use crate::pages;
+use crate::par::PushedRequest;
+use crate::routes::login;
+use crate::state::{AuthServer, kinds};
+
+/// Name of the cookie that ties an interaction to the browser that started it.
+pub const INTERACTION_COOKIE: &str = "sandbank_interaction";
+
+/// A login and consent in progress, stored under [`kinds::INTERACTION`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interaction {
+    /// The pushed request being answered.
+    pub request_uri: String,
+    /// Its client.
+    pub client_id: String,
+    /// The customer, once logged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<LoggedIn>,
+}
+
+/// A customer who logged in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedIn {
+    /// Their party id (the `sub`).
+    pub party_id: PartyId,
+    /// Name shown on the pages.
+    pub display_name: String,
+    /// When they logged in (seconds since the epoch).
+    pub auth_time: i64,
+}
+
+/// A pushed request that may still be answered, with its client.
+pub struct Pending {
+    /// The `request_uri`.
+    pub request_uri: String,
+    /// The request.
+    pub request: PushedRequest,
+    /// The client.
+    pub client: Client,
+}
+
+/// Why a pushed request cannot be used, in words for the error page.
+pub async fn pending(
+    server: &AuthServer,
+    request_uri: &str,
+    client_id: &str,
+) -> Result<Pending, Response> {
+    let entry = server
+        .auth()
+        .get(kinds::PAR, request_uri, server.now())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a pushed request failed");
+            pages::error("The server could not read this request. Try again.")
+        })?;
+    let Some(entry) = entry else {
+        return Err(pages::error(
+            "This authorization request is unknown or has expired.",
+        ));
+    };
+    if entry.consumed_at.is_some() {
+        return Err(pages::error(
+            "This authorization request has already been completed.",
+        ));
+    }
+    let request: PushedRequest = serde_json::from_value(entry.value).map_err(|e| {
+        tracing::error!(error = %e, "a stored pushed request is unreadable");
+        pages::error("This authorization request is unreadable.")
+    })?;
+    if request.client_id != client_id {
+        return Err(pages::error(
+            "This authorization request belongs to another app (client_id does not match).",
+        ));
+    }
+    let client = match server.client(client_id).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return Err(pages::error("The app is no longer registered.")),
+        Err(_) => return Err(pages::error("The server could not read this app.")),
+    };
+    Ok(Pending {
+        request_uri: request_uri.to_owned(),
+        request,
+        client,
+    })
+}
+
+/// `GET /authorize?client_id=…&request_uri=…`.
+pub async fn authorize(State(server): State<AuthServer>, RawQuery(query): RawQuery) -> Response {
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(e) => return pages::error(e.description),
+    };
+    let Some(request_uri) = params.get("request_uri") else {
+        return pages::error(
+            "Authorization requests must be pushed first (PAR): call the pushed authorization request endpoint and send its request_uri here with client_id.",
+        );
+    };
+    let Some(client_id) = params.get("client_id") else {
+        return pages::error("client_id is required.");
+    };
+    let mut pending = match pending(&server, request_uri, client_id).await {
+        Ok(pending) => pending,
+        Err(page) => return page,
+    };
+    if !pending.request.started {
+        // The request_uri has done its job; give the customer the time of a login and consent.
+        pending.request.started = true;
+        if let Err(e) = server
+            .write(
+                kinds::PAR,
+                request_uri,
+                &pending.request,
+                server.config.lifetimes.interaction,
+            )
+            .await
+        {
+            return pages::error(e.description);
+        }
+    }
+    if server.config.auto_consent || pending.client.metadata.sandbox_auto_consent {
+        let customer = match &pending.request.login_hint {
+            Some(hint) => match server.store.customer_by_username(hint).await {
+                Ok(customer) => customer,
+                Err(e) => {
+                    tracing::error!(error = %e, "looking up the login_hint failed");
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(customer) = customer {
+            let owned = match accounts_of(&server, &customer.party_id).await {
+                Ok(owned) => owned,
+                Err(page) => return page,
+            };
+            let who = LoggedIn {
+                party_id: customer.party_id,
+                display_name: customer.display_name,
+                auth_time: server.now().timestamp(),
+            };
+            return approve(&server, &pending, &who, &owned, &owned).await;
+        }
+    }
+    let interaction = Interaction {
+        request_uri: request_uri.to_owned(),
+        client_id: client_id.to_owned(),
+        customer: None,
+    };
+    let id = random_token(32);
+    if let Err(e) = server
+        .write(
+            kinds::INTERACTION,
+            &id,
+            &interaction,
+            server.config.lifetimes.interaction,
+        )
+        .await
+    {
+        return pages::error(e.description);
+    }
+    let mut page = login::login_page(
+        &pending.client,
+        &id,
+        pending.request.login_hint.as_deref().unwrap_or_default(),
+        None,
+    );
+    let cookie = format!(
+        "{INTERACTION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{}",
+        if server.config.issuer.starts_with("https:") {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        page.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    page
+}
+
+/// The customer's account ids.
+pub async fn accounts_of(
+    server: &AuthServer,
+    party_id: &PartyId,
+) -> Result<Vec<AccountId>, Response> {
+    server
+        .store
+        .accounts_of_party(party_id)
+        .await
+        .map(|accounts| accounts.into_iter().map(|a| a.account_id).collect())
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a customer's accounts failed");
+            pages::error("The server could not read your accounts. Try again.")
+        })
+}
+
+/// Consumes the pushed request (once: a second completion finds it used).
+async fn finish(server: &AuthServer, pending: &Pending) -> Result<(), Response> {
+    match server
+        .auth()
+        .consume_once(kinds::PAR, &pending.request_uri, server.now())
+        .await
+    {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(pages::error(
+            "This authorization request has already been completed or has expired.",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "consuming a pushed request failed");
+            Err(pages::error("The server could not complete this request."))
+        }
+    }
+}
+
+/// The customer approved: grant, code, redirect.
+pub async fn approve(
+    server: &AuthServer,
+    pending: &Pending,
+    who: &LoggedIn,
+    owned: &[AccountId],
+    chosen: &[AccountId],
+) -> Response {
+    if let Err(page) = finish(server, pending).await {
+        return page;
+    }
+    let request = &pending.request;
+    let decision = grant::decide(request, owned, chosen);
+    let issued = async {
+        let grant = grant::create(
+            server,
+            &who.party_id,
+            &pending.client.client_id,
+            &pending.client.metadata.client_name,
+            decision,
+        )
+        .await?;
+        code::issue(
+            server,
+            &CodeRecord {
+                client_id: pending.client.client_id.clone(),
+                redirect_uri: request.redirect_uri.clone(),
+                code_challenge: request.code_challenge.clone(),
+                dpop_jkt: request.dpop_jkt.clone(),
+                grant_id: grant.consent_id.as_str().to_owned(),
+                sub: who.party_id.as_str().to_owned(),
+                scope: request.scope.iter().cloned().collect(),
+                nonce: request.nonce.clone(),
+                auth_time: who.auth_time,
+            },
+        )
+        .await
+    }
+    .await;
+    match issued {
+        Ok(code) => redirect(server, request, &[("code", &code)]),
+        Err(_) => redirect(
+            server,
+            request,
+            &[
+                ("error", "server_error"),
+                ("error_description", "the server could not issue a code"),
+            ],
+        ),
+    }
+}
+
+/// The customer denied: `access_denied`.
+pub async fn deny(server: &AuthServer, pending: &Pending) -> Response {
+    if let Err(page) = finish(server, pending).await {
+        return page;
+    }
+    redirect(
+        server,
+        &pending.request,
+        &[
+            ("error", "access_denied"),
+            ("error_description", "the customer denied the request"),
+        ],
+    )
+}
+
+/// An authorization response: 303 to the request's redirect URI with `params`, `state` when
+/// the client sent one, and `iss`.
+pub fn redirect(server: &AuthServer, request: &PushedRequest, params: &[(&str, &str)]) -> Response {
+    let Ok(mut url) = Url::parse(&request.redirect_uri) else {
+        return pages::error("The app's redirect URI is invalid.");
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in params {
+            query.append_pair(name, value);
+        }
+        if let Some(state) = &request.state {
+            query.append_pair("state", state);
+        }
+        query.append_pair("iss", &server.config.issuer);
+    }
+    match HeaderValue::from_str(url.as_str()) {
+        Ok(location) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response(),
+        Err(_) => pages::error("The app's redirect URI is invalid."),
+    }
+}
+
+/// The interaction id from the browser's cookie.
+pub fn interaction_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == INTERACTION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}

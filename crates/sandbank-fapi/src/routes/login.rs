@@ -1,0 +1,246 @@
+//! The login and consent pages' form posts: `POST /login` and `POST /consent`.
+//!
+//! Both need the interaction id twice: in the form and in the cookie set by `GET /authorize`,
+//! so a form posted from another site (which cannot read or set that cookie) is refused.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::form::pairs;
+use crate::grant;
+use crate::pages;
+use crate::rar;
+use crate::routes::authorize::{
+    Interaction, LoggedIn, Pending, accounts_of, approve, deny, interaction_cookie, pending,
+};
+use crate::scope;
+use crate::state::{AuthServer, kinds};
+
+/// The login page.
+pub fn login_page(
+    client: &Client,
+    interaction: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    pages::render(
+        StatusCode::OK,
+        "login.html",
+        minijinja::context! {
+            client_name => client.metadata.client_name.clone(),
+            interaction => interaction,
+            username => username,
+            error => error,
+        },
+    )
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct AccountChoice {
+    id: String,
+    name: String,
+    number: String,
+    checked: bool,
+}
+
+async fn consent_page(
+    server: &AuthServer,
+    pending: &Pending,
+    interaction: &str,
+    who: &LoggedIn,
+    error: Option<&str>,
+) -> Response {
+    let accounts = match server.store.accounts_of_party(&who.party_id).await {
+        Ok(accounts) => accounts,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a customer's accounts failed");
+            return pages::error("The server could not read your accounts. Try again.");
+        }
+    };
+    let request = &pending.request;
+    let named: Vec<&str> = request
+        .authorization_details
+        .iter()
+        .flat_map(|d| match d {
+            sandbank_schemas::consent::AuthorizationDetail::AccountInformation {
+                accounts, ..
+            } => accounts.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let choices: Vec<AccountChoice> = accounts
+        .iter()
+        .map(|a| AccountChoice {
+            id: a.account_id.as_str().to_owned(),
+            name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
+            number: serde_json::to_value(&a.masked_account_number)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            checked: named.is_empty() || named.contains(&a.account_id.as_str()),
+        })
+        .collect();
+    let asks: Vec<String> = request
+        .scope
+        .iter()
+        .map(|s| scope::describe(s))
+        .chain(request.authorization_details.iter().map(rar::describe))
+        .collect();
+    let needs_accounts = grant::needs_accounts(request);
+    pages::render(
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+        "consent.html",
+        minijinja::context! {
+            client_name => pending.client.metadata.client_name.clone(),
+            customer_name => who.display_name.clone(),
+            interaction => interaction,
+            asks => asks,
+            accounts => minijinja::value::Serde(if needs_accounts { choices } else { Vec::new() }),
+            error => error,
+        },
+    )
+}
+
+/// The interaction a form post continues, checked against the browser's cookie.
+async fn continued(
+    server: &AuthServer,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(String, Interaction, Pending), Response> {
+    let Some(id) = form.get("interaction").filter(|i| !i.is_empty()) else {
+        return Err(pages::error("The form is incomplete."));
+    };
+    if interaction_cookie(headers).as_deref() != Some(id.as_str()) {
+        return Err(pages::error(
+            "This sign-in was started in another browser or window, or your browser refused its cookie. Start again from the app.",
+        ));
+    }
+    let interaction: Interaction = match server.read(kinds::INTERACTION, id).await {
+        Ok(Some(interaction)) => interaction,
+        Ok(None) => {
+            return Err(pages::error(
+                "This sign-in has expired. Start again from the app.",
+            ));
+        }
+        Err(e) => return Err(pages::error(e.description)),
+    };
+    let pending = pending(server, &interaction.request_uri, &interaction.client_id).await?;
+    Ok((id.clone(), interaction, pending))
+}
+
+/// `POST /login`: username and sandbox password.
+pub async fn login(
+    State(server): State<AuthServer>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let (id, mut interaction, pending) = match continued(&server, &headers, &form).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let username = form
+        .get("username")
+        .map(|u| u.trim().to_lowercase())
+        .unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    let customer = if username.is_empty() {
+        None
+    } else {
+        match server.store.customer_by_username(&username).await {
+            Ok(customer) => customer,
+            Err(e) => {
+                tracing::error!(error = %e, "looking up a customer failed");
+                return pages::error("The server could not check your sign-in. Try again.");
+            }
+        }
+    };
+    let password_ok = aws_lc_rs::constant_time::verify_slices_are_equal(
+        password.as_bytes(),
+        server.config.sandbox_password.as_bytes(),
+    )
+    .is_ok();
+    let (Some(customer), true) = (customer, password_ok) else {
+        return login_page(
+            &pending.client,
+            &id,
+            &username,
+            Some("The username or password is not right. Try again."),
+        );
+    };
+    let who = LoggedIn {
+        party_id: customer.party_id,
+        display_name: customer.display_name,
+        auth_time: server.now().timestamp(),
+    };
+    interaction.customer = Some(who.clone());
+    if let Err(e) = server
+        .write(
+            kinds::INTERACTION,
+            &id,
+            &interaction,
+            server.config.lifetimes.interaction,
+        )
+        .await
+    {
+        return pages::error(e.description);
+    }
+    consent_page(&server, &pending, &id, &who, None).await
+}
+
+/// `POST /consent`: the accounts chosen and Approve or Deny.
+pub async fn consent(
+    State(server): State<AuthServer>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let all = pairs(&body);
+    let chosen: Vec<sandbank_schemas::common::AccountId> = all
+        .iter()
+        .filter(|(name, _)| name == "account")
+        .filter_map(|(_, value)| sandbank_schemas::common::AccountId::new(value.as_str()).ok())
+        .collect();
+    let form: HashMap<String, String> = all.into_iter().collect();
+    let (id, interaction, pending) = match continued(&server, &headers, &form).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let Some(who) = interaction.customer else {
+        return pages::error("Sign in first.");
+    };
+    let response = match form.get("decision").map(String::as_str) {
+        Some("deny") => deny(&server, &pending).await,
+        Some("approve") => {
+            let owned = match accounts_of(&server, &who.party_id).await {
+                Ok(owned) => owned,
+                Err(page) => return page,
+            };
+            let needs_accounts = grant::needs_accounts(&pending.request);
+            if needs_accounts && !chosen.iter().any(|a| owned.contains(a)) {
+                return consent_page(
+                    &server,
+                    &pending,
+                    &id,
+                    &who,
+                    Some("Choose at least one account to share, or deny the request."),
+                )
+                .await;
+            }
+            approve(&server, &pending, &who, &owned, &chosen).await
+        }
+        _ => return pages::error("Choose Approve or Deny."),
+    };
+    if let Err(e) = server.auth().delete(kinds::INTERACTION, &id).await {
+        tracing::warn!(error = %e, "deleting a finished interaction failed");
+    }
+    response
+}

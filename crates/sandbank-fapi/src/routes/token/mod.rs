@@ -1,0 +1,188 @@
+//! `POST /token`: client authentication, a DPoP proof (sender constraint is required), then
+//! the grant type's own rules.
+
+mod authorization_code;
+mod client_credentials;
+mod refresh_token;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use sandbank_schemas::consent::Consent;
+use serde_json::{Value, json};
+
+use crate::client::Client;
+use crate::client_auth;
+use crate::dpop::Proof;
+use crate::error::OAuthError;
+use crate::form::Params;
+use crate::jose::random_token;
+use crate::sender;
+use crate::state::{AuthServer, kinds};
+use crate::tokens::{Confirmation, TokenRecord, token_key};
+
+/// The grant types the token endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    /// RFC 6749 §4.1 with PKCE.
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// Parses `grant_type`: anything else (password, implicit, …) is `unsupported_grant_type`.
+    pub fn parse(value: Option<&str>) -> Result<GrantType, OAuthError> {
+        match value {
+            Some("authorization_code") => Ok(GrantType::AuthorizationCode),
+            Some("refresh_token") => Ok(GrantType::RefreshToken),
+            Some("client_credentials") => Ok(GrantType::ClientCredentials),
+            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type {other} is not supported"
+            ))),
+            None => Err(OAuthError::invalid_request("grant_type is required")),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+/// `POST /token`.
+pub async fn token(
+    State(server): State<AuthServer>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, OAuthError> {
+    let params = Params::parse(&body)?;
+    let client = client_auth::authenticate(&server, params.as_map()).await?;
+    let grant_type = GrantType::parse(params.get("grant_type"))?;
+    if !client.allows_grant(grant_type.name()) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "the client is not registered for the {} grant",
+            grant_type.name()
+        )));
+    }
+    let proof = sender::proof(&server, &headers, "POST", "/token", None)
+        .await?
+        .ok_or_else(|| {
+            OAuthError::invalid_dpop_proof(
+                "sender-constrained tokens are required: send a DPoP proof in the DPoP header",
+            )
+        })?;
+    let body = match grant_type {
+        GrantType::AuthorizationCode => {
+            authorization_code::exchange(&server, &client, &params, &proof).await?
+        }
+        GrantType::RefreshToken => {
+            refresh_token::refresh(&server, &client, &params, &proof).await?
+        }
+        GrantType::ClientCredentials => {
+            client_credentials::issue(&server, &client, &params, &proof).await?
+        }
+    };
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+/// What an access token is issued on.
+struct Issue<'a> {
+    client: &'a Client,
+    grant: Option<&'a Consent>,
+    scope: Vec<String>,
+    proof: &'a Proof,
+    auth_time: Option<i64>,
+}
+
+/// Stores an access token (and, when asked, a refresh token) and returns the token response
+/// fields they make.
+async fn issue_tokens(
+    server: &AuthServer,
+    issue: Issue<'_>,
+    with_refresh: bool,
+) -> Result<serde_json::Map<String, Value>, OAuthError> {
+    let now = server.now();
+    let lifetimes = &server.config.lifetimes;
+    let grant_left = issue.grant.and_then(|g| g.expires_at).map(|e| e - now);
+    let access_ttl = grant_left.map_or(lifetimes.access_token, |left| {
+        left.min(lifetimes.access_token)
+    });
+    let refresh_ttl = grant_left.map_or(lifetimes.refresh_token, |left| {
+        left.min(lifetimes.refresh_token)
+    });
+    let record = |ttl: chrono::Duration| TokenRecord {
+        client_id: issue.client.client_id.clone(),
+        sub: issue.grant.map(|g| g.customer_id.as_str().to_owned()),
+        grant_id: issue.grant.map(|g| g.consent_id.as_str().to_owned()),
+        scope: issue.scope.clone(),
+        accounts: issue
+            .grant
+            .map(|g| {
+                g.account_ids
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        permissions: issue
+            .grant
+            .map(|g| g.permissions.clone())
+            .unwrap_or_default(),
+        authorization_details: issue
+            .grant
+            .map(|g| g.authorization_details.clone())
+            .unwrap_or_default(),
+        cnf: Confirmation {
+            jkt: Some(issue.proof.jkt.clone()),
+            x5t_s256: None,
+        },
+        iat: now.timestamp(),
+        exp: (now + ttl).timestamp(),
+        auth_time: issue.auth_time,
+    };
+    let access_token = random_token(32);
+    server
+        .write(
+            kinds::ACCESS_TOKEN,
+            &token_key(&access_token),
+            &record(access_ttl),
+            access_ttl,
+        )
+        .await?;
+    let mut body = serde_json::Map::new();
+    body.insert("access_token".into(), Value::from(access_token));
+    body.insert("token_type".into(), Value::from("DPoP"));
+    body.insert("expires_in".into(), Value::from(access_ttl.num_seconds()));
+    body.insert("scope".into(), Value::from(issue.scope.join(" ")));
+    if with_refresh {
+        let refresh_token = random_token(32);
+        server
+            .write(
+                kinds::REFRESH_TOKEN,
+                &token_key(&refresh_token),
+                &record(refresh_ttl),
+                refresh_ttl,
+            )
+            .await?;
+        body.insert("refresh_token".into(), Value::from(refresh_token));
+    }
+    if let Some(grant) = issue.grant {
+        body.insert(
+            "authorization_details".into(),
+            serde_json::to_value(&grant.authorization_details).unwrap_or_else(|_| json!([])),
+        );
+        body.insert("grant_id".into(), Value::from(grant.consent_id.as_str()));
+    }
+    Ok(body)
+}

@@ -1,0 +1,107 @@
+//! FAPI.md A1, A2, E3: discovery metadata and the JWKS.
+
+use serde_json::Value;
+
+use crate::harness::start;
+
+#[tokio::test]
+async fn a1_both_metadata_documents_name_the_issuer_and_fapi_capabilities() {
+    let ts = start().await;
+    for path in [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+    ] {
+        let response = ts.http.get(ts.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let m: Value = response.json().await.unwrap();
+        assert_eq!(m["issuer"], ts.base);
+        assert_eq!(m["pushed_authorization_request_endpoint"], ts.url("/par"));
+        assert_eq!(m["authorization_endpoint"], ts.url("/authorize"));
+        assert_eq!(m["token_endpoint"], ts.url("/token"));
+        assert_eq!(m["userinfo_endpoint"], ts.url("/userinfo"));
+        assert_eq!(m["require_pushed_authorization_requests"], true);
+        assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(
+            m["code_challenge_methods_supported"],
+            serde_json::json!(["S256"])
+        );
+        assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
+        for method in m["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .unwrap()
+        {
+            assert!(
+                [
+                    "private_key_jwt",
+                    "tls_client_auth",
+                    "self_signed_tls_client_auth"
+                ]
+                .contains(&method.as_str().unwrap())
+            );
+        }
+        assert!(m["dpop_signing_alg_values_supported"].is_array());
+        for (name, values) in m.as_object().unwrap() {
+            if name.ends_with("_signing_alg_values_supported") {
+                for alg in values.as_array().unwrap() {
+                    assert!(
+                        ["PS256", "ES256", "EdDSA"].contains(&alg.as_str().unwrap()),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a2_jwks_has_public_keys_only_with_kid_and_alg() {
+    let ts = start().await;
+    let jwks: Value = ts
+        .http
+        .get(ts.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.len() >= 2);
+    for key in keys {
+        assert!(key["kid"].is_string());
+        assert!(key["alg"].is_string() || key["use"].is_string());
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(key.get(private).is_none(), "private material {private}");
+        }
+        match key["kty"].as_str().unwrap() {
+            "RSA" => {
+                let n = base64::Engine::decode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    key["n"].as_str().unwrap(),
+                )
+                .unwrap();
+                assert!(n.len() * 8 >= 2048);
+            }
+            "EC" => assert_eq!(key["crv"], "P-256"),
+            other => panic!("unexpected key type {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn e3_metadata_lists_authorization_details_types() {
+    let ts = start().await;
+    let m: Value = ts
+        .http
+        .get(ts.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let types = m["authorization_details_types_supported"]
+        .as_array()
+        .unwrap();
+    assert!(types.contains(&Value::from("account_information")));
+}

@@ -1,0 +1,221 @@
+//! FAPI.md A5 (DPoP `iat`) and A21: DPoP proofs at the authorization server; server nonces.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{TestClient, TestKey, TestServer, b64, oauth_error, start, start_with};
+
+/// A client_credentials request with these DPoP header values.
+async fn token_with(ts: &TestServer, client: &TestClient, proofs: &[String]) -> reqwest::Response {
+    let mut pairs: Vec<(String, String)> =
+        vec![("grant_type".to_owned(), "client_credentials".to_owned())];
+    pairs.extend(client.auth_params(ts));
+    let mut request = ts.http.post(ts.url("/token")).form(&pairs);
+    for proof in proofs {
+        request = request.header("DPoP", proof);
+    }
+    request.send().await.unwrap()
+}
+
+async fn assert_refused(ts: &TestServer, client: &TestClient, proofs: &[String], case: &str) {
+    let response = token_with(ts, client, proofs).await;
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof".to_owned()),
+        "{case}"
+    );
+}
+
+async fn assert_accepted(ts: &TestServer, client: &TestClient, proof: String, case: &str) {
+    let response = token_with(ts, client, &[proof]).await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{case}: {body}");
+}
+
+#[tokio::test]
+async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let key = TestKey::generate();
+    let htu = ts.url("/token");
+    let claims = || key.dpop_claims(&ts, "POST", &htu, None);
+    let without = |claim: &str| {
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove(claim);
+        key.sign(key.dpop_header(), &c)
+    };
+
+    let two = vec![
+        key.proof(&ts, "POST", &htu, None),
+        key.proof(&ts, "POST", &htu, None),
+    ];
+    assert_refused(&ts, &client, &two, "two DPoP headers").await;
+    assert_refused(&ts, &client, &["not.a.jwt".to_owned()], "malformed").await;
+    let mut header = key.dpop_header();
+    header.typ = Some("JWT".into());
+    assert_refused(&ts, &client, &[key.sign(header, &claims())], "typ").await;
+    let mut header = key.dpop_header();
+    header.jwk = None;
+    assert_refused(&ts, &client, &[key.sign(header, &claims())], "no jwk").await;
+    for claim in ["jti", "htm", "htu", "iat"] {
+        assert_refused(&ts, &client, &[without(claim)], claim).await;
+    }
+    let body = b64(claims().to_string().as_bytes());
+    let jwk = key.jwk.clone();
+    let none = format!(
+        "{}.{body}.",
+        b64(json!({"typ": "dpop+jwt", "alg": "none", "jwk": jwk})
+            .to_string()
+            .as_bytes())
+    );
+    assert_refused(&ts, &client, &[none], "alg none").await;
+    let rs256 = format!(
+        "{}.{body}.{}",
+        b64(json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk})
+            .to_string()
+            .as_bytes()),
+        b64(b"sig")
+    );
+    assert_refused(&ts, &client, &[rs256], "RS256").await;
+    let no_alg = format!(
+        "{}.{body}.{}",
+        b64(json!({"typ": "dpop+jwt", "jwk": jwk})
+            .to_string()
+            .as_bytes()),
+        b64(b"sig")
+    );
+    assert_refused(&ts, &client, &[no_alg], "no alg").await;
+    // Signed by another key than the one in the header.
+    let forged = TestKey::generate().sign(key.dpop_header(), &claims());
+    assert_refused(&ts, &client, &[forged], "bad signature").await;
+    let mut private = key.jwk.clone();
+    private["d"] = json!(b64(&[7u8; 32]));
+    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private});
+    assert_refused(
+        &ts,
+        &client,
+        &[key.sign_raw(&header, &claims())],
+        "private key in jwk",
+    )
+    .await;
+    // The same hand-built header without `d` is fine: the refusal above is about `d`.
+    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.jwk});
+    assert_accepted(
+        &ts,
+        &client,
+        key.sign_raw(&header, &claims()),
+        "hand-built header",
+    )
+    .await;
+    assert_refused(&ts, &client, &[key.proof(&ts, "GET", &htu, None)], "htm").await;
+    assert_refused(
+        &ts,
+        &client,
+        &[key.proof(&ts, "POST", &ts.url("/par"), None)],
+        "htu",
+    )
+    .await;
+    let now = ts.now();
+    for (case, iat) in [("iat far ahead", now + 61), ("iat long ago", now - 600)] {
+        let mut c = claims();
+        c["iat"] = json!(iat);
+        assert_refused(&ts, &client, &[key.sign(key.dpop_header(), &c)], case).await;
+    }
+    let replayed = key.proof(&ts, "POST", &htu, None);
+    assert_accepted(&ts, &client, replayed.clone(), "first use").await;
+    assert_refused(&ts, &client, &[replayed], "replayed jti").await;
+}
+
+#[tokio::test]
+async fn a21_htu_with_query_or_fragment_extra_claims_and_iat_within_10s_are_accepted() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let key = TestKey::generate();
+    let htu = ts.url("/token");
+    assert_accepted(
+        &ts,
+        &client,
+        key.proof(&ts, "POST", &format!("{htu}?a=1"), None),
+        "query",
+    )
+    .await;
+    assert_accepted(
+        &ts,
+        &client,
+        key.proof(&ts, "POST", &format!("{htu}#frag"), None),
+        "fragment",
+    )
+    .await;
+    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    claims["extra"] = json!({"anything": [1, 2]});
+    assert_accepted(
+        &ts,
+        &client,
+        key.sign(key.dpop_header(), &claims),
+        "extra claims",
+    )
+    .await;
+    for offset in [10, -10] {
+        let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+        claims["iat"] = json!(ts.now() + offset);
+        assert_accepted(
+            &ts,
+            &client,
+            key.sign(key.dpop_header(), &claims),
+            "iat ±10",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a21_server_nonces_when_enabled_use_dpop_nonce_with_the_header() {
+    let ts = start_with("sqlite::memory:", |c| c.dpop_nonces = true).await;
+    let client = ts.register(json!({})).await;
+    let key = TestKey::generate();
+    let htu = ts.url("/token");
+    let response = token_with(&ts, &client, &[key.proof(&ts, "POST", &htu, None)]).await;
+    let nonce = response.headers()["dpop-nonce"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::BAD_REQUEST, "use_dpop_nonce".to_owned())
+    );
+    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    claims["nonce"] = json!("made-up");
+    let response = token_with(&ts, &client, &[key.sign(key.dpop_header(), &claims)]).await;
+    assert_eq!(oauth_error(response).await.1, "use_dpop_nonce");
+    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    claims["nonce"] = json!(nonce);
+    assert_accepted(
+        &ts,
+        &client,
+        key.sign(key.dpop_header(), &claims),
+        "with nonce",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a21_a_bad_dpop_proof_at_par_is_invalid_dpop_proof() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let key = TestKey::generate();
+    let pkce = crate::harness::Pkce::new();
+    let wrong_htu = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let pairs: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("redirect_uri", crate::harness::REDIRECT_URI),
+        ("scope", "accounts"),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let response = ts.post_form("/par", &client, &pairs, Some(wrong_htu)).await;
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof".to_owned())
+    );
+}

@@ -1,0 +1,476 @@
+//! A server on `127.0.0.1:0` with the personas loaded, and a client that speaks FAPI 2.0.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_store::{DatasetManifest, Store};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+pub const PASSWORD: &str = "sandbank";
+pub const REDIRECT_URI: &str = "https://client.example/cb";
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn sha256(input: &str) -> String {
+    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes()).as_ref())
+}
+
+pub fn random(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut buffer).unwrap();
+    b64(&buffer)
+}
+
+/// Decodes a JWT's claims without checking anything.
+pub fn claims(jwt: &str) -> Value {
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+/// A running server.
+pub struct TestServer {
+    pub base: String,
+    pub server: AuthServer,
+    pub http: reqwest::Client,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn start() -> TestServer {
+    start_with("sqlite::memory:", |_| {}).await
+}
+
+pub async fn start_with(database: &str, configure: impl FnOnce(&mut AsConfig)) -> TestServer {
+    start_on("127.0.0.1:0", database, configure).await
+}
+
+/// A server on `addr` (to restart one on the port it had, so the issuer stays the same).
+pub async fn start_on(
+    addr: &str,
+    database: &str,
+    configure: impl FnOnce(&mut AsConfig),
+) -> TestServer {
+    // A port just given up by a stopped server may take a moment to be free again.
+    let mut attempts = 0;
+    let listener = loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => break listener,
+            Err(e) if attempts < 100 => {
+                attempts += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot bind {addr}: {e}"),
+        }
+    };
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let store = Store::connect(database).await.unwrap();
+    let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
+        customers: 0,
+        months: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let manifest = DatasetManifest {
+        seed: generator.config().seed,
+        generator_version: sandbank_synth::GENERATOR_VERSION.to_owned(),
+        content_hash: Some("fapi-tests".to_owned()),
+    };
+    store
+        .load_dataset(&manifest, generator.customers())
+        .await
+        .unwrap();
+    let mut config = AsConfig::new(base.clone(), PASSWORD);
+    configure(&mut config);
+    let server = AuthServer::start(store, config, Clock::system())
+        .await
+        .unwrap();
+    let app = sandbank_fapi::routes::router(server.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestServer {
+        base,
+        server,
+        http,
+        task,
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Now by the server's sandbox clock, in seconds.
+    pub fn now(&self) -> i64 {
+        self.server.now().timestamp()
+    }
+
+    pub async fn register(&self, extra: Value) -> TestClient {
+        let key = TestKey::generate();
+        let mut body = json!({
+            "client_name": "Budget Buddy <test>",
+            "redirect_uris": [REDIRECT_URI],
+            "jwks": {"keys": [key.public_jwk_with_kid()]},
+            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+            "authorization_details_types": ["account_information", "payment_initiation"],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let response = self
+            .http
+            .post(self.url("/register"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let registration: Value = response.json().await.unwrap();
+        TestClient {
+            client_id: registration["client_id"].as_str().unwrap().to_owned(),
+            key,
+            registration,
+        }
+    }
+
+    /// A client whose authorization requests with `login_hint` are auto-approved.
+    pub async fn auto_client(&self) -> TestClient {
+        self.register(json!({"sandbox_auto_consent": true})).await
+    }
+
+    /// POSTs a form with client authentication (unless `auth` is false) and an optional
+    /// DPoP proof.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        client: &TestClient,
+        form: &[(&str, &str)],
+        dpop: Option<String>,
+    ) -> reqwest::Response {
+        let mut pairs: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        pairs.extend(client.auth_params(self));
+        self.post_raw(path, &pairs, dpop).await
+    }
+
+    /// POSTs exactly these form pairs.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        pairs: &[(String, String)],
+        dpop: Option<String>,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.url(path)).form(pairs);
+        if let Some(proof) = dpop {
+            request = request.header("DPoP", proof);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Pushes an authorization request; `extra` overrides or adds parameters.
+    pub async fn par(
+        &self,
+        client: &TestClient,
+        pkce: &Pkce,
+        extra: &[(&str, &str)],
+        dpop: Option<&TestKey>,
+    ) -> reqwest::Response {
+        let mut params: HashMap<&str, &str> = HashMap::from([
+            ("response_type", "code"),
+            ("client_id", client.client_id.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("scope", "openid accounts balances"),
+            ("code_challenge", pkce.challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("state", "state-123"),
+            ("nonce", "nonce-456"),
+            ("login_hint", "alice"),
+        ]);
+        for (k, v) in extra {
+            if v.is_empty() {
+                params.remove(k);
+            } else {
+                params.insert(k, v);
+            }
+        }
+        let form: Vec<(&str, &str)> = params.into_iter().collect();
+        let proof = dpop.map(|k| k.proof(self, "POST", &self.url("/par"), None));
+        self.post_form("/par", client, &form, proof).await
+    }
+
+    /// PAR that must succeed; returns the request_uri.
+    pub async fn push(
+        &self,
+        client: &TestClient,
+        pkce: &Pkce,
+        extra: &[(&str, &str)],
+        dpop: Option<&TestKey>,
+    ) -> String {
+        let response = self.par(client, pkce, extra, dpop).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["request_uri"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get_authorize(&self, client_id: &str, request_uri: &str) -> reqwest::Response {
+        self.http
+            .get(self.url("/authorize"))
+            .query(&[("client_id", client_id), ("request_uri", request_uri)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// PAR + authorize on an auto-consent client; returns the code.
+    pub async fn code(
+        &self,
+        client: &TestClient,
+        pkce: &Pkce,
+        extra: &[(&str, &str)],
+        dpop: Option<&TestKey>,
+    ) -> String {
+        let request_uri = self.push(client, pkce, extra, dpop).await;
+        let response = self.get_authorize(&client.client_id, &request_uri).await;
+        let location = location(&response);
+        location["code"].clone()
+    }
+
+    /// Redeems a code with a DPoP proof from `key`.
+    pub async fn redeem(
+        &self,
+        client: &TestClient,
+        code: &str,
+        pkce: &Pkce,
+        key: &TestKey,
+    ) -> reqwest::Response {
+        let proof = key.proof(self, "POST", &self.url("/token"), None);
+        self.post_form(
+            "/token",
+            client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", &pkce.verifier),
+            ],
+            Some(proof),
+        )
+        .await
+    }
+
+    /// The whole flow on an auto-consent client; returns the token response.
+    pub async fn tokens(&self, client: &TestClient, key: &TestKey) -> Value {
+        let pkce = Pkce::new();
+        let code = self.code(client, &pkce, &[], None).await;
+        let response = self.redeem(client, &code, &pkce, key).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// GET /userinfo with a DPoP-bound access token.
+    pub async fn userinfo(&self, token: &str, key: &TestKey) -> reqwest::Response {
+        let url = self.url("/userinfo");
+        self.http
+            .get(&url)
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", key.proof(self, "GET", &url, Some(token)))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The query of a 303's Location, as a map; asserts the 303.
+pub fn location(response: &reqwest::Response) -> HashMap<String, String> {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "expected a 303");
+    let location = response.headers()["location"].to_str().unwrap();
+    let url = url::Url::parse(location).unwrap();
+    assert!(location.starts_with(REDIRECT_URI), "{location}");
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+pub async fn oauth_error(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// PKCE verifier and S256 challenge.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Pkce {
+        let verifier = random(32);
+        Pkce {
+            challenge: sha256(&verifier),
+            verifier,
+        }
+    }
+}
+
+/// A P-256 key: signs assertions and DPoP proofs.
+pub struct TestKey {
+    pub encoding: EncodingKey,
+    pub jwk: Value,
+    pub kid: String,
+}
+
+impl TestKey {
+    pub fn generate() -> TestKey {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let der = pair.to_pkcs8v1().unwrap();
+        let point = pair.public_key().as_ref();
+        let jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64(&point[1..33]),
+            "y": b64(&point[33..65]),
+        });
+        TestKey {
+            encoding: EncodingKey::from_ec_der(der.as_ref()),
+            kid: random(8),
+            jwk,
+        }
+    }
+
+    pub fn public_jwk_with_kid(&self) -> Value {
+        let mut jwk = self.jwk.clone();
+        jwk["kid"] = Value::from(self.kid.clone());
+        jwk["use"] = Value::from("sig");
+        jwk["alg"] = Value::from("ES256");
+        jwk
+    }
+
+    /// RFC 7638 thumbprint, computed here by hand.
+    pub fn thumbprint(&self) -> String {
+        let canonical = format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+            self.jwk["x"].as_str().unwrap(),
+            self.jwk["y"].as_str().unwrap()
+        );
+        sha256(&canonical)
+    }
+
+    /// Signs `claims` with `header` (alg ES256 forced).
+    pub fn sign(&self, mut header: Header, claims: &Value) -> String {
+        header.alg = Algorithm::ES256;
+        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
+    }
+
+    /// Signs a JWT whose header is exactly `header` (JSON), ES256.
+    pub fn sign_raw(&self, header: &Value, claims: &Value) -> String {
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature =
+            jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, Algorithm::ES256).unwrap();
+        format!("{input}.{signature}")
+    }
+
+    /// The DPoP header every proof of this key carries.
+    pub fn dpop_header(&self) -> Header {
+        let mut header = Header::new(Algorithm::ES256);
+        header.typ = Some("dpop+jwt".to_owned());
+        header.jwk = Some(serde_json::from_value(self.jwk.clone()).unwrap());
+        header
+    }
+
+    pub fn dpop_claims(
+        &self,
+        server: &TestServer,
+        htm: &str,
+        htu: &str,
+        ath: Option<&str>,
+    ) -> Value {
+        let mut claims = json!({
+            "jti": random(16),
+            "htm": htm,
+            "htu": htu,
+            "iat": server.now(),
+        });
+        if let Some(token) = ath {
+            claims["ath"] = Value::from(sha256(token));
+        }
+        claims
+    }
+
+    /// A valid DPoP proof.
+    pub fn proof(&self, server: &TestServer, htm: &str, htu: &str, ath: Option<&str>) -> String {
+        self.sign(self.dpop_header(), &self.dpop_claims(server, htm, htu, ath))
+    }
+}
+
+/// A registered client.
+pub struct TestClient {
+    pub client_id: String,
+    pub key: TestKey,
+    pub registration: Value,
+}
+
+impl TestClient {
+    pub fn assertion_claims(&self, server: &TestServer) -> Value {
+        let now = server.now();
+        json!({
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": server.base,
+            "iat": now,
+            "exp": now + 60,
+            "jti": random(16),
+        })
+    }
+
+    pub fn sign_assertion(&self, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key.kid.clone());
+        self.key.sign(header, claims)
+    }
+
+    pub fn assertion(&self, server: &TestServer) -> String {
+        self.sign_assertion(&self.assertion_claims(server))
+    }
+
+    pub fn auth_params(&self, server: &TestServer) -> Vec<(String, String)> {
+        vec![
+            (
+                "client_assertion_type".to_owned(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+            ),
+            ("client_assertion".to_owned(), self.assertion(server)),
+        ]
+    }
+}

@@ -1,0 +1,19 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The authorization server over HTTP on a real socket, one module per section of
+//! `shared/spec/FAPI.md`; each test is named after the line it proves.
+//!
+//! The test client signs its assertions and DPoP proofs with `jsonwebtoken` and keys made
+//! with `aws-lc-rs` directly, never with the server's own JOSE code.
+
+mod harness;
+
+mod authorize;
+mod client_auth;
+mod dcr;
+mod discovery;
+mod dpop;
+mod par;
+mod rar;
+mod restart;
+mod token;
+mod userinfo;
