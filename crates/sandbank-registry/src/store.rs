@@ -1,5 +1,5 @@
-//! Where schemas registered at run time are kept: the [`RegistryStore`] trait and an in-memory
-//! implementation.
+//! Where schemas registered at run time are kept: the [`RegistryStore`] trait, an in-memory
+//! implementation, and the database one (`sandbank_store::Store`, SQLite or PostgreSQL).
 //!
 //! The trait is deliberately small so that a SQL implementation (in `sandbank-store`) is a few
 //! statements: subjects hold numbered versions; every distinct schema text has one id, shared
@@ -101,8 +101,8 @@ struct State {
     configs: BTreeMap<String, CompatibilityMode>,
 }
 
-/// A [`RegistryStore`] in process memory: what the registry uses until the database-backed
-/// store is wired in, and in tests.
+/// A [`RegistryStore`] in process memory: for tests, and for building the routes without a
+/// database (the OpenAPI document).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -206,6 +206,95 @@ impl RegistryStore for MemoryStore {
         }
         Ok(())
     }
+}
+
+/// The database: what the server uses, so that registered schemas survive restarts and are
+/// shared by every instance on one PostgreSQL database.
+#[async_trait]
+impl RegistryStore for sandbank_store::Store {
+    async fn register(
+        &self,
+        subject: &str,
+        schema: &str,
+        expected_latest: Option<u32>,
+    ) -> Result<Registration, StoreError> {
+        use sandbank_store::RegisterOutcome;
+        match self
+            .register_schema(subject, schema, expected_latest)
+            .await
+            .map_err(backend)?
+        {
+            RegisterOutcome::Registered(registration) => Ok(Registration {
+                id: registration.id,
+                version: registration.version,
+                created: registration.created,
+            }),
+            RegisterOutcome::Conflict => Err(StoreError::Conflict),
+            RegisterOutcome::IdsExhausted => {
+                Err(StoreError::Backend("schema ids exhausted".into()))
+            }
+        }
+    }
+
+    async fn subjects(&self) -> Result<Vec<String>, StoreError> {
+        self.schema_subjects().await.map_err(backend)
+    }
+
+    async fn versions(&self, subject: &str) -> Result<Vec<StoredSchema>, StoreError> {
+        Ok(self
+            .schema_versions(subject)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(|stored| StoredSchema {
+                version: stored.version,
+                id: stored.id,
+                schema: stored.schema,
+            })
+            .collect())
+    }
+
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, StoreError> {
+        self.registered_schema(id).await.map_err(backend)
+    }
+
+    async fn config(&self, subject: Option<&str>) -> Result<Option<CompatibilityMode>, StoreError> {
+        self.schema_compatibility(subject)
+            .await
+            .map_err(backend)?
+            .map(|level| {
+                level.parse().map_err(|_| {
+                    StoreError::Backend(format!("unknown stored compatibility level {level:?}"))
+                })
+            })
+            .transpose()
+    }
+
+    async fn set_config(
+        &self,
+        subject: Option<&str>,
+        mode: CompatibilityMode,
+    ) -> Result<(), StoreError> {
+        self.set_schema_compatibility(subject, mode.as_str())
+            .await
+            .map_err(backend)
+    }
+}
+
+// The database refuses ids from the builtin range, as the trait requires.
+const _: () = assert!(sandbank_store::SCHEMA_ID_LIMIT == crate::BUILTIN_ID_BASE);
+
+/// A database error as [`StoreError::Backend`]: the store's words and their causes, for the
+/// log (the store's own words never hold SQL; the causes are the driver's).
+fn backend(error: sandbank_store::StoreError) -> StoreError {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StoreError::Backend(text)
 }
 
 /// Checks that a store keeps the [`RegistryStore`] contract; returns the first deviation.

@@ -146,6 +146,17 @@ impl Pool {
         })
     }
 
+    /// Starts a transaction that will write: on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout), so that what it reads stays true
+    /// until it commits and its first write never fails on a snapshot another writer made
+    /// stale. On PostgreSQL, an ordinary transaction.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     /// Inserts `rows` into `table` outside any explicit transaction, in as few statements as the
     /// bind limit allows.
     pub(crate) async fn insert_rows(

@@ -6,7 +6,8 @@
 //! and idempotent ([`Store::load_dataset`], [`Store::begin_bulk`]); reads return schema types;
 //! the authorization server keeps its expiring and one-time state in [`Store::auth_state`],
 //! consumed with single atomic statements so that instances sharing a database never both
-//! accept the same code or proof.
+//! accept the same code or proof; the schema registry keeps the schemas registered at run time
+//! ([`Store::register_schema`]).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), sandbank_store::StoreError> {
@@ -29,6 +30,7 @@ mod error;
 mod holdings;
 mod insurance;
 mod load;
+mod schema_registry;
 mod statements;
 mod tables;
 mod transactions;
@@ -37,6 +39,7 @@ pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
 pub use error::{StoreError, StoreResult};
 pub use load::{BulkLoader, BulkStart, DatasetCounts, DatasetManifest, LoadOutcome, LoadedDataset};
+pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};
 pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};
 
 /// The database behind a [`Store`].

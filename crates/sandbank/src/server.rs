@@ -94,7 +94,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     axum::serve(
         listener,
         crate::app::router(AppState {
-            registry: Arc::new(Registry::in_memory()),
+            registry: Arc::new(Registry::new(Arc::new(store.clone()))),
             store: store.clone(),
             auth,
         }),
