@@ -93,3 +93,87 @@ async fn personas_read_back_from_a_sqlite_file_across_restarts() {
     let loaded = load(&store, &Config::default(), |_| {}).await.unwrap();
     assert!(matches!(loaded, Loaded::AlreadyThere(_)));
 }
+
+/// Everything the API will read for the personas, as JSON text: accounts, balances and every
+/// page of transactions.
+async fn persona_views(store: &Store) -> Vec<String> {
+    let generator = Generator::new(Config::default()).unwrap();
+    let mut views = Vec::new();
+    for spec in generator.personas() {
+        let customer = store
+            .customer_by_username(&spec.username)
+            .await
+            .unwrap()
+            .unwrap();
+        let accounts = store.accounts_of_party(&customer.party_id).await.unwrap();
+        views.push(serde_json::to_string(&accounts).unwrap());
+        for account in &accounts {
+            views.push(
+                serde_json::to_string(&store.balances(&account.account_id).await.unwrap()).unwrap(),
+            );
+            let mut cursor = None;
+            loop {
+                let page = store
+                    .transactions(
+                        &account.account_id,
+                        &TransactionFilter::default(),
+                        500,
+                        cursor.as_deref(),
+                    )
+                    .await
+                    .unwrap();
+                views.push(serde_json::to_string(&page.transactions).unwrap());
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    views
+}
+
+#[tokio::test]
+async fn the_same_seed_reads_back_identically_from_sqlite_and_postgresql() {
+    let Some(server) = std::env::var("SANDBANK_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("PostgreSQL comparison skipped: SANDBANK_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    use sqlx::Connection;
+    let name = format!("sandbank_dataset_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("SANDBANK_TEST_POSTGRES_URL={server} is not reachable: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\""
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = server
+        .rsplit_once('/')
+        .map_or(server.as_str(), |(base, _)| base);
+    let postgres = Store::connect(&format!("{base}/{name}")).await.unwrap();
+    let sqlite = Store::connect("sqlite::memory:").await.unwrap();
+    for store in [&postgres, &sqlite] {
+        load(store, &Config::default(), |_| {}).await.unwrap();
+    }
+    let (from_postgres, from_sqlite) =
+        (persona_views(&postgres).await, persona_views(&sqlite).await);
+    postgres.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(from_postgres.len(), from_sqlite.len());
+    for (a, b) in from_postgres.iter().zip(&from_sqlite) {
+        assert_eq!(a, b, "PostgreSQL and SQLite differ");
+    }
+}
