@@ -1,0 +1,92 @@
+// Interop: openid-client v6 (a certified FAPI 2.0 client no one here wrote) against a running
+// Sandbank started with --auto-consent. Usage: node flow.mjs ISSUER
+//
+// Discovery, dynamic registration (private_key_jwt), PAR with DPoP, authorization (headless
+// consent via login_hint), code exchange with private_key_jwt and DPoP, fetchProtectedResource
+// on /accounts, refresh, introspection and revocation. Exits non-zero on the first failure.
+import * as client from 'openid-client'
+
+const issuer = new URL(process.argv[2])
+const insecure = issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}
+let passed = 0
+function check(what, condition, detail = '') {
+  if (!condition) {
+    console.error(`FAILED: ${what} ${detail}`)
+    process.exit(1)
+  }
+  passed += 1
+  console.log(`ok: ${what}`)
+}
+
+// The client's key pair: private_key_jwt with ES256.
+const { privateKey, publicKey } = await crypto.subtle.generateKey(
+  { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+const publicJwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), alg: 'ES256', use: 'sig', kid: 'interop-1' }
+delete publicJwk.key_ops
+delete publicJwk.ext
+
+const redirectUri = 'http://127.0.0.1:9/callback'
+const config = await client.dynamicClientRegistration(issuer, {
+  client_name: 'openid-client interop',
+  redirect_uris: [redirectUri],
+  token_endpoint_auth_method: 'private_key_jwt',
+  jwks: { keys: [publicJwk] },
+  grant_types: ['authorization_code', 'refresh_token'],
+  dpop_bound_access_tokens: true,
+}, client.PrivateKeyJwt({ key: privateKey, kid: 'interop-1' }), insecure)
+check('discovery and dynamic registration', !!config.clientMetadata().client_id)
+check('metadata requires PAR', config.serverMetadata().require_pushed_authorization_requests === true)
+
+const dpopKeys = await client.randomDPoPKeyPair('ES256')
+const dpop = client.getDPoPHandle(config, dpopKeys)
+const verifier = client.randomPKCECodeVerifier()
+const state = client.randomState()
+const nonce = client.randomNonce()
+const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, {
+  redirect_uri: redirectUri,
+  scope: 'openid accounts balances',
+  code_challenge: await client.calculatePKCECodeChallenge(verifier),
+  code_challenge_method: 'S256',
+  state,
+  nonce,
+  login_hint: 'alice',
+}, { DPoP: dpop })
+check('PAR with DPoP returns a request_uri', authorizationUrl.searchParams.has('request_uri'))
+
+// The browser step: with auto-consent, /authorize answers 303 straight back to the client.
+const authorize = await fetch(authorizationUrl, { redirect: 'manual' })
+check('authorization redirects with 303', authorize.status === 303, `status ${authorize.status}`)
+const callback = new URL(authorize.headers.get('location'))
+check('the response carries iss', callback.searchParams.get('iss') === config.serverMetadata().issuer)
+
+const tokens = await client.authorizationCodeGrant(config, callback, {
+  pkceCodeVerifier: verifier,
+  expectedState: state,
+  expectedNonce: nonce,
+  idTokenExpected: true,
+}, undefined, { DPoP: dpop })
+check('code exchange with private_key_jwt and DPoP', tokens.token_type.toLowerCase() === 'dpop', tokens.token_type)
+check('the ID token validates and names the customer', !!tokens.claims()?.sub)
+
+const accounts = await client.fetchProtectedResource(
+  config, tokens.access_token, new URL('/accounts', issuer), 'GET', undefined, undefined, { DPoP: dpop })
+const page = await accounts.json()
+check('fetchProtectedResource on /accounts', accounts.status === 200 && page.data.length > 0, `status ${accounts.status}`)
+
+const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, { DPoP: dpop })
+check('refresh with DPoP', !!refreshed.access_token)
+
+const introspection = await client.tokenIntrospection(config, refreshed.access_token)
+check('introspection shows an active, DPoP-bound token', introspection.active === true && !!introspection.cnf?.jkt)
+
+await client.tokenRevocation(config, refreshed.access_token)
+const after = await client.tokenIntrospection(config, refreshed.access_token)
+check('a revoked token is inactive', after.active === false)
+// openid-client raises the resource server's WWW-Authenticate challenge as an error.
+const refusal = await client.fetchProtectedResource(
+  config, refreshed.access_token, new URL('/accounts', issuer), 'GET', undefined, undefined, { DPoP: dpop })
+  .then((response) => ({ status: response.status }), (error) => ({ status: error.status, challenge: error.cause?.[0] }))
+check('a revoked token is refused at the resource server', refusal.status === 401 &&
+  refusal.challenge?.parameters?.error === 'invalid_token', JSON.stringify(refusal))
+
+console.log(`openid-client interop: ${passed} passed, 0 failed`)
