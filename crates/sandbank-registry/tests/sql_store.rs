@@ -8,14 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use sandbank_registry::{BUILTIN_ID_BASE, Registry, RegistryStore, StoreError, conformance};
 use sandbank_store::Store;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 #[allow(dead_code)]
 #[path = "registry/http.rs"]
@@ -24,9 +22,6 @@ mod http;
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-const POSTGRES_ENV: &str = "SANDBANK_TEST_POSTGRES_URL";
-
-/// A database a test runs against.
 #[derive(Clone)]
 struct Db {
     label: &'static str,
@@ -43,112 +38,29 @@ impl Db {
 
 struct Opened {
     db: Db,
-    _dir: Option<tempfile::TempDir>,
-    /// Server URL and name of a PostgreSQL database to drop at the end.
-    drop_pg: Option<(String, String)>,
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
-    }
-}
-
-fn unique_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "sandbank_registry_test_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    /// Owns the database; closing it drops what it created.
+    handle: sandbank_store::testing::TestDb,
 }
 
 async fn open_backends() -> Vec<Opened> {
-    let mut opened = Vec::new();
-
-    let url = "sqlite::memory:".to_owned();
-    let store = Store::connect(&url).await.unwrap();
-    opened.push(Opened {
-        db: Db {
-            label: "sqlite-memory",
-            url,
-            store,
-        },
-        _dir: None,
-        drop_pg: None,
-    });
-
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("registry.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    opened.push(Opened {
-        db: Db {
-            label: "sqlite-file",
-            url,
-            store,
-        },
-        _dir: Some(dir),
-        drop_pg: None,
-    });
-
-    match std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        Some(server) => {
-            let name = unique_name();
-            let mut admin = sqlx::PgConnection::connect(&server)
-                .await
-                .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={server} is not reachable: {e}"));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let url = with_database(&server, &name);
-            let store = Store::connect(&url).await.unwrap();
-            opened.push(Opened {
-                db: Db {
-                    label: "postgres",
-                    url,
-                    store,
-                },
-                _dir: None,
-                drop_pg: Some((server, name)),
-            });
-        }
-        None => eprintln!("PostgreSQL registry store tests skipped: {POSTGRES_ENV} is not set"),
-    }
-    opened
+    sandbank_store::testing::every_backend()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|handle| Opened {
+            db: Db {
+                label: handle.label,
+                url: handle.url.clone(),
+                store: handle.store.clone(),
+            },
+            handle,
+        })
+        .collect()
 }
 
 async fn close_backends(opened: Vec<Opened>) {
     for backend in opened {
-        backend.db.store.close().await;
-        if let Some((server, name)) = backend.drop_pg {
-            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        }
+        backend.handle.close().await.unwrap();
     }
 }
 

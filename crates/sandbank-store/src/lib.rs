@@ -35,6 +35,9 @@ mod statements;
 mod tables;
 mod transactions;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
 pub use error::{StoreError, StoreResult};

@@ -3,8 +3,6 @@
 //! when `SANDBANK_TEST_POSTGRES_URL` names a server (each test then gets its own database).
 
 use std::future::Future;
-use std::sync::Once;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sandbank_schemas::account::AccountRelationship;
@@ -17,7 +15,6 @@ use sandbank_store::{
     Backend, BulkStart, DatasetManifest, LoadOutcome, Store, StoreError, TransactionFilter,
 };
 use serde_json::json;
-use sqlx::Connection;
 
 // ---------------------------------------------------------------------------------------------
 // Backends
@@ -35,124 +32,29 @@ struct Db {
 
 struct Opened {
     db: Db,
-    _dir: Option<tempfile::TempDir>,
-    /// Server URL and name of a PostgreSQL database to drop at the end.
-    drop_pg: Option<(String, String)>,
-}
-
-const POSTGRES_ENV: &str = "SANDBANK_TEST_POSTGRES_URL";
-
-fn postgres_url() -> Option<String> {
-    static NOTICE: Once = Once::new();
-    let url = std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|url| !url.is_empty());
-    if url.is_none() {
-        NOTICE.call_once(|| {
-            eprintln!(
-                "PostgreSQL store tests skipped: {POSTGRES_ENV} is not set \
-                 (e.g. postgres://postgres@127.0.0.1:5432/test); running on SQLite only"
-            );
-        });
-    }
-    url
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
-    }
-}
-
-fn unique_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "sandbank_test_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    /// Owns the database; closing it drops what it created.
+    handle: sandbank_store::testing::TestDb,
 }
 
 async fn open_backends() -> Vec<Opened> {
-    let mut opened = Vec::new();
-
-    let url = "sqlite::memory:".to_owned();
-    let store = Store::connect(&url).await.unwrap();
-    opened.push(Opened {
-        db: Db {
-            label: "sqlite-memory",
-            url,
-            store,
-        },
-        _dir: None,
-        drop_pg: None,
-    });
-
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("store.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    opened.push(Opened {
-        db: Db {
-            label: "sqlite-file",
-            url,
-            store,
-        },
-        _dir: Some(dir),
-        drop_pg: None,
-    });
-
-    if let Some(server) = postgres_url() {
-        let name = unique_name();
-        let mut admin = sqlx::PgConnection::connect(&server)
-            .await
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={server} is not reachable: {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let url = with_database(&server, &name);
-        let store = Store::connect(&url).await.unwrap();
-        opened.push(Opened {
+    sandbank_store::testing::every_backend()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|handle| Opened {
             db: Db {
-                label: "postgres",
-                url,
-                store,
+                label: handle.label,
+                url: handle.url.clone(),
+                store: handle.store.clone(),
             },
-            _dir: None,
-            drop_pg: Some((server, name)),
-        });
-    }
-    opened
+            handle,
+        })
+        .collect()
 }
 
 async fn close_backends(opened: Vec<Opened>) {
     for backend in opened {
-        backend.db.store.close().await;
-        if let Some((server, name)) = backend.drop_pg {
-            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        }
+        backend.handle.close().await.unwrap();
     }
 }
 
@@ -1506,17 +1408,4 @@ async fn a_sqlite_file_keeps_its_dataset_across_restarts() {
     assert!(matches!(again, LoadOutcome::AlreadyLoaded(_)), "{again:?}");
     assert!(store.customer_by_username("user1").await.unwrap().is_some());
     store.close().await;
-}
-
-#[test]
-fn database_names_are_replaced_in_postgres_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
 }

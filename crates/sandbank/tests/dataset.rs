@@ -5,7 +5,7 @@
 
 use sandbank::dataset::{Loaded, load};
 use sandbank_schemas::PartyId;
-use sandbank_store::{Store, TransactionFilter};
+use sandbank_store::{Store, TransactionFilter, testing};
 use sandbank_synth::{Config, Generator};
 
 async fn check(url: &str) {
@@ -135,43 +135,18 @@ async fn persona_views(store: &Store) -> Vec<String> {
 
 #[tokio::test]
 async fn the_same_seed_reads_back_identically_from_sqlite_and_postgresql() {
-    let Some(server) = std::env::var("SANDBANK_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("PostgreSQL comparison skipped: SANDBANK_TEST_POSTGRES_URL is not set");
+    let Some(server) = testing::postgres_server() else {
         return;
     };
-    use sqlx::Connection;
-    let name = format!("sandbank_dataset_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&server)
-        .await
-        .unwrap_or_else(|e| panic!("SANDBANK_TEST_POSTGRES_URL={server} is not reachable: {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\""
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = server
-        .rsplit_once('/')
-        .map_or(server.as_str(), |(base, _)| base);
-    let postgres = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    let sqlite = Store::connect("sqlite::memory:").await.unwrap();
-    for store in [&postgres, &sqlite] {
-        load(store, &Config::default(), |_| {}).await.unwrap();
+    let postgres = testing::postgres(&server).await.unwrap();
+    let sqlite = testing::sqlite_memory().await.unwrap();
+    for db in [&postgres, &sqlite] {
+        load(&db.store, &Config::default(), |_| {}).await.unwrap();
     }
-    let (from_postgres, from_sqlite) =
-        (persona_views(&postgres).await, persona_views(&sqlite).await);
-    postgres.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let from_postgres = persona_views(&postgres.store).await;
+    let from_sqlite = persona_views(&sqlite.store).await;
+    postgres.close().await.unwrap();
+    sqlite.close().await.unwrap();
     assert_eq!(from_postgres.len(), from_sqlite.len());
     for (a, b) in from_postgres.iter().zip(&from_sqlite) {
         assert_eq!(a, b, "PostgreSQL and SQLite differ");

@@ -1,0 +1,186 @@
+//! Test support (feature `testing`): the databases a test suite runs against.
+//!
+//! SQLite in memory and in a temporary file are always available; PostgreSQL is added when
+//! `SANDBANK_TEST_POSTGRES_URL` names a server, and then every [`TestDb`] gets a database of its
+//! own, created here and dropped by [`TestDb::close`], so parallel runs never collide. Without
+//! the variable, one line says the PostgreSQL runs are skipped and why.
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+
+use crate::Store;
+
+/// The environment variable naming a PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "SANDBANK_TEST_POSTGRES_URL";
+
+/// Why a test database could not be opened. Tests unwrap it: the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TestDbError(String);
+
+/// A database a test runs against, with what it takes to clean it up.
+#[derive(Debug)]
+pub struct TestDb {
+    /// Which backend, for failure messages: `sqlite-memory`, `sqlite-file` or `postgres`.
+    pub label: &'static str,
+    /// The URL the store was opened with; reopening it reaches the same database, except for
+    /// `sqlite::memory:`.
+    pub url: String,
+    /// The store.
+    pub store: Store,
+    dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Whether reopening [`TestDb::url`] reaches the same data.
+    pub fn persistent(&self) -> bool {
+        !self.url.contains(":memory:")
+    }
+
+    /// Closes the store and drops the PostgreSQL database it created (a temporary SQLite file
+    /// goes with its folder).
+    pub async fn close(self) -> Result<(), TestDbError> {
+        self.store.close().await;
+        if let Some((server, name)) = &self.postgres {
+            let mut admin = admin(server).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .map_err(|e| TestDbError(format!("could not drop test database {name}: {e}")))?;
+        }
+        drop(self.dir);
+        Ok(())
+    }
+}
+
+/// The PostgreSQL server tests may use, if any; says once when there is none.
+pub fn postgres_server() -> Option<String> {
+    static NOTICE: Once = Once::new();
+    let url = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty());
+    if url.is_none() {
+        NOTICE.call_once(|| {
+            eprintln!(
+                "PostgreSQL tests skipped: {POSTGRES_ENV} is not set \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test); running on SQLite only"
+            );
+        });
+    }
+    url
+}
+
+async fn admin(server: &str) -> Result<sqlx::PgConnection, TestDbError> {
+    sqlx::PgConnection::connect(server)
+        .await
+        .map_err(|e| TestDbError(format!("{POSTGRES_ENV}={server} is not reachable: {e}")))
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "sandbank_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn failed(what: &str, error: impl std::fmt::Display) -> TestDbError {
+    TestDbError(format!("could not open {what}: {error}"))
+}
+
+/// An empty in-memory SQLite database.
+pub async fn sqlite_memory() -> Result<TestDb, TestDbError> {
+    let url = "sqlite::memory:".to_owned();
+    let store = Store::connect(&url).await.map_err(|e| failed(&url, e))?;
+    Ok(TestDb {
+        label: "sqlite-memory",
+        url,
+        store,
+        dir: None,
+        postgres: None,
+    })
+}
+
+/// An empty SQLite file in a temporary folder.
+pub async fn sqlite_file() -> Result<TestDb, TestDbError> {
+    let dir = tempfile::tempdir().map_err(|e| failed("a temporary folder", e))?;
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.map_err(|e| failed(&url, e))?;
+    Ok(TestDb {
+        label: "sqlite-file",
+        url,
+        store,
+        dir: Some(dir),
+        postgres: None,
+    })
+}
+
+/// A fresh, empty PostgreSQL database on `server`.
+pub async fn postgres(server: &str) -> Result<TestDb, TestDbError> {
+    let name = unique_name();
+    let mut admin = admin(server).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .map_err(|e| failed(&name, e))?;
+    let url = with_database(server, &name);
+    let store = Store::connect(&url).await.map_err(|e| failed(&name, e))?;
+    Ok(TestDb {
+        label: "postgres",
+        url,
+        store,
+        dir: None,
+        postgres: Some((server.to_owned(), name)),
+    })
+}
+
+/// Every backend available: SQLite in memory, SQLite file, and PostgreSQL when configured.
+pub async fn every_backend() -> Result<Vec<TestDb>, TestDbError> {
+    let mut databases = vec![sqlite_memory().await?, sqlite_file().await?];
+    if let Some(server) = postgres_server() {
+        databases.push(postgres(&server).await?);
+    }
+    Ok(databases)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_are_replaced_in_postgres_urls() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/test?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
+    }
+}
