@@ -303,6 +303,72 @@ pub fn public_key_in(certificate: &ClientCertificate, jwks: Option<&Value>) -> b
 mod tests {
     use super::*;
 
+    fn certificate(names: &[(rcgen::DnType, &str)]) -> (ClientCertificate, rcgen::KeyPair) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        let mut name = rcgen::DistinguishedName::new();
+        for (ty, value) in names {
+            name.push(ty.clone(), *value);
+        }
+        params.distinguished_name = name;
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        (ClientCertificate { der }, key)
+    }
+
+    #[test]
+    fn subject_dns_match_in_either_order_with_normalised_types_and_values() {
+        use rcgen::DnType;
+        let (cert, _) = certificate(&[
+            (DnType::CountryName, "GB"),
+            (DnType::OrganizationName, "Budget, Buddy Ltd"),
+            (DnType::CommonName, "budget-buddy"),
+        ]);
+        for dn in [
+            "CN=budget-buddy,O=Budget\\, Buddy Ltd,C=GB",
+            "cn=Budget-Buddy, o=budget\\2c  buddy ltd, c=gb",
+            "C=GB, O=Budget\\, Buddy Ltd, CN=budget-buddy",
+            "2.5.4.3=budget-buddy,OID.2.5.4.10=Budget\\, Buddy Ltd,C=GB",
+        ] {
+            assert!(subject_dn_matches(&cert, dn), "{dn}");
+        }
+        for dn in [
+            "CN=budget-buddy,O=Budget Buddy Ltd,C=GB",
+            "CN=budget-buddy,C=GB",
+            "CN=other,O=Budget\\, Buddy Ltd,C=GB",
+            "O=Budget\\, Buddy Ltd,CN=budget-buddy,C=GB",
+            "CN=#0c03616263",
+            "",
+            "not a dn",
+        ] {
+            assert!(!subject_dn_matches(&cert, dn), "{dn}");
+        }
+        assert!(!subject_dn_matches(
+            &ClientCertificate {
+                der: b"junk".to_vec()
+            },
+            "CN=x"
+        ));
+    }
+
+    #[test]
+    fn the_public_key_of_a_certificate_is_found_in_a_jwks() {
+        let (cert, key) = certificate(&[(rcgen::DnType::CommonName, "x")]);
+        let point = key.public_key_raw();
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "kid": "k",
+            "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+        });
+        let (other, _) = certificate(&[(rcgen::DnType::CommonName, "x")]);
+        let jwks = serde_json::json!({"keys": [jwk]});
+        assert!(public_key_in(&cert, Some(&jwks)));
+        assert!(!public_key_in(&other, Some(&jwks)));
+        assert!(!public_key_in(&cert, None));
+        assert!(!public_key_in(
+            &cert,
+            Some(&serde_json::json!({"keys": "x"}))
+        ));
+    }
+
     #[test]
     fn the_thumbprint_is_the_base64url_sha256_of_the_der() {
         let certificate = ClientCertificate {
