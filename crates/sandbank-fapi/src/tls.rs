@@ -90,28 +90,27 @@ impl LocalCa {
             .remember_once(kinds::TLS_CA, CA_KEY, now, now + forever())
             .await
             .map_err(err)?;
-        if claimed {
-            let ca = Self::generate(now)?;
-            let stored = StoredCa {
-                certificate: ca.certificate_pem.clone(),
-                private_key: ca.private_key_pem.clone(),
-            };
-            server
-                .write(kinds::TLS_CA, CA_KEY, &stored, forever())
-                .await
-                .map_err(err)?;
-            tracing::info!("created the local certificate authority of the TLS listener");
-            return Ok(ca);
-        }
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            if let Some(ca) = Self::load(server).await? {
-                return Ok(ca);
+        if !claimed {
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if let Some(ca) = Self::load(server).await? {
+                    return Ok(ca);
+                }
             }
+            // The instance that claimed the creation died before storing the CA: take over.
+            tracing::warn!("the local CA was claimed but never stored; creating it here");
         }
-        Err(err(
-            "another instance claimed the creation of the local CA but never stored it",
-        ))
+        let ca = Self::generate(now)?;
+        let stored = StoredCa {
+            certificate: ca.certificate_pem.clone(),
+            private_key: ca.private_key_pem.clone(),
+        };
+        server
+            .write(kinds::TLS_CA, CA_KEY, &stored, forever())
+            .await
+            .map_err(err)?;
+        tracing::info!("created the local certificate authority of the TLS listener");
+        Ok(ca)
     }
 
     async fn load(server: &AuthServer) -> Result<Option<LocalCa>, TlsError> {
