@@ -1,5 +1,12 @@
 //! Client authentication at the token, PAR, introspection, revocation and backchannel
-//! endpoints: `private_key_jwt` (RFC 7523 with FAPI 2.0's rules).
+//! endpoints: `private_key_jwt` (RFC 7523 with FAPI 2.0's rules), and over the TLS listener
+//! `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705 §2).
+//!
+//! A request with a `client_assertion` is `private_key_jwt`. A request without one is mutual
+//! TLS when it names its `client_id` and arrived with a client certificate: the client must be
+//! registered for `tls_client_auth` (the certificate's subject DN is its
+//! `tls_client_auth_subject_dn`, see [`crate::mtls`]) or `self_signed_tls_client_auth` (the
+//! certificate's public key is in its `jwks`). Anything else is 401 `invalid_client`.
 
 use std::collections::HashMap;
 
@@ -8,21 +15,33 @@ use chrono::Duration;
 use crate::client::{AuthMethod, Client};
 use crate::error::OAuthError;
 use crate::jose::{MAX_FUTURE_SKEW_SECONDS, peek};
+use crate::mtls::{self, ClientCertificate};
 use crate::state::{AuthServer, kinds};
 
 /// The assertion type of `private_key_jwt`.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// Authenticates the client of a form-encoded request.
+/// Authenticates the client of a form-encoded request; `certificate` is the client
+/// certificate of the connection it arrived on, if any.
 pub async fn authenticate(
     server: &AuthServer,
     form: &HashMap<String, String>,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Client, OAuthError> {
     let assertion = form.get("client_assertion").filter(|a| !a.is_empty());
     let Some(assertion) = assertion else {
-        return Err(OAuthError::invalid_client(
-            "client authentication is required: send a private_key_jwt client_assertion",
-        ));
+        let client_id = form.get("client_id").filter(|id| !id.is_empty());
+        return match (certificate, client_id) {
+            (Some(certificate), Some(client_id)) => {
+                mutual_tls(server, client_id, certificate).await
+            }
+            (Some(_), None) => Err(OAuthError::invalid_client(
+                "client authentication is required: send client_id with the client certificate (tls_client_auth, self_signed_tls_client_auth), or a private_key_jwt client_assertion",
+            )),
+            (None, _) => Err(OAuthError::invalid_client(
+                "client authentication is required: send a private_key_jwt client_assertion, or a client certificate over TLS with client_id",
+            )),
+        };
     };
     if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
         return Err(OAuthError::invalid_client(format!(
@@ -30,6 +49,46 @@ pub async fn authenticate(
         )));
     }
     private_key_jwt(server, assertion, form.get("client_id").map(String::as_str)).await
+}
+
+/// RFC 8705 §2: the connection's certificate authenticates the client `client_id`.
+async fn mutual_tls(
+    server: &AuthServer,
+    client_id: &str,
+    certificate: &ClientCertificate,
+) -> Result<Client, OAuthError> {
+    let bad = |message: &str| {
+        OAuthError::invalid_client(format!("client certificate rejected: {message}"))
+    };
+    let client = server
+        .client(client_id)
+        .await?
+        .ok_or_else(|| bad("unknown client"))?;
+    match client.metadata.token_endpoint_auth_method {
+        AuthMethod::TlsClientAuth => {
+            let registered = client
+                .metadata
+                .tls_client_auth_subject_dn
+                .as_deref()
+                .ok_or_else(|| bad("the client has no tls_client_auth_subject_dn"))?;
+            if !mtls::subject_dn_matches(certificate, registered) {
+                return Err(bad(
+                    "its subject DN is not the client's tls_client_auth_subject_dn",
+                ));
+            }
+        }
+        AuthMethod::SelfSignedTlsClientAuth => {
+            if !mtls::public_key_in(certificate, client.metadata.jwks.as_ref()) {
+                return Err(bad("its public key is not one of the client's jwks"));
+            }
+        }
+        AuthMethod::PrivateKeyJwt => {
+            return Err(bad(
+                "the client is registered for private_key_jwt: send a client_assertion",
+            ));
+        }
+    }
+    Ok(client)
 }
 
 async fn private_key_jwt(

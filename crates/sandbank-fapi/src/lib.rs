@@ -31,6 +31,7 @@ pub mod routes;
 pub mod scope;
 pub mod sender;
 pub mod state;
+pub mod tls;
 pub mod tokens;
 
 pub use clock::Clock;

@@ -41,6 +41,8 @@ pub mod kinds {
     pub const INTERACTION: &str = "interaction";
     /// DPoP nonces the server handed out, by nonce.
     pub const DPOP_NONCE: &str = "dpop-nonce";
+    /// The local certificate authority of the TLS listener (key `v1`).
+    pub const TLS_CA: &str = "tls-ca";
 }
 
 /// Lifetime of entries that do not expire (clients, keys): a century.

@@ -93,6 +93,15 @@ pub struct ServeArgs {
     /// suites; PAR, PKCE, client authentication and DPoP still apply.
     #[arg(long, env = "SANDBANK_AUTO_CONSENT")]
     pub auto_consent: bool,
+    /// Serve HTTPS with a local certificate authority (created on first start and kept in the
+    /// database), asking clients for certificates (mutual TLS: `tls_client_auth`,
+    /// `self_signed_tls_client_auth`, certificate-bound tokens).
+    #[arg(long, env = "SANDBANK_TLS")]
+    pub tls: bool,
+    /// With `--tls`: where to write the local CA's certificate (PEM) for clients to trust. The
+    /// ready line names it as `caFile`.
+    #[arg(long, env = "SANDBANK_TLS_CA_FILE", default_value = "sandbank-ca.pem")]
+    pub tls_ca_file: PathBuf,
 }
 
 /// `sandbank schemas ...`

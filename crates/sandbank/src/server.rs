@@ -1,6 +1,7 @@
 //! `sandbank serve`: bind, announce readiness on stdout, serve until told to stop.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -8,6 +9,7 @@ use tokio::net::TcpListener;
 
 use std::sync::Arc;
 
+use sandbank_fapi::tls::LocalCa;
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_registry::Registry;
 use sandbank_store::Store;
@@ -28,6 +30,9 @@ pub struct ReadyLine {
     pub issuer: String,
     /// Sandbank version.
     pub version: &'static str,
+    /// With `--tls`: absolute path of the file holding the local CA's certificate (PEM).
+    #[serde(rename = "caFile", skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
 }
 
 /// Runs the server on a new Tokio runtime until SIGINT or SIGTERM.
@@ -74,36 +79,75 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("could not listen on {}: {error}", args.addr))?;
     let local = listener.local_addr()?;
-    let url = format!("http://{local}");
+    let scheme = if args.tls { "https" } else { "http" };
+    let url = format!("{scheme}://{local}");
     let issuer = args.public_url.clone().unwrap_or_else(|| url.clone());
     let generator = sandbank_synth::Generator::new(config.clone())?;
     let mut as_config = AsConfig::new(issuer.clone(), generator.password());
     as_config.auto_consent = args.auto_consent;
+    if args.tls {
+        // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
+        as_config.mtls_base = Some(as_config.issuer.clone());
+    }
     let auth = AuthServer::start(store.clone(), as_config, Clock::system()).await?;
+    let tls = match args.tls {
+        true => Some(prepare_tls(&auth, &args).await?),
+        false => None,
+    };
     let ready = ReadyLine {
         event: "ready",
         url,
         issuer: auth.config.issuer.clone(),
         version: env!("CARGO_PKG_VERSION"),
+        ca_file: tls.as_ref().map(|(path, _)| path.display().to_string()),
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::to_string(&ready)?)?;
     stdout.flush()?;
     drop(stdout);
     tracing::info!(url = %ready.url, elapsed_ms = started.elapsed().as_millis() as u64, "sandbank is ready");
-    axum::serve(
-        listener,
-        crate::app::router(AppState {
-            registry: Arc::new(Registry::new(Arc::new(store.clone()))),
-            store: store.clone(),
-            auth,
-        }),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let app = crate::app::router(AppState {
+        registry: Arc::new(Registry::new(Arc::new(store.clone()))),
+        store: store.clone(),
+        auth,
+    });
+    match tls {
+        Some((_, config)) => {
+            sandbank_fapi::tls::serve(listener.into_std()?, app, config, shutdown_signal()).await?
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?
+        }
+    }
     store.close().await;
     tracing::info!("sandbank stopped");
     Ok(())
+}
+
+/// Loads (or creates) the local CA, writes its certificate where `--tls-ca-file` says and
+/// builds the rustls configuration: the CA file's absolute path and the configuration.
+async fn prepare_tls(
+    auth: &AuthServer,
+    args: &ServeArgs,
+) -> anyhow::Result<(PathBuf, Arc<rustls::ServerConfig>)> {
+    let ca = LocalCa::load_or_create(auth).await?;
+    let path = std::path::absolute(&args.tls_ca_file).map_err(|error| {
+        anyhow::anyhow!("bad --tls-ca-file {}: {error}", args.tls_ca_file.display())
+    })?;
+    std::fs::write(&path, &ca.certificate_pem)
+        .map_err(|error| anyhow::anyhow!("could not write {}: {error}", path.display()))?;
+    // The public URL's host, when it is not loopback, goes into the server certificate too.
+    let extra_names: Vec<String> = args
+        .public_url
+        .as_deref()
+        .and_then(|public| url::Url::parse(public).ok())
+        .and_then(|public| public.host_str().map(str::to_owned))
+        .into_iter()
+        .collect();
+    let config = ca.server_config(auth.now(), &extra_names)?;
+    Ok((path, config))
 }
 
 async fn shutdown_signal() {

@@ -61,6 +61,18 @@ pub fn metadata(server: &AuthServer) -> Value {
             "tls_client_certificate_bound_access_tokens".into(),
             Value::Bool(true),
         );
+        let methods = json!([
+            "private_key_jwt",
+            "tls_client_auth",
+            "self_signed_tls_client_auth"
+        ]);
+        for name in [
+            "token_endpoint_auth_methods_supported",
+            "introspection_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported",
+        ] {
+            map.insert(name.into(), methods.clone());
+        }
         map.insert(
             "mtls_endpoint_aliases".into(),
             json!({

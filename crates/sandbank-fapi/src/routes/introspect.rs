@@ -1,5 +1,6 @@
 //! `POST /introspect` (RFC 7662).
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -7,6 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::OAuthError;
+use crate::mtls::ClientCertificate;
 use crate::state::AuthServer;
 use crate::{client_auth, form, introspection};
 
@@ -16,10 +18,11 @@ use crate::{client_auth, form, introspection};
 pub async fn introspect(
     State(server): State<AuthServer>,
     headers: HeaderMap,
+    certificate: Option<Extension<ClientCertificate>>,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let form = form::parse(&headers, &body)?;
-    let client = client_auth::authenticate(&server, &form).await?;
+    let client = client_auth::authenticate(&server, &form, certificate.as_deref()).await?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("the token parameter is required"))?;

@@ -1,11 +1,13 @@
 //! `POST /revoke` (RFC 7009).
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::OAuthError;
+use crate::mtls::ClientCertificate;
 use crate::state::AuthServer;
 use crate::{client_auth, form, revocation};
 
@@ -14,10 +16,11 @@ use crate::{client_auth, form, revocation};
 pub async fn revoke(
     State(server): State<AuthServer>,
     headers: HeaderMap,
+    certificate: Option<Extension<ClientCertificate>>,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let form = form::parse(&headers, &body)?;
-    let client = client_auth::authenticate(&server, &form).await?;
+    let client = client_auth::authenticate(&server, &form, certificate.as_deref()).await?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("the token parameter is required"))?;

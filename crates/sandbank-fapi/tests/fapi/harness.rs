@@ -40,6 +40,8 @@ pub struct TestServer {
     pub base: String,
     pub server: AuthServer,
     pub http: reqwest::Client,
+    /// The local CA's certificate (PEM), for a server started with [`start_tls`].
+    pub ca_pem: Option<String>,
     task: JoinHandle<()>,
 }
 
@@ -63,6 +65,21 @@ pub async fn start_on(
     database: &str,
     configure: impl FnOnce(&mut AsConfig),
 ) -> TestServer {
+    start_inner(addr, database, configure, false).await
+}
+
+/// A server on the HTTPS listener (`sandbank serve --tls`): the mutual-TLS aliases are its own
+/// endpoints, and [`TestServer::http`] trusts its CA and presents no client certificate.
+pub async fn start_tls() -> TestServer {
+    start_inner("127.0.0.1:0", "sqlite::memory:", |_| {}, true).await
+}
+
+async fn start_inner(
+    addr: &str,
+    database: &str,
+    configure: impl FnOnce(&mut AsConfig),
+    tls: bool,
+) -> TestServer {
     // A port just given up by a stopped server may take a moment to be free again.
     let mut attempts = 0;
     let listener = loop {
@@ -76,7 +93,8 @@ pub async fn start_on(
             Err(e) => panic!("cannot bind {addr}: {e}"),
         }
     };
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls { "https" } else { "http" };
+    let base = format!("{scheme}://{}", listener.local_addr().unwrap());
     let store = Store::connect(database).await.unwrap();
     let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
         customers: 0,
@@ -94,24 +112,53 @@ pub async fn start_on(
         .await
         .unwrap();
     let mut config = AsConfig::new(base.clone(), PASSWORD);
+    if tls {
+        config.mtls_base = Some(base.clone());
+    }
     configure(&mut config);
     let server = AuthServer::start(store, config, Clock::system())
         .await
         .unwrap();
     let app = sandbank_fapi::routes::router(server.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let mut ca_pem = None;
+    let task = if tls {
+        let ca = sandbank_fapi::tls::LocalCa::load_or_create(&server)
+            .await
+            .unwrap();
+        let config = ca.server_config(server.now(), &[]).unwrap();
+        ca_pem = Some(ca.certificate_pem.clone());
+        let listener = listener.into_std().unwrap();
+        tokio::spawn(async move {
+            sandbank_fapi::tls::serve(listener, app, config, std::future::pending())
+                .await
+                .unwrap();
+        })
+    } else {
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        })
+    };
+    let http = http_client(ca_pem.as_deref(), None);
     TestServer {
         base,
         server,
         http,
+        ca_pem,
         task,
     }
+}
+
+/// An HTTP client that follows no redirects, trusts only `ca_pem` (when given) and presents
+/// `identity` (PEM certificate and private key) as its client certificate.
+pub fn http_client(ca_pem: Option<&str>, identity: Option<&str>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(ca) = ca_pem {
+        builder = builder.tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()]);
+    }
+    if let Some(identity) = identity {
+        builder = builder.identity(reqwest::Identity::from_pem(identity.as_bytes()).unwrap());
+    }
+    builder.build().unwrap()
 }
 
 impl TestServer {

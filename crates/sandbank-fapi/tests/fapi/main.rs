@@ -12,6 +12,7 @@ mod client_auth;
 mod dcr;
 mod discovery;
 mod dpop;
+mod mtls;
 mod par;
 mod rar;
 mod restart;

@@ -3,10 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Issue, issue_tokens};
+use super::{Binding, Issue, issue_tokens};
 use crate::client::Client;
 use crate::code::CodeRecord;
-use crate::dpop::Proof;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::id_token::{self, IdTokenClaims};
@@ -32,7 +31,7 @@ pub async fn exchange(
     server: &AuthServer,
     client: &Client,
     params: &Params,
-    proof: &Proof,
+    proof: &Binding,
 ) -> Result<Value, OAuthError> {
     let code = params.require("code")?;
     let key = token_key(code);
@@ -80,7 +79,7 @@ pub async fn exchange(
         ));
     }
     if let Some(bound) = &record.dpop_jkt
-        && *bound != proof.jkt
+        && Some(bound.as_str()) != proof.jkt()
     {
         return Err(OAuthError::invalid_grant(
             "the code is bound to another DPoP key than this proof's",

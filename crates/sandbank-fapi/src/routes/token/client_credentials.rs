@@ -3,9 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Issue, issue_tokens};
+use super::{Binding, Issue, issue_tokens};
 use crate::client::Client;
-use crate::dpop::Proof;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::scope;
@@ -19,7 +18,7 @@ pub async fn issue(
     server: &AuthServer,
     client: &Client,
     params: &Params,
-    proof: &Proof,
+    proof: &Binding,
 ) -> Result<Value, OAuthError> {
     let asked = scope::parse(params.get("scope"), client)?;
     if let Some(denied) = asked.iter().find(|s| !CLIENT_SCOPES.contains(&s.as_str())) {

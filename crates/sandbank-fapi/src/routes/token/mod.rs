@@ -1,14 +1,18 @@
-//! `POST /token`: client authentication, a DPoP proof (sender constraint is required), then
-//! the grant type's own rules.
+//! `POST /token`: client authentication, a sender constraint (required: a DPoP proof, or over
+//! the TLS listener the client certificate), then the grant type's own rules.
+//!
+//! With a DPoP proof the tokens are DPoP-bound (`token_type: DPoP`, `cnf.jkt`). Without one,
+//! a request that arrived with a client certificate gets certificate-bound tokens (RFC 8705
+//! §3: `token_type: Bearer`, `cnf.x5t#S256`). Without either: 400 `invalid_dpop_proof`.
 
 mod authorization_code;
 mod client_credentials;
 mod refresh_token;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use sandbank_schemas::consent::Consent;
 use serde_json::{Value, json};
 
@@ -18,6 +22,7 @@ use crate::dpop::Proof;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::jose::random_token;
+use crate::mtls::ClientCertificate;
 use crate::sender;
 use crate::state::{AuthServer, kinds};
 use crate::tokens::{Confirmation, TokenRecord, token_key};
@@ -60,10 +65,12 @@ impl GrantType {
 pub async fn token(
     State(server): State<AuthServer>,
     headers: HeaderMap,
+    certificate: Option<Extension<ClientCertificate>>,
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
     let params = Params::parse(&body)?;
-    let client = client_auth::authenticate(&server, params.as_map()).await?;
+    let certificate = certificate.as_deref();
+    let client = client_auth::authenticate(&server, params.as_map(), certificate).await?;
     let grant_type = GrantType::parse(params.get("grant_type"))?;
     if !client.allows_grant(grant_type.name()) {
         return Err(OAuthError::unauthorized_client(format!(
@@ -71,13 +78,17 @@ pub async fn token(
             grant_type.name()
         )));
     }
-    let proof = sender::proof(&server, &headers, "POST", "/token", None)
-        .await?
-        .ok_or_else(|| {
-            OAuthError::invalid_dpop_proof(
-                "sender-constrained tokens are required: send a DPoP proof in the DPoP header",
-            )
-        })?;
+    let proof = match sender::proof(&server, &headers, "POST", "/token", None).await? {
+        Some(proof) => Binding::Dpop(proof),
+        None => match certificate {
+            Some(certificate) => Binding::Certificate(certificate.thumbprint()),
+            None => {
+                return Err(OAuthError::invalid_dpop_proof(
+                    "sender-constrained tokens are required: send a DPoP proof in the DPoP header, or use the TLS listener with a client certificate",
+                ));
+            }
+        },
+    };
     let body = match grant_type {
         GrantType::AuthorizationCode => {
             authorization_code::exchange(&server, &client, &params, &proof).await?
@@ -96,12 +107,58 @@ pub async fn token(
     Ok(response)
 }
 
+/// What the tokens of a request are bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// The key of the request's DPoP proof (RFC 9449).
+    Dpop(Proof),
+    /// The client certificate of the connection, by `x5t#S256` thumbprint (RFC 8705 §3).
+    Certificate(String),
+}
+
+impl Binding {
+    /// The DPoP key thumbprint, for DPoP-bound requests.
+    fn jkt(&self) -> Option<&str> {
+        match self {
+            Binding::Dpop(proof) => Some(&proof.jkt),
+            Binding::Certificate(_) => None,
+        }
+    }
+
+    /// The confirmation of tokens issued on this request.
+    fn confirmation(&self) -> Confirmation {
+        match self {
+            Binding::Dpop(proof) => Confirmation {
+                jkt: Some(proof.jkt.clone()),
+                x5t_s256: None,
+            },
+            Binding::Certificate(x5t) => Confirmation {
+                jkt: None,
+                x5t_s256: Some(x5t.clone()),
+            },
+        }
+    }
+
+    /// Whether a token confirmed by `cnf` may be used by this request: same DPoP key, or
+    /// same certificate.
+    fn holds(&self, cnf: &Confirmation) -> bool {
+        cnf.is_bound() && *cnf == self.confirmation()
+    }
+
+    fn token_type(&self) -> &'static str {
+        match self {
+            Binding::Dpop(_) => "DPoP",
+            Binding::Certificate(_) => "Bearer",
+        }
+    }
+}
+
 /// What an access token is issued on.
 struct Issue<'a> {
     client: &'a Client,
     grant: Option<&'a Consent>,
     scope: Vec<String>,
-    proof: &'a Proof,
+    proof: &'a Binding,
     auth_time: Option<i64>,
 }
 
@@ -143,10 +200,7 @@ async fn issue_tokens(
             .grant
             .map(|g| g.authorization_details.clone())
             .unwrap_or_default(),
-        cnf: Confirmation {
-            jkt: Some(issue.proof.jkt.clone()),
-            x5t_s256: None,
-        },
+        cnf: issue.proof.confirmation(),
         iat: now.timestamp(),
         exp: (now + ttl).timestamp(),
         auth_time: issue.auth_time,
@@ -162,7 +216,7 @@ async fn issue_tokens(
         .await?;
     let mut body = serde_json::Map::new();
     body.insert("access_token".into(), Value::from(access_token));
-    body.insert("token_type".into(), Value::from("DPoP"));
+    body.insert("token_type".into(), Value::from(issue.proof.token_type()));
     body.insert("expires_in".into(), Value::from(access_ttl.num_seconds()));
     body.insert("scope".into(), Value::from(issue.scope.join(" ")));
     if with_refresh {

@@ -3,9 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Issue, issue_tokens};
+use super::{Binding, Issue, issue_tokens};
 use crate::client::Client;
-use crate::dpop::Proof;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::grant;
@@ -18,7 +17,7 @@ pub async fn refresh(
     server: &AuthServer,
     client: &Client,
     params: &Params,
-    proof: &Proof,
+    proof: &Binding,
 ) -> Result<Value, OAuthError> {
     let token = params.require("refresh_token")?;
     let invalid = || OAuthError::invalid_grant("the refresh token is unknown, expired or revoked");
@@ -31,15 +30,13 @@ pub async fn refresh(
             "the refresh token was issued to another client",
         ));
     }
-    if record
-        .cnf
-        .jkt
-        .as_deref()
-        .is_some_and(|jkt| jkt != proof.jkt)
-    {
-        return Err(OAuthError::invalid_grant(
-            "the refresh token is bound to another DPoP key than this proof's",
-        ));
+    if record.cnf.is_bound() && !proof.holds(&record.cnf) {
+        let what = if record.cnf.jkt.is_some() {
+            "the refresh token is bound to another DPoP key than this proof's"
+        } else {
+            "the refresh token is bound to another client certificate than this connection's"
+        };
+        return Err(OAuthError::invalid_grant(what));
     }
     let grant_id = record.grant_id.as_deref().ok_or_else(invalid)?;
     let grant = grant::active(server, grant_id).await?.ok_or_else(invalid)?;
