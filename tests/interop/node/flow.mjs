@@ -3,8 +3,14 @@
 //
 // Discovery, dynamic registration (private_key_jwt), PAR with DPoP, authorization (headless
 // consent via login_hint), code exchange with private_key_jwt and DPoP, fetchProtectedResource
-// on /accounts, refresh, introspection and revocation. Exits non-zero on the first failure.
+// on /accounts, refresh, introspection and revocation; over https, the same flow again with
+// tls_client_auth and certificate-bound tokens. Exits non-zero on the first failure.
 import * as client from 'openid-client'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, mkdtempSync } from 'node:fs'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const issuer = new URL(process.argv[2])
 const insecure = issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}
@@ -89,4 +95,76 @@ const refusal = await client.fetchProtectedResource(
 check('a revoked token is refused at the resource server', refusal.status === 401 &&
   refusal.challenge?.parameters?.error === 'invalid_token', JSON.stringify(refusal))
 
+if (issuer.protocol === 'https:') {
+  await mtlsFlow()
+}
+
 console.log(`openid-client interop: ${passed} passed, 0 failed`)
+
+// The same flow with tls_client_auth and certificate-bound (mTLS) tokens instead of
+// private_key_jwt and DPoP. The client certificate is made with the openssl command line.
+async function mtlsFlow() {
+  const dir = mkdtempSync(join(tmpdir(), 'sandbank-mtls-'))
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=openid-client interop/O=Sandbank tests', '-days', '1'],
+  { stdio: 'ignore' })
+  const key = readFileSync(join(dir, 'key.pem'))
+  const cert = readFileSync(join(dir, 'cert.pem'))
+  // A fetch that presents the client certificate; the CA comes from NODE_EXTRA_CA_CERTS.
+  const mtlsFetch = (url, options = {}) => new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(new Headers(options.headers ?? {}).entries())
+    const body = options.body === undefined || options.body === null ? undefined : String(options.body)
+    const req = request(url, { method: options.method ?? 'GET', headers, key, cert }, (res) => {
+      const chunks = []
+      res.on('data', (chunk) => chunks.push(chunk))
+      res.on('end', () => {
+        const responseHeaders = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value)
+        }
+        const nullBody = [204, 304].includes(res.statusCode)
+        const response = new Response(nullBody ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders })
+        Object.defineProperty(response, 'url', { value: url.toString() })
+        resolve(response)
+      })
+    })
+    req.on('error', reject)
+    if (body !== undefined) req.write(body)
+    req.end()
+  })
+  const options = { [client.customFetch]: mtlsFetch }
+  const config = await client.dynamicClientRegistration(issuer, {
+    client_name: 'openid-client mTLS interop',
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: 'CN=openid-client interop,O=Sandbank tests',
+    grant_types: ['authorization_code', 'refresh_token'],
+    use_mtls_endpoint_aliases: true,
+  }, client.TlsClientAuth(), options)
+  config[client.customFetch] = mtlsFetch
+  check('mTLS: registration with tls_client_auth', !!config.clientMetadata().client_id)
+  const verifier = client.randomPKCECodeVerifier()
+  const state = client.randomState()
+  const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: redirectUri,
+    scope: 'accounts',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    login_hint: 'ivan',
+  })
+  check('mTLS: PAR authenticated by the client certificate', authorizationUrl.searchParams.has('request_uri'))
+  const authorize = await fetch(authorizationUrl, { redirect: 'manual' })
+  const callback = new URL(authorize.headers.get('location'))
+  const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state })
+  check('mTLS: a certificate-bound Bearer token', tokens.token_type.toLowerCase() === 'bearer', tokens.token_type)
+  const introspection = await client.tokenIntrospection(config, tokens.access_token)
+  check('mTLS: introspection shows cnf.x5t#S256', introspection.active === true && !!introspection.cnf?.['x5t#S256'])
+  const accounts = await client.fetchProtectedResource(config, tokens.access_token, new URL('/accounts', issuer), 'GET')
+  check('mTLS: fetchProtectedResource with the certificate', accounts.status === 200, `status ${accounts.status}`)
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+  check('mTLS: refresh with the same certificate', !!refreshed.access_token)
+  // Without the certificate the bound token is refused.
+  const plain = await fetch(new URL('/accounts', issuer), { headers: { authorization: `Bearer ${refreshed.access_token}` } })
+  check('mTLS: the bound token without its certificate is refused', plain.status === 401, `status ${plain.status}`)
+}

@@ -5,9 +5,13 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const binary = process.env.SANDBANK_BIN ?? 'target/debug/sandbank'
-const extra = process.argv.slice(2)
+const extra = process.argv.slice(2) // e.g. --tls
+if (extra.includes('--tls')) extra.push('--tls-ca-file', join(mkdtempSync(join(tmpdir(), 'sandbank-ca-')), 'ca.pem'))
 const server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--database-url', 'sqlite::memory:', '--auto-consent', ...extra],
   { stdio: ['pipe', 'pipe', 'inherit'] })
 const line = await new Promise((resolve, reject) => {
