@@ -40,6 +40,10 @@ pub struct ClientMetadata {
     /// The client's public keys, by value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks: Option<Value>,
+    /// Where the client publishes its public keys (loopback URLs only in this sandbox); read
+    /// each time the keys are needed, so a rotated key works at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     /// Subject DN of the client certificate, for `tls_client_auth`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_subject_dn: Option<String>,
@@ -84,13 +88,22 @@ pub struct Client {
 }
 
 impl Client {
-    /// The client's JWKS as `jsonwebtoken` keys.
-    pub fn jwk_set(&self) -> jsonwebtoken::jwk::JwkSet {
-        self.metadata
-            .jwks
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or(jsonwebtoken::jwk::JwkSet { keys: Vec::new() })
+    /// The client's public keys as JSON: registered by value, or fetched from its `jwks_uri`
+    /// (and checked by the same rules as keys registered by value).
+    pub async fn keys(&self) -> Result<Value, OAuthError> {
+        if let Some(jwks) = &self.metadata.jwks {
+            return Ok(jwks.clone());
+        }
+        let Some(uri) = &self.metadata.jwks_uri else {
+            return Ok(serde_json::json!({ "keys": [] }));
+        };
+        fetch_jwks(uri).await
+    }
+
+    /// The client's keys as `jsonwebtoken` keys.
+    pub async fn jwk_set(&self) -> Result<jsonwebtoken::jwk::JwkSet, OAuthError> {
+        serde_json::from_value(self.keys().await?)
+            .map_err(|_| OAuthError::invalid_client("the client's JWKS is malformed"))
     }
 
     /// Whether the client may use `grant_type`.
@@ -202,22 +215,25 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             )));
         }
     };
-    if request.contains_key("jwks_uri") {
-        return Err(metadata_error(
-            "jwks_uri is not supported by this sandbox yet; register your public keys by value in jwks",
-        ));
-    }
     let jwks = match request.get("jwks") {
         None | Some(Value::Null) => None,
         Some(value) => Some(validate_jwks(value)?),
     };
+    let jwks_uri = optional_string(request, "jwks_uri")?;
+    if let Some(uri) = &jwks_uri {
+        check_jwks_uri(uri)?;
+        if jwks.is_some() {
+            return Err(metadata_error("send jwks or jwks_uri, not both"));
+        }
+    }
     if matches!(
         method,
         AuthMethod::PrivateKeyJwt | AuthMethod::SelfSignedTlsClientAuth
     ) && jwks.is_none()
+        && jwks_uri.is_none()
     {
         return Err(metadata_error(
-            "jwks is required for this token_endpoint_auth_method",
+            "jwks or jwks_uri is required for this token_endpoint_auth_method",
         ));
     }
     let tls_client_auth_subject_dn = optional_string(request, "tls_client_auth_subject_dn")?;
@@ -273,6 +289,7 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         redirect_uris,
         token_endpoint_auth_method: method,
         jwks,
+        jwks_uri,
         tls_client_auth_subject_dn,
         client_name,
         grant_types,
@@ -287,6 +304,50 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         )?,
         sandbox_auto_consent: optional_bool(request, "sandbox_auto_consent")?,
     })
+}
+
+/// A `jwks_uri` must be an http(s) URL on the loopback interface: the sandbox reaches nothing
+/// else, and fetching other hosts from a server would be an open request forger.
+fn check_jwks_uri(uri: &str) -> Result<Url, OAuthError> {
+    let url = Url::parse(uri)
+        .map_err(|_| metadata_error(format!("jwks_uri {uri} is not an absolute URL")))?;
+    if !matches!(url.scheme(), "http" | "https") || !is_loopback(&url) {
+        return Err(metadata_error(format!(
+            "jwks_uri {uri} must be an http(s) URL on the loopback interface (127.0.0.1, ::1 or localhost); register other keys by value in jwks"
+        )));
+    }
+    Ok(url)
+}
+
+/// Reads a client's JWKS from its loopback `jwks_uri`: 5 s at most, no redirects, 64 KiB at
+/// most, the same key rules as keys registered by value. Failures are `invalid_client`.
+async fn fetch_jwks(uri: &str) -> Result<Value, OAuthError> {
+    let unusable = |why: &str| {
+        OAuthError::invalid_client(format!("the client's jwks_uri could not be used: {why}"))
+    };
+    let url = check_jwks_uri(uri).map_err(|e| unusable(&e.description))?;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| unusable("no HTTP client"))?;
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|_| unusable("it did not answer"))?;
+    if !response.status().is_success() {
+        return Err(unusable(&format!("it answered {}", response.status())));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|_| unusable("the body could not be read"))?;
+    if body.len() > 64 * 1024 {
+        return Err(unusable("the JWKS is larger than 64 KiB"));
+    }
+    let jwks: Value = serde_json::from_slice(&body).map_err(|_| unusable("it is not JSON"))?;
+    validate_jwks(&jwks).map_err(|e| unusable(&e.description))
 }
 
 /// Checks a JWKS: public keys only, of supported types, strong enough.

@@ -78,7 +78,8 @@ async fn mutual_tls(
             }
         }
         AuthMethod::SelfSignedTlsClientAuth => {
-            if !mtls::public_key_in(certificate, client.metadata.jwks.as_ref()) {
+            let keys = client.keys().await?;
+            if !mtls::public_key_in(certificate, Some(&keys)) {
                 return Err(bad("its public key is not one of the client's jwks"));
             }
         }
@@ -114,7 +115,8 @@ async fn private_key_jwt(
     if client.metadata.token_endpoint_auth_method != AuthMethod::PrivateKeyJwt {
         return Err(bad("the client is not registered for private_key_jwt"));
     }
-    jwt.verify_with(&client.jwk_set()).map_err(|e| bad(&e.0))?;
+    jwt.verify_with(&client.jwk_set().await?)
+        .map_err(|e| bad(&e.0))?;
     // FAPI 2.0 §5.3.2.1-8: the audience is the issuer identifier, as a single string.
     match jwt.claims.get("aud") {
         Some(serde_json::Value::String(aud)) if *aud == server.config.issuer => {}

@@ -155,3 +155,48 @@ async fn a5_assertion_iat_and_nbf_10s_ahead_accepted_more_than_60s_rejected() {
         assert_invalid_client(&ts, &client, Some(far), claim).await;
     }
 }
+
+/// Issue 5 item 2: a client may publish its keys at a loopback `jwks_uri`; they are read when
+/// needed (so a key published later, or rotated, works at once) and checked like keys by value.
+#[tokio::test]
+async fn f1_a_loopback_jwks_uri_is_read_when_the_client_authenticates() {
+    use std::sync::{Arc, Mutex};
+    let served = Arc::new(Mutex::new(json!({"keys": []})));
+    let keys = served.clone();
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let keys = keys.clone();
+            async move { axum::Json(keys.lock().unwrap().clone()) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_uri = format!("http://{}/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let ts = start().await;
+    let client = ts
+        .register(json!({"jwks": null, "jwks_uri": jwks_uri}))
+        .await;
+    assert_eq!(client.registration["jwks_uri"], jwks_uri.as_str());
+
+    // Nothing published yet: the client cannot authenticate.
+    let response = par_with(&ts, &client, Some(client.assertion(&ts))).await;
+    let (status, error) = oauth_error(response).await;
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
+
+    // Published: the same kind of assertion now works.
+    *served.lock().unwrap() = json!({"keys": [client.key.public_jwk_with_kid()]});
+    let response = par_with(&ts, &client, Some(client.assertion(&ts))).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // A private key published there is refused like one registered by value.
+    let mut private = client.key.public_jwk_with_kid();
+    private["d"] = Value::from(b64(b"not really a key"));
+    *served.lock().unwrap() = json!({"keys": [private]});
+    let response = par_with(&ts, &client, Some(client.assertion(&ts))).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
