@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// suites; PAR, PKCE, client authentication and DPoP still apply.
     #[arg(long, env = "SANDBANK_AUTO_CONSENT")]
     pub auto_consent: bool,
+    /// Require server-provided DPoP nonces at the authorization server's endpoints (RFC 9449
+    /// §8): a proof without the current nonce gets `use_dpop_nonce` and a `DPoP-Nonce` header.
+    #[arg(long, env = "SANDBANK_DPOP_NONCES")]
+    pub dpop_nonces: bool,
     /// Serve HTTPS with a local certificate authority (created on first start and kept in the
     /// database), asking clients for certificates (mutual TLS: `tls_client_auth`,
     /// `self_signed_tls_client_auth`, certificate-bound tokens).

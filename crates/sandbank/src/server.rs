@@ -83,12 +83,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let url = format!("{scheme}://{local}");
     let issuer = args.public_url.clone().unwrap_or_else(|| url.clone());
     let generator = sandbank_synth::Generator::new(config.clone())?;
-    let mut as_config = AsConfig::new(issuer.clone(), generator.password());
-    as_config.auto_consent = args.auto_consent;
-    if args.tls {
-        // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
-        as_config.mtls_base = Some(as_config.issuer.clone());
-    }
+    let as_config = authorization_server_config(&args, &issuer, generator.password());
     let auth = AuthServer::start(store.clone(), as_config, Clock::system()).await?;
     let tls = match args.tls {
         true => Some(prepare_tls(&auth, &args).await?),
@@ -181,4 +176,50 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// The authorization server's configuration for these `serve` options.
+pub fn authorization_server_config(args: &ServeArgs, issuer: &str, password: &str) -> AsConfig {
+    let mut config = AsConfig::new(issuer, password);
+    config.auto_consent = args.auto_consent;
+    config.dpop_nonces = args.dpop_nonces;
+    if args.tls {
+        // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
+        config.mtls_base = Some(config.issuer.clone());
+    }
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::authorization_server_config;
+    use crate::cli::Cli;
+
+    #[test]
+    fn serve_options_reach_the_authorization_server() {
+        let cli = Cli::parse_from(["sandbank", "serve"]);
+        let Some(crate::cli::Command::Serve(args)) = cli.command else {
+            panic!("not serve");
+        };
+        let config = authorization_server_config(&args, "http://127.0.0.1:1/", "pw");
+        assert_eq!(config.issuer, "http://127.0.0.1:1");
+        assert!(!config.auto_consent && !config.dpop_nonces && config.mtls_base.is_none());
+
+        let cli = Cli::parse_from([
+            "sandbank",
+            "serve",
+            "--auto-consent",
+            "--dpop-nonces",
+            "--tls",
+        ]);
+        let Some(crate::cli::Command::Serve(args)) = cli.command else {
+            panic!("not serve");
+        };
+        let config = authorization_server_config(&args, "https://127.0.0.1:1", "pw");
+        assert!(config.auto_consent && config.dpop_nonces);
+        assert_eq!(config.mtls_base.as_deref(), Some("https://127.0.0.1:1"));
+        assert_eq!(config.sandbox_password, "pw");
+    }
 }
