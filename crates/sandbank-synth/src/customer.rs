@@ -781,13 +781,18 @@ fn setup_account(
     }
 }
 
-fn index_of(sim: &Sim, product: Product) -> Vec<usize> {
+/// Indices of the accounts that `keep` selects.
+fn indices(sim: &Sim, keep: impl Fn(&Acct) -> bool) -> Vec<usize> {
     sim.accts
         .iter()
         .enumerate()
-        .filter(|(_, a)| a.spec.product == product)
+        .filter(|(_, a)| keep(a))
         .map(|(n, _)| n)
         .collect()
+}
+
+fn index_of(sim: &Sim, product: Product) -> Vec<usize> {
+    indices(sim, |a| a.spec.product == product)
 }
 
 fn days(sim: &Sim) -> Vec<NaiveDate> {
@@ -801,49 +806,15 @@ fn live_retail(sim: &mut Sim, main: usize, spec: &CustomerSpec, rng: &mut ChaCha
     let employer = data::EMPLOYERS[rng.random_range(0..data::EMPLOYERS.len())];
     let pay_day = [25, 28, 27, 15, 1][rng.random_range(0..5)];
     let savings = index_of(sim, Product::Savings);
-    let investments: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.product.is_investment())
-        .map(|(n, _)| n)
-        .collect();
-    let credit_cards: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.product.is_credit())
-        .map(|(n, _)| n)
-        .collect();
-    let loans: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.product.is_loan())
-        .map(|(n, _)| n)
-        .collect();
-    let insurance: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.product.is_insurance())
-        .map(|(n, _)| n)
-        .collect();
+    let investments = indices(sim, |a| a.spec.product.is_investment());
+    let credit_cards = indices(sim, |a| a.spec.product.is_credit());
+    let loans = indices(sim, |a| a.spec.product.is_loan());
+    let insurance = indices(sim, |a| a.spec.product.is_insurance());
     let joint = sim.accts.iter().position(|a| a.spec.joint_with.is_some());
-    let foreign: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.product == Product::Checking && a.currency != Currency::GBP)
-        .map(|(n, _)| n)
-        .collect();
-    let busy: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.spec.min_transactions.is_some())
-        .map(|(n, _)| n)
-        .collect();
+    let foreign = indices(sim, |a| {
+        a.spec.product == Product::Checking && a.currency != Currency::GBP
+    });
+    let busy = indices(sim, |a| a.spec.min_transactions.is_some());
     let has_mortgage = sim
         .accts
         .iter()
@@ -1273,13 +1244,7 @@ fn live_retail(sim: &mut Sim, main: usize, spec: &CustomerSpec, rng: &mut ChaCha
 }
 
 fn sweep_closing(sim: &mut Sim, main: usize, day: NaiveDate) {
-    let closing: Vec<usize> = sim
-        .accts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.closed.and_then(|c| c.pred_opt()) == Some(day))
-        .map(|(n, _)| n)
-        .collect();
+    let closing = indices(sim, |a| a.closed.and_then(|c| c.pred_opt()) == Some(day));
     if closing.is_empty() {
         return;
     }
