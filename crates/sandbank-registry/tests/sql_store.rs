@@ -22,68 +22,17 @@ mod http;
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-#[derive(Clone)]
-struct Db {
-    label: &'static str,
-    /// Reopening it reaches the same database, except for `sqlite::memory:`.
-    url: String,
-    store: Store,
-}
+use sandbank_store::testing::Db;
 
-impl Db {
-    fn persistent(&self) -> bool {
-        !self.url.contains(":memory:")
-    }
-}
-
-struct Opened {
-    db: Db,
-    /// Owns the database; closing it drops what it created.
-    handle: sandbank_store::testing::TestDb,
-}
-
-async fn open_backends() -> Vec<Opened> {
-    sandbank_store::testing::every_backend()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|handle| Opened {
-            db: Db {
-                label: handle.label,
-                url: handle.url.clone(),
-                store: handle.store.clone(),
-            },
-            handle,
-        })
-        .collect()
-}
-
-async fn close_backends(opened: Vec<Opened>) {
-    for backend in opened {
-        backend.handle.close().await.unwrap();
-    }
-}
-
-/// Runs `body` against each backend in turn, each with an empty database; drops the databases
-/// it created even when the body panics, then fails naming the backend.
+/// Runs `body` against each backend in turn (see `sandbank_store::testing`).
 async fn on_each_backend<F, Fut>(body: F)
 where
     F: Fn(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let opened = open_backends().await;
-    let mut failure = None;
-    for backend in &opened {
-        if let Err(error) = tokio::spawn(body(backend.db.clone())).await {
-            failure = Some((backend.db.label, error));
-            break;
-        }
-    }
-    close_backends(opened).await;
-    if let Some((label, error)) = failure {
-        eprintln!("test failed on backend {label}");
-        std::panic::resume_unwind(error.into_panic());
-    }
+    sandbank_store::testing::on_each_backend(body)
+        .await
+        .unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------

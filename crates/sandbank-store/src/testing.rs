@@ -170,6 +170,86 @@ pub async fn every_backend() -> Result<Vec<TestDb>, TestDbError> {
     Ok(databases)
 }
 
+/// What a test body gets: a cheap, clonable view of one [`TestDb`].
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// Which backend, for failure messages.
+    pub label: &'static str,
+    /// The URL the store was opened with: reopening it reaches the same database, except for
+    /// `sqlite::memory:`.
+    pub url: String,
+    /// The store.
+    pub store: Store,
+}
+
+impl Db {
+    /// Whether reopening [`Db::url`] reaches the same data.
+    pub fn persistent(&self) -> bool {
+        !self.url.contains(":memory:")
+    }
+}
+
+impl TestDb {
+    /// The clonable view a test body works with.
+    pub fn view(&self) -> Db {
+        Db {
+            label: self.label,
+            url: self.url.clone(),
+            store: self.store.clone(),
+        }
+    }
+}
+
+async fn close_all(databases: Vec<TestDb>) {
+    for database in databases {
+        if let Err(error) = database.close().await {
+            eprintln!("{error}");
+        }
+    }
+}
+
+/// Runs `body` against each backend in turn, each with an empty database; drops the databases
+/// it created even when the body panics, then re-raises the panic naming the backend.
+pub async fn on_each_backend<F, Fut>(body: F) -> Result<(), TestDbError>
+where
+    F: Fn(Db) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let databases = every_backend().await?;
+    let mut failure = None;
+    for database in &databases {
+        if let Err(error) = tokio::spawn(body(database.view())).await {
+            failure = Some((database.label, error));
+            break;
+        }
+    }
+    close_all(databases).await;
+    if let Some((label, error)) = failure {
+        eprintln!("test failed on backend {label}");
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        return Err(TestDbError(format!("the test on {label} was cancelled")));
+    }
+    Ok(())
+}
+
+/// Runs `body` once with every backend at the same time (for comparing them).
+pub async fn with_all_backends<F, Fut>(body: F) -> Result<(), TestDbError>
+where
+    F: FnOnce(Vec<Db>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let databases = every_backend().await?;
+    let result = tokio::spawn(body(databases.iter().map(TestDb::view).collect())).await;
+    close_all(databases).await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(TestDbError("the test was cancelled".to_owned())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
