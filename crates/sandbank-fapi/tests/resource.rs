@@ -145,7 +145,10 @@ async fn start_on(url: &str, issuer: Option<&str>) -> TestApp {
     let server = AuthServer::start(store, AsConfig::new(&url, "sandbank"), Clock::system())
         .await
         .unwrap();
-    let router = sandbank_fapi::routes::router(server.clone());
+    // The authorization server and, as resource server, the bank API (`sandbank-api`).
+    let (bank_api, _) = sandbank_api::router::<AuthServer>().split_for_parts();
+    let router =
+        sandbank_fapi::routes::router(server.clone()).merge(bank_api.with_state(server.clone()));
     tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });

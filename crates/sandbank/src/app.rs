@@ -46,6 +46,12 @@ pub struct AppState {
     pub auth: AuthServer,
 }
 
+impl axum::extract::FromRef<AppState> for AuthServer {
+    fn from_ref(state: &AppState) -> AuthServer {
+        state.auth.clone()
+    }
+}
+
 impl AppState {
     /// State on an empty in-memory database (no dataset), for tests that need no data.
     pub async fn ephemeral() -> anyhow::Result<Self> {
@@ -68,6 +74,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
         .routes(routes!(live))
         .routes(routes!(ready))
         .merge(sandbank_registry::http::router(registry))
+        .merge(sandbank_api::router())
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a

@@ -41,7 +41,8 @@ pub fn document() -> Result<Value, OpenApiError> {
         .description(Some(
             "A mock bank for open-finance developers. This document covers the JSON schema \
              registry (Sandbank's own API under /schemas and a Confluent Schema \
-             Registry-compatible API under /registry) and the health checks.",
+             Registry-compatible API under /registry), the bank API (accounts, balances, transactions, statements, holdings, \
+             parties, insurance and cards, behind the FAPI 2.0 guard) and the health checks.",
         ))
         .license(Some(LicenseBuilder::new().name("Apache-2.0").build()))
         .build();
@@ -57,6 +58,26 @@ pub fn document() -> Result<Value, OpenApiError> {
             .description(Some(
                 "Confluent Schema Registry-compatible API for JSON schemas, under /registry.",
             ))
+            .build(),
+        TagBuilder::new()
+            .name("accounts")
+            .description(Some(
+                "The bank API: accounts and what hangs off them — balances, transactions, \
+                 statements, holdings, parties. Behind the FAPI 2.0 guard (DPoP- or \
+                 certificate-bound access tokens).",
+            ))
+            .build(),
+        TagBuilder::new()
+            .name("parties")
+            .description(Some("The bank API: the customer who granted the token."))
+            .build(),
+        TagBuilder::new()
+            .name("insurance")
+            .description(Some("The bank API: insurance policies and their claims."))
+            .build(),
+        TagBuilder::new()
+            .name("cards")
+            .description(Some("The bank API: payment cards."))
             .build(),
         TagBuilder::new()
             .name("health")

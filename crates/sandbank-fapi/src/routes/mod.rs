@@ -1,6 +1,5 @@
 //! The authorization server's HTTP endpoints.
 
-pub mod accounts;
 pub mod authorize;
 pub mod discovery;
 pub mod introspect;
@@ -14,11 +13,10 @@ pub mod userinfo;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::interaction::fapi_headers;
 use crate::state::AuthServer;
 
-/// Every authorization-server route, and the resource server's `/accounts` (until the bank-API
-/// crate takes it over).
+/// Every authorization-server route. The resource server's routes are the bank API's
+/// (`sandbank-api`).
 pub fn router(server: AuthServer) -> Router {
     Router::new()
         .route(
@@ -45,15 +43,5 @@ pub fn router(server: AuthServer) -> Router {
         )
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(revoke::revoke))
-        .merge(resource_routes())
         .with_state(server)
-}
-
-/// The resource-server routes, with the FAPI response headers (`x-fapi-interaction-id`,
-/// `Cache-Control: no-store`) on every response, errors included.
-pub fn resource_routes() -> Router<AuthServer> {
-    Router::new()
-        .route("/accounts", get(accounts::list))
-        .route("/accounts/{account_id}", get(accounts::get))
-        .layer(axum::middleware::from_fn(fapi_headers))
 }

@@ -119,7 +119,10 @@ async fn start_inner(
     let server = AuthServer::start(store, config, Clock::system())
         .await
         .unwrap();
-    let app = sandbank_fapi::routes::router(server.clone());
+    // The authorization server and, as resource server, the bank API (`sandbank-api`).
+    let (bank_api, _) = sandbank_api::router::<AuthServer>().split_for_parts();
+    let app =
+        sandbank_fapi::routes::router(server.clone()).merge(bank_api.with_state(server.clone()));
     let mut ca_pem = None;
     let task = if tls {
         let ca = sandbank_fapi::tls::LocalCa::load_or_create(&server)

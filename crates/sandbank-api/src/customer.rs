@@ -1,0 +1,220 @@
+//! What belongs to the customer rather than to one account path: the customer's own party,
+//! insurance policies and cards. A policy or card is visible when its account is shared with the
+//! client and it belongs to the token's customer.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use sandbank_fapi::{AuthServer, Authorized};
+use sandbank_schemas::{
+    Card, CardId, InsuranceClaim, InsurancePolicy, Page, Party, Permission, PolicyId, Problem,
+};
+
+use crate::access::{customer, no_query, whole_list};
+use crate::problem::{ApiError, PROBLEM_JSON, PageSchema};
+
+/// The customer who granted the token. Needs the `parties` permission.
+#[utoipa::path(
+    get,
+    path = "/parties/me",
+    operation_id = "getMe",
+    tag = "parties",
+    responses(
+        (status = 200, description = "The customer's party.", body = Party),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `parties` permission (`insufficient_scope`), or was granted by no customer."),
+        (status = 404, description = "The customer's party is gone.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn me(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Party>, ApiError> {
+    let customer = customer(&authorized, Permission::Parties)?;
+    no_query(query.as_deref(), "/parties/me")?;
+    server
+        .store
+        .party(customer)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("/parties/me"))
+}
+
+/// The customer's insurance policies on shared accounts. Needs the `insurance` permission.
+#[utoipa::path(
+    get,
+    path = "/insurance/policies",
+    operation_id = "listPolicies",
+    tag = "insurance",
+    responses(
+        (status = 200, description = "The policies, on one page (`Page` of `InsurancePolicy`).", body = PageSchema),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn policies(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Page<InsurancePolicy>>, ApiError> {
+    let customer = customer(&authorized, Permission::Insurance)?;
+    no_query(query.as_deref(), "/insurance/policies")?;
+    let data = server
+        .store
+        .policies_of_party(customer)
+        .await?
+        .into_iter()
+        .filter(|policy| authorized.reaches(&policy.account_id))
+        .collect();
+    Ok(Json(whole_list(&server, "/insurance/policies", data)))
+}
+
+/// The policy `raw_id` if the request may see it; 404 otherwise.
+async fn visible_policy(
+    server: &AuthServer,
+    authorized: &Authorized,
+    raw_id: &str,
+    instance: &str,
+) -> Result<InsurancePolicy, ApiError> {
+    let customer = customer(authorized, Permission::Insurance)?;
+    let Ok(id) = PolicyId::new(raw_id) else {
+        return Err(ApiError::not_found(instance));
+    };
+    server
+        .store
+        .policy(&id)
+        .await?
+        .filter(|policy| &policy.policyholder == customer && authorized.reaches(&policy.account_id))
+        .ok_or_else(|| ApiError::not_found(instance))
+}
+
+/// One insurance policy. Needs the `insurance` permission.
+#[utoipa::path(
+    get,
+    path = "/insurance/policies/{policyId}",
+    operation_id = "getPolicy",
+    tag = "insurance",
+    params(("policyId" = String, Path, description = "The policy.")),
+    responses(
+        (status = 200, description = "The policy.", body = InsurancePolicy),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
+        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn policy(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    Path(policy_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<InsurancePolicy>, ApiError> {
+    let instance = format!("/insurance/policies/{policy_id}");
+    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
+    no_query(query.as_deref(), &instance)?;
+    Ok(Json(policy))
+}
+
+/// The claims on one insurance policy. Needs the `insurance` permission.
+#[utoipa::path(
+    get,
+    path = "/insurance/policies/{policyId}/claims",
+    operation_id = "listClaims",
+    tag = "insurance",
+    params(("policyId" = String, Path, description = "The policy.")),
+    responses(
+        (status = 200, description = "The policy's claims, on one page (`Page` of `InsuranceClaim`).", body = PageSchema),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
+        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn claims(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    Path(policy_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Page<InsuranceClaim>>, ApiError> {
+    let instance = format!("/insurance/policies/{policy_id}/claims");
+    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
+    no_query(query.as_deref(), &instance)?;
+    let data = server.store.claims(&policy.policy_id).await?;
+    Ok(Json(whole_list(&server, &instance, data)))
+}
+
+/// The customer's cards on shared accounts. Needs the `cards` permission.
+#[utoipa::path(
+    get,
+    path = "/cards",
+    operation_id = "listCards",
+    tag = "cards",
+    responses(
+        (status = 200, description = "The cards, on one page (`Page` of `Card`).", body = PageSchema),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `cards` permission (`insufficient_scope`)."),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn cards(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Page<Card>>, ApiError> {
+    let customer = customer(&authorized, Permission::Cards)?;
+    no_query(query.as_deref(), "/cards")?;
+    let data = server
+        .store
+        .cards_of_party(customer)
+        .await?
+        .into_iter()
+        .filter(|card| authorized.reaches(&card.account_id))
+        .collect();
+    Ok(Json(whole_list(&server, "/cards", data)))
+}
+
+/// One card. Needs the `cards` permission.
+#[utoipa::path(
+    get,
+    path = "/cards/{cardId}",
+    operation_id = "getCard",
+    tag = "cards",
+    params(("cardId" = String, Path, description = "The card.")),
+    responses(
+        (status = 200, description = "The card.", body = Card),
+        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
+        (status = 403, description = "The token lacks the `cards` permission (`insufficient_scope`)."),
+        (status = 404, description = "No card with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn card(
+    State(server): State<AuthServer>,
+    authorized: Authorized,
+    Path(card_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Card>, ApiError> {
+    let instance = format!("/cards/{card_id}");
+    let customer = customer(&authorized, Permission::Cards)?;
+    let Ok(id) = CardId::new(card_id) else {
+        return Err(ApiError::not_found(instance));
+    };
+    let card = server
+        .store
+        .card(&id)
+        .await?
+        .filter(|card| {
+            &card.cardholder_party_id == customer && authorized.reaches(&card.account_id)
+        })
+        .ok_or_else(|| ApiError::not_found(&instance))?;
+    no_query(query.as_deref(), &instance)?;
+    Ok(Json(card))
+}

@@ -1,0 +1,47 @@
+//! Sandbank's bank API: the read endpoints of accounts, balances, transactions, statements,
+//! holdings, parties, insurance and cards, each behind the FAPI guard.
+//!
+//! Every route checks the permission it needs and that what it reads belongs to an account the
+//! token and its grant reach, owned by the token's customer. Anything else — another customer's
+//! id, an account not shared, an id that does not exist — is the same 404, so the answer reveals
+//! nothing about other customers. Routes are built with [`OpenApiRouter`], so each carries its
+//! OpenAPI operation; [`router`] works in any state the [`AuthServer`] can be taken from.
+
+pub mod access;
+pub mod accounts;
+pub mod customer;
+pub mod problem;
+pub mod transactions;
+
+use axum::extract::FromRef;
+use sandbank_fapi::AuthServer;
+use sandbank_fapi::interaction::fapi_headers;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use problem::ApiError;
+
+/// Every bank-API route, with the FAPI response headers (`x-fapi-interaction-id`,
+/// `Cache-Control: no-store`) on every response, errors included.
+pub fn router<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthServer: FromRef<S>,
+{
+    OpenApiRouter::new()
+        .routes(routes!(accounts::list))
+        .routes(routes!(accounts::get))
+        .routes(routes!(accounts::balances))
+        .routes(routes!(transactions::list))
+        .routes(routes!(accounts::statements))
+        .routes(routes!(accounts::statement))
+        .routes(routes!(accounts::holdings))
+        .routes(routes!(accounts::parties))
+        .routes(routes!(customer::me))
+        .routes(routes!(customer::policies))
+        .routes(routes!(customer::policy))
+        .routes(routes!(customer::claims))
+        .routes(routes!(customer::cards))
+        .routes(routes!(customer::card))
+        .layer(axum::middleware::from_fn(fapi_headers))
+}

@@ -1,0 +1,132 @@
+//! What the bank API answers when a request fails: the guard's OAuth errors as they are (401 and
+//! 403 with `WWW-Authenticate`), everything else an RFC 9457 problem with a stable `type` URI.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sandbank_fapi::OAuthError;
+use sandbank_schemas::{Problem, ProblemError};
+use sandbank_store::StoreError;
+
+/// The media type of problem bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Where the problem `type` URIs live.
+pub const PROBLEM_BASE: &str = "https://sandbank.example/problems/";
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The guard refused the request: no or a bad token, or a missing permission.
+    OAuth(OAuthError),
+    /// Nothing this token reaches has that id (it may exist for another customer).
+    NotFound {
+        /// The request path.
+        instance: String,
+    },
+    /// The request is malformed: an unknown or invalid query parameter.
+    InvalidRequest {
+        /// The request path.
+        instance: String,
+        /// Each invalid part.
+        errors: Vec<ProblemError>,
+    },
+    /// The database failed.
+    Internal(String),
+}
+
+impl From<OAuthError> for ApiError {
+    fn from(error: OAuthError) -> Self {
+        ApiError::OAuth(error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store error in the bank API");
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl ApiError {
+    /// A 404 for `instance`.
+    pub fn not_found(instance: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            instance: instance.into(),
+        }
+    }
+
+    /// A 400 for one invalid query parameter.
+    pub fn invalid(instance: impl Into<String>, pointer: &str, detail: impl Into<String>) -> Self {
+        ApiError::InvalidRequest {
+            instance: instance.into(),
+            errors: vec![ProblemError {
+                pointer: pointer.to_owned(),
+                detail: detail.into(),
+            }],
+        }
+    }
+}
+
+/// An RFC 9457 response.
+pub fn problem(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    detail: Option<String>,
+    instance: Option<String>,
+    errors: Vec<ProblemError>,
+) -> Response {
+    let body = Problem {
+        problem_type: format!("{PROBLEM_BASE}{kind}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        instance,
+        errors,
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::OAuth(error) => error.into_response(),
+            ApiError::NotFound { instance } => problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not Found",
+                Some("nothing with this id is shared with this client".to_owned()),
+                Some(instance),
+                Vec::new(),
+            ),
+            ApiError::InvalidRequest { instance, errors } => problem(
+                StatusCode::BAD_REQUEST,
+                "invalid-request",
+                "Invalid request",
+                Some("the request has invalid or unknown parameters".to_owned()),
+                Some(instance),
+                errors,
+            ),
+            ApiError::Internal(_) => problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal Server Error",
+                Some("the bank could not answer; try again".to_owned()),
+                None,
+                Vec::new(),
+            ),
+        }
+    }
+}
+
+/// The `Page` envelope as an OpenAPI body: a reference to the catalogue's `Page` component. Each
+/// operation's description names what its pages hold.
+#[derive(Debug)]
+pub struct PageSchema;
+
+sandbank_schemas::openapi_component!(PageSchema => "Page");

@@ -1,0 +1,784 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The bank API over HTTP on a real socket, with the authorization server beside it and the
+//! personas loaded: every endpoint answers 200 with the permission, 401 without a token, 403
+//! without the permission and 404 for another customer's ids; every body matches its schema
+//! from the catalogue; transaction filters and paging.
+//!
+//! Tokens and grants are written straight into the store through the contract of
+//! `sandbank_fapi::tokens`, as in `sandbank-fapi`'s resource tests; DPoP proofs are built here
+//! with `jsonwebtoken` and aws-lc-rs keys, never with the server's own JOSE code.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use sandbank_fapi::state::kinds;
+use sandbank_fapi::tokens::{Confirmation, TokenRecord};
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_schemas::consent::{AuthorizationDetail, ConsentStatus};
+use sandbank_schemas::{AccountId, ClientId, Consent, ConsentId, PartyId, Permission};
+use sandbank_store::{DatasetManifest, Store, TransactionFilter};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+const ALL: &[Permission] = &[
+    Permission::Accounts,
+    Permission::Balances,
+    Permission::Transactions,
+    Permission::Statements,
+    Permission::Investments,
+    Permission::Insurance,
+    Permission::Cards,
+    Permission::Parties,
+];
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
+}
+
+fn random() -> String {
+    let mut bytes = [0u8; 24];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap();
+    b64(&bytes).replace(['-', '_'], "x")
+}
+
+/// A P-256 DPoP key made with aws-lc-rs.
+struct TestKey {
+    encoding: EncodingKey,
+    x: String,
+    y: String,
+}
+
+impl TestKey {
+    fn new() -> TestKey {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let pkcs8 = pair.to_pkcs8v1().unwrap();
+        let point = pair.public_key().as_ref().to_vec();
+        TestKey {
+            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
+            x: b64(&point[1..33]),
+            y: b64(&point[33..65]),
+        }
+    }
+
+    /// RFC 7638 thumbprint, computed here independently of the server.
+    fn thumbprint(&self) -> String {
+        sha256(
+            format!(
+                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                self.x, self.y
+            )
+            .as_bytes(),
+        )
+    }
+}
+
+/// A DPoP-bound access token and its key.
+struct Issued {
+    token: String,
+    dpop: TestKey,
+}
+
+struct TestApp {
+    url: String,
+    /// A client registered through onboarding: tokens are issued to it.
+    client_id: String,
+    server: AuthServer,
+    http: reqwest::Client,
+}
+
+async fn start() -> TestApp {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
+        customers: 0,
+        months: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    store
+        .load_dataset(
+            &DatasetManifest {
+                seed: 42,
+                generator_version: sandbank_synth::GENERATOR_VERSION.to_owned(),
+                content_hash: None,
+            },
+            generator.customers(),
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = AuthServer::start(store, AsConfig::new(&url, "sandbank"), Clock::system())
+        .await
+        .unwrap();
+    let (api, _) = sandbank_api::router::<AuthServer>().split_for_parts();
+    let router = api.with_state(server.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let created = sandbank_fapi::onboarding::create_client(
+        &server,
+        &sandbank_fapi::onboarding::NewClient {
+            redirect_uri: "http://127.0.0.1:3000/callback".into(),
+            client_name: Some("Test app".into()),
+            auto_consent: false,
+        },
+    )
+    .await
+    .unwrap();
+    TestApp {
+        url,
+        client_id: created.client.client_id.clone(),
+        server,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    fn now(&self) -> DateTime<Utc> {
+        self.server.now()
+    }
+
+    async fn customer(&self, username: &str) -> PartyId {
+        self.server
+            .store
+            .customer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .party_id
+    }
+
+    async fn accounts_of(&self, username: &str) -> Vec<AccountId> {
+        let party = self.customer(username).await;
+        self.server
+            .store
+            .accounts_of_party(&party)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect()
+    }
+
+    /// A grant by `username` over `accounts` with `permissions`, and a DPoP-bound access token
+    /// on it.
+    async fn issue_with(
+        &self,
+        username: &str,
+        accounts: &[AccountId],
+        permissions: &[Permission],
+    ) -> Issued {
+        let now = self.now();
+        let customer = self.customer(username).await;
+        let client_id = self.client_id.clone();
+        let grant_id = format!("grant-{}", random());
+        let detail = AuthorizationDetail::AccountInformation {
+            accounts: accounts.to_vec(),
+            permissions: permissions.to_vec(),
+        };
+        let scopes: Vec<String> = permissions
+            .iter()
+            .map(|p| {
+                serde_json::to_value(p)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let grant = Consent {
+            consent_id: ConsentId::new(grant_id.clone()).unwrap(),
+            customer_id: customer.clone(),
+            client_id: ClientId::new(client_id.clone()).unwrap(),
+            client_name: "Test app".into(),
+            status: ConsentStatus::Active,
+            scopes: scopes.clone(),
+            account_ids: accounts.to_vec(),
+            permissions: permissions.to_vec(),
+            authorization_details: vec![detail.clone()],
+            created_at: now,
+            updated_at: now,
+            expires_at: Some(now + Duration::days(90)),
+        };
+        let state = self.server.store.auth_state();
+        state
+            .put(
+                kinds::GRANT,
+                &grant_id,
+                &serde_json::to_value(&grant).unwrap(),
+                now,
+                now + Duration::days(90),
+            )
+            .await
+            .unwrap();
+        let dpop = TestKey::new();
+        let token = random();
+        let record = TokenRecord {
+            client_id,
+            sub: Some(customer.to_string()),
+            grant_id: Some(grant_id),
+            scope: scopes,
+            accounts: accounts.iter().map(ToString::to_string).collect(),
+            permissions: permissions.to_vec(),
+            authorization_details: vec![detail],
+            cnf: Confirmation {
+                jkt: Some(dpop.thumbprint()),
+                x5t_s256: None,
+            },
+            iat: now.timestamp(),
+            exp: (now + Duration::minutes(30)).timestamp(),
+            auth_time: Some(now.timestamp()),
+        };
+        state
+            .put(
+                kinds::ACCESS_TOKEN,
+                &sha256(token.as_bytes()),
+                &serde_json::to_value(&record).unwrap(),
+                now,
+                now + Duration::minutes(30),
+            )
+            .await
+            .unwrap();
+        Issued { token, dpop }
+    }
+
+    /// Every account of `username`, every permission but `without`.
+    async fn issue_all(&self, username: &str, without: Option<Permission>) -> Issued {
+        let accounts = self.accounts_of(username).await;
+        let permissions: Vec<Permission> = ALL
+            .iter()
+            .copied()
+            .filter(|p| Some(*p) != without)
+            .collect();
+        self.issue_with(username, &accounts, &permissions).await
+    }
+
+    /// `GET url` (a path or a full URL on this server), with `issued`'s token and a fresh proof.
+    async fn get(&self, target: &str, issued: Option<&Issued>) -> reqwest::Response {
+        let url = if target.starts_with("http") {
+            target.to_owned()
+        } else {
+            format!("{}{target}", self.url)
+        };
+        let mut request = self.http.get(&url);
+        if let Some(issued) = issued {
+            let htu = url.split('?').next().unwrap();
+            let mut header = Header::new(Algorithm::ES256);
+            header.typ = Some("dpop+jwt".into());
+            header.jwk = Some(
+                serde_json::from_value(
+                    json!({"kty": "EC", "crv": "P-256", "x": issued.dpop.x, "y": issued.dpop.y}),
+                )
+                .unwrap(),
+            );
+            let proof = jsonwebtoken::encode(
+                &header,
+                &json!({
+                    "jti": random(), "htm": "GET", "htu": htu, "iat": self.now().timestamp(),
+                    "ath": sha256(issued.token.as_bytes()),
+                }),
+                &issued.dpop.encoding,
+            )
+            .unwrap();
+            request = request
+                .header("authorization", format!("DPoP {}", issued.token))
+                .header("dpop", proof);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `GET target` expecting 200 and FAPI headers; the body.
+    async fn ok(&self, target: &str, issued: &Issued) -> Value {
+        let response = self.get(target, Some(issued)).await;
+        let status = response.status();
+        assert_fapi_headers(&response, target);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{target}: {body}");
+        body
+    }
+}
+
+fn assert_fapi_headers(response: &reqwest::Response, target: &str) {
+    assert!(
+        response.headers().contains_key("x-fapi-interaction-id"),
+        "{target}: no x-fapi-interaction-id"
+    );
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-store",
+        "{target}: Cache-Control"
+    );
+}
+
+/// Fails unless `body` matches the catalogue schema `name`, formats asserted.
+fn assert_valid(name: &str, body: &Value, target: &str) {
+    let def = sandbank_schemas::catalogue::find(name).unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&def.document())
+        .unwrap();
+    if let Some(error) = validator.iter_errors(body).next() {
+        panic!(
+            "{target}: not a valid {name}: {error} at {}",
+            error.instance_path()
+        );
+    }
+}
+
+/// Fails unless `body` is a page whose items each match `item`.
+fn assert_valid_page(item: &str, body: &Value, target: &str) {
+    assert_valid("page", body, target);
+    for element in body["data"].as_array().unwrap() {
+        assert_valid(item, element, target);
+    }
+}
+
+/// Expects a problem+json of `status` with the `type` ending in `kind`; the body.
+async fn assert_problem(response: reqwest::Response, status: StatusCode, kind: &str) -> Value {
+    let target = response.url().to_string();
+    assert_eq!(response.status(), status, "{target}");
+    assert_fapi_headers(&response, &target);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json",
+        "{target}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_valid("problem", &body, &target);
+    assert_eq!(
+        body["type"],
+        format!("https://sandbank.example/problems/{kind}"),
+        "{target}"
+    );
+    body
+}
+
+fn id(value: &Value, field: &str) -> String {
+    value[field].as_str().unwrap().to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One example of each route, for the authorization matrix
+// ---------------------------------------------------------------------------------------------
+
+/// A path of each operation, with ids that `username` may read, and the permission it needs.
+async fn examples(app: &TestApp, username: &str) -> Vec<(String, Permission)> {
+    let party = app.customer(username).await;
+    let store = &app.server.store;
+    let accounts = app.accounts_of(username).await;
+    let account = &accounts[0];
+    let mut statement_of = None;
+    let mut holding_account = None;
+    for account in &accounts {
+        if statement_of.is_none()
+            && let Some(statement) = store.statements(account).await.unwrap().first()
+        {
+            statement_of = Some((account.clone(), statement.statement_id.clone()));
+        }
+        if holding_account.is_none() && !store.holdings(account).await.unwrap().is_empty() {
+            holding_account = Some(account.clone());
+        }
+    }
+    let (statement_account, statement) = statement_of.expect("a statement");
+    let holding_account = holding_account.expect("an account with holdings");
+    let policy = store.policies_of_party(&party).await.unwrap()[0]
+        .policy_id
+        .clone();
+    let card = store.cards_of_party(&party).await.unwrap()[0]
+        .card_id
+        .clone();
+    vec![
+        ("/accounts".into(), Permission::Accounts),
+        (format!("/accounts/{account}"), Permission::Accounts),
+        (
+            format!("/accounts/{account}/balances"),
+            Permission::Balances,
+        ),
+        (
+            format!("/accounts/{account}/transactions"),
+            Permission::Transactions,
+        ),
+        (
+            format!("/accounts/{account}/statements"),
+            Permission::Statements,
+        ),
+        (
+            format!("/accounts/{statement_account}/statements/{statement}"),
+            Permission::Statements,
+        ),
+        (
+            format!("/accounts/{holding_account}/holdings"),
+            Permission::Investments,
+        ),
+        (format!("/accounts/{account}/parties"), Permission::Parties),
+        ("/parties/me".into(), Permission::Parties),
+        ("/insurance/policies".into(), Permission::Insurance),
+        (
+            format!("/insurance/policies/{policy}"),
+            Permission::Insurance,
+        ),
+        (
+            format!("/insurance/policies/{policy}/claims"),
+            Permission::Insurance,
+        ),
+        ("/cards".into(), Permission::Cards),
+        (format!("/cards/{card}"), Permission::Cards),
+    ]
+}
+
+/// Ivan has holdings, policies and cards: every route has an example.
+const RICH: &str = "ivan";
+
+#[tokio::test]
+async fn every_route_answers_200_with_its_permission_and_the_body_matches_its_schema() {
+    let app = start().await;
+    let issued = app.issue_all(RICH, None).await;
+    let only = |permission| ALL.iter().filter(move |p| **p == permission);
+    for (path, permission) in examples(&app, RICH).await {
+        // The one permission the route needs is enough.
+        let accounts = app.accounts_of(RICH).await;
+        let narrow = app
+            .issue_with(
+                RICH,
+                &accounts,
+                &only(permission).copied().collect::<Vec<_>>(),
+            )
+            .await;
+        let body = app.ok(&path, &narrow).await;
+        let full = app.ok(&path, &issued).await;
+        assert_eq!(body, full, "{path}");
+        let schema = match path.as_str() {
+            "/parties/me" => Some("party"),
+            p if p.starts_with("/cards/") => Some("card"),
+            p if p.ends_with("/claims") => None,
+            p if p.starts_with("/insurance/policies/") => Some("insurance-policy"),
+            p if p.contains("/statements/") => Some("statement"),
+            p if p.starts_with("/accounts/") && p.matches('/').count() == 2 => Some("account"),
+            _ => None,
+        };
+        match schema {
+            Some(schema) => assert_valid(schema, &body, &path),
+            None => {
+                let item = match path.rsplit('/').next().unwrap() {
+                    "accounts" => "account",
+                    "balances" => "balance",
+                    "transactions" => "transaction",
+                    "statements" => "statement",
+                    "holdings" => "holding",
+                    "parties" => "account-party",
+                    "policies" => "insurance-policy",
+                    "claims" => "insurance-claim",
+                    "cards" => "card",
+                    other => panic!("no schema for {other}"),
+                };
+                assert_valid_page(item, &body, &path);
+                let own = if path.ends_with("/transactions") {
+                    format!("{}{path}?pageSize=100", app.url)
+                } else {
+                    format!("{}{path}", app.url)
+                };
+                assert_eq!(body["links"]["self"], own.as_str(), "{path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_is_401_without_a_token_and_403_without_its_permission() {
+    let app = start().await;
+    for (path, permission) in examples(&app, RICH).await {
+        let response = app.get(&path, None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{path}"
+        );
+        assert_fapi_headers(&response, &path);
+        let without = app.issue_all(RICH, Some(permission)).await;
+        let response = app.get(&path, Some(&without)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.contains("insufficient_scope"),
+            "{path}: {challenge}"
+        );
+        assert_fapi_headers(&response, &path);
+    }
+}
+
+#[tokio::test]
+async fn another_customers_ids_and_unshared_accounts_are_404_like_unknown_ones() {
+    let app = start().await;
+    // Alice may read everything of hers; every id of Ivan's is 404 to her.
+    let alice = app.issue_all("alice", None).await;
+    for (path, _) in examples(&app, RICH).await {
+        if matches!(
+            path.as_str(),
+            "/accounts" | "/parties/me" | "/insurance/policies" | "/cards"
+        ) {
+            continue;
+        }
+        let response = app.get(&path, Some(&alice)).await;
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+    // An account of Ivan's he did not share is 404 too, and absent from the lists.
+    let accounts = app.accounts_of(RICH).await;
+    let shared = app.issue_with(RICH, &accounts[..1], ALL).await;
+    let listed = app.ok("/accounts", &shared).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["meta"]["totalRecords"], 1);
+    for account in &accounts[1..] {
+        for suffix in [
+            "",
+            "/balances",
+            "/transactions",
+            "/statements",
+            "/holdings",
+            "/parties",
+        ] {
+            let response = app
+                .get(&format!("/accounts/{account}{suffix}"), Some(&shared))
+                .await;
+            assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+        }
+    }
+    for list in ["/cards", "/insurance/policies"] {
+        let body = app.ok(list, &shared).await;
+        for item in body["data"].as_array().unwrap() {
+            assert_eq!(item["accountId"], accounts[0].as_str(), "{list}");
+        }
+    }
+    // Ids that exist nowhere, or are not even ids.
+    for path in [
+        "/accounts/acc-nope",
+        "/accounts/%20",
+        "/cards/nope",
+        "/insurance/policies/nope/claims",
+    ] {
+        let response = app.get(path, Some(&alice)).await;
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_query_parameters_are_400_problems() {
+    let app = start().await;
+    let issued = app.issue_all(RICH, None).await;
+    for (path, _) in examples(&app, RICH).await {
+        let response = app.get(&format!("{path}?colour=blue"), Some(&issued)).await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], "colour", "{path}");
+    }
+    let account = &app.accounts_of(RICH).await[0];
+    let transactions = format!("/accounts/{account}/transactions");
+    for query in [
+        "pageSize=0",
+        "pageSize=1001",
+        "pageSize=ten",
+        "status=lost",
+        "category=nonsense",
+        "minAmount=-1",
+        "fromBookingDateTime=yesterday",
+        "cursor=not-a-cursor",
+        "status=POSTED&status=PENDING",
+    ] {
+        let response = app
+            .get(&format!("{transactions}?{query}"), Some(&issued))
+            .await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        let name = query.split('=').next().unwrap();
+        assert_eq!(body["errors"][0]["pointer"], name, "{query}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions: filters and paging
+// ---------------------------------------------------------------------------------------------
+
+/// The edge persona's busy account: the one with the most transactions (at least 5,000).
+async fn busy_account(app: &TestApp) -> (AccountId, Vec<String>) {
+    let mut best: (Option<AccountId>, Vec<String>) = (None, Vec::new());
+    for account in app.accounts_of("edge").await {
+        let mut ids = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = app
+                .server
+                .store
+                .transactions(
+                    &account,
+                    &TransactionFilter::default(),
+                    1000,
+                    cursor.as_deref(),
+                )
+                .await
+                .unwrap();
+            ids.extend(
+                page.transactions
+                    .iter()
+                    .map(|t| t.transaction_id.to_string()),
+            );
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        if ids.len() > best.1.len() {
+            best = (Some(account), ids);
+        }
+    }
+    assert!(best.1.len() >= 5000, "{}", best.1.len());
+    (best.0.unwrap(), best.1)
+}
+
+/// Follows `links.next` from `first`; every transaction in order.
+async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
+    let mut all = Vec::new();
+    let mut pages = 0;
+    let mut target = first.to_owned();
+    loop {
+        let body = app.ok(&target, issued).await;
+        pages += 1;
+        all.extend(body["data"].as_array().unwrap().iter().cloned());
+        match body["links"]["next"].as_str() {
+            Some(next) => {
+                assert!(next.contains("cursor="), "{next}");
+                target = next.to_owned();
+            }
+            None => break,
+        }
+    }
+    (all, pages)
+}
+
+#[tokio::test]
+async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() {
+    let app = start().await;
+    let (account, expected) = busy_account(&app).await;
+    let issued = app
+        .issue_with(
+            "edge",
+            std::slice::from_ref(&account),
+            &[Permission::Transactions],
+        )
+        .await;
+    let path = format!("/accounts/{account}/transactions");
+    // Default page size: 100.
+    let first = app.ok(&path, &issued).await;
+    assert_eq!(first["data"].as_array().unwrap().len(), 100);
+    assert_eq!(first["meta"]["pageSize"], 100);
+    assert_valid_page("transaction", &first, &path);
+    let (all, pages) = walk(&app, &issued, &format!("{path}?pageSize=1000")).await;
+    assert_eq!(pages, expected.len().div_ceil(1000));
+    let ids: Vec<String> = all.iter().map(|t| id(t, "transactionId")).collect();
+    assert_eq!(ids, expected, "every transaction once, newest first");
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+    // Newest first: booking times never increase.
+    let times: Vec<DateTime<Utc>> = all
+        .iter()
+        .map(|t| id(t, "bookingDateTime").parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[tokio::test]
+async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link() {
+    let app = start().await;
+    let (account, _) = busy_account(&app).await;
+    let issued = app
+        .issue_with(
+            "edge",
+            std::slice::from_ref(&account),
+            &[Permission::Transactions],
+        )
+        .await;
+    let path = format!("/accounts/{account}/transactions");
+    let (all, _) = walk(&app, &issued, &format!("{path}?pageSize=1000")).await;
+    // Pick filter values from the data itself.
+    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+    for t in &all {
+        *by_category.entry(id(t, "category")).or_default() += 1;
+    }
+    let (category, count) = by_category.iter().max_by_key(|(_, n)| **n).unwrap();
+    let (matching, _) = walk(
+        &app,
+        &issued,
+        &format!("{path}?category={category}&pageSize=50"),
+    )
+    .await;
+    assert_eq!(matching.len(), *count);
+    assert!(matching.iter().all(|t| t["category"] == category.as_str()));
+    // The next link carries the filter.
+    let first = app
+        .ok(&format!("{path}?category={category}&pageSize=1"), &issued)
+        .await;
+    let next = first["links"]["next"].as_str().unwrap();
+    assert!(next.contains(&format!("category={category}")), "{next}");
+    assert!(next.contains("pageSize=1"), "{next}");
+
+    for status in ["POSTED", "PENDING"] {
+        let expected = all.iter().filter(|t| t["status"] == status).count();
+        let (got, _) = walk(
+            &app,
+            &issued,
+            &format!("{path}?status={status}&pageSize=1000"),
+        )
+        .await;
+        assert_eq!(got.len(), expected, "{status}");
+        assert!(got.iter().all(|t| t["status"] == status));
+    }
+
+    let amount = |t: &Value| -> f64 { t["amount"]["amount"].as_str().unwrap().parse().unwrap() };
+    let (got, _) = walk(
+        &app,
+        &issued,
+        &format!("{path}?minAmount=10.00&maxAmount=50.00&pageSize=1000"),
+    )
+    .await;
+    let expected = all
+        .iter()
+        .filter(|t| (10.0..=50.0).contains(&amount(t)))
+        .count();
+    assert_eq!(got.len(), expected);
+    assert!(!got.is_empty());
+    assert!(got.iter().all(|t| (10.0..=50.0).contains(&amount(t))));
+
+    // A time window: the middle of the list, both ends inclusive.
+    let to = id(&all[all.len() / 4], "bookingDateTime");
+    let from = id(&all[all.len() / 2], "bookingDateTime");
+    let (got, _) = walk(
+        &app,
+        &issued,
+        &format!(
+            "{path}?fromBookingDateTime={}&toBookingDateTime={}&pageSize=1000",
+            urlencode(&from),
+            urlencode(&to)
+        ),
+    )
+    .await;
+    let (from, to): (DateTime<Utc>, DateTime<Utc>) = (from.parse().unwrap(), to.parse().unwrap());
+    let expected = all
+        .iter()
+        .filter(|t| {
+            let at: DateTime<Utc> = id(t, "bookingDateTime").parse().unwrap();
+            from <= at && at <= to
+        })
+        .count();
+    assert_eq!(got.len(), expected);
+    assert!(got.len() >= all.len() / 4);
+}
+
+fn urlencode(text: &str) -> String {
+    text.replace('+', "%2B").replace(':', "%3A")
+}
