@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod customer;
+pub mod fapi_request;
 pub mod problem;
 pub mod transactions;
 
@@ -43,5 +44,6 @@ where
         .routes(routes!(customer::claims))
         .routes(routes!(customer::cards))
         .routes(routes!(customer::card))
+        .layer(axum::middleware::from_fn(fapi_request::check))
         .layer(axum::middleware::from_fn(fapi_headers))
 }

@@ -265,6 +265,16 @@ impl TestApp {
 
     /// `GET url` (a path or a full URL on this server), with `issued`'s token and a fresh proof.
     async fn get(&self, target: &str, issued: Option<&Issued>) -> reqwest::Response {
+        self.get_with(target, issued, &[]).await
+    }
+
+    /// `GET target` with extra request headers.
+    async fn get_with(
+        &self,
+        target: &str,
+        issued: Option<&Issued>,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
         let url = if target.starts_with("http") {
             target.to_owned()
         } else {
@@ -293,6 +303,9 @@ impl TestApp {
             request = request
                 .header("authorization", format!("DPoP {}", issued.token))
                 .header("dpop", proof);
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
         }
         request.send().await.unwrap()
     }
@@ -781,4 +794,41 @@ async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link()
 
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
+}
+
+/// Issue 6 item 3: `x-fapi-auth-date` and `x-fapi-customer-ip-address` are accepted; malformed
+/// values are a 400 problem naming the header (with the interaction id still on it).
+#[tokio::test]
+async fn fapi_request_headers_are_accepted_and_checked() {
+    let app = start().await;
+    let issued = app.issue_all(RICH, None).await;
+    let response = app
+        .get_with(
+            "/accounts",
+            Some(&issued),
+            &[
+                ("x-fapi-auth-date", "Tue, 24 Nov 2026 09:12:00 GMT"),
+                ("x-fapi-customer-ip-address", "203.0.113.7"),
+                (
+                    "x-fapi-interaction-id",
+                    "93bac548-d2de-4546-b106-880a5018460d",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["x-fapi-interaction-id"],
+        "93bac548-d2de-4546-b106-880a5018460d"
+    );
+    for (name, value) in [
+        ("x-fapi-auth-date", "last tuesday"),
+        ("x-fapi-customer-ip-address", "not-an-ip"),
+    ] {
+        let response = app
+            .get_with("/accounts", Some(&issued), &[(name, value)])
+            .await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], name);
+    }
 }
