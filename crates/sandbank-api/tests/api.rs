@@ -832,3 +832,48 @@ async fn fapi_request_headers_are_accepted_and_checked() {
         assert_eq!(body["errors"][0]["pointer"], name);
     }
 }
+
+/// Does a concrete path fill in an OpenAPI path template (`{name}` matches one segment)?
+fn fills(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template
+            .iter()
+            .zip(&path)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
+}
+
+/// Issue 6 item 6: authorization coverage. Every operation the bank API documents must appear
+/// among the examples that the 200, 401, 403 and 404 tests above walk, so a route added without
+/// authorization tests fails here.
+#[tokio::test]
+async fn every_documented_operation_has_authorization_tests() {
+    let app = start().await;
+    let examples = examples(&app, RICH).await;
+    let document = sandbank_api::router::<AuthServer>().into_openapi();
+    let mut operations = 0;
+    for (template, item) in &document.paths.paths {
+        let methods = serde_json::to_value(item).unwrap();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if methods.get(method).is_none() {
+                continue;
+            }
+            operations += 1;
+            assert_eq!(
+                method, "get",
+                "{method} {template}: add it to the write tests' coverage list"
+            );
+            assert!(
+                examples.iter().any(|(path, _)| fills(template, path)),
+                "GET {template} has no authorization tests: add an example for it to examples()"
+            );
+        }
+    }
+    assert_eq!(operations, examples.len(), "one example per operation");
+    assert!(fills(
+        "/accounts/{accountId}/statements/{statementId}",
+        "/accounts/a/statements/s"
+    ));
+    assert!(!fills("/accounts/{accountId}", "/accounts/a/balances"));
+}
