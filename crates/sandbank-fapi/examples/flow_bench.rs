@@ -3,7 +3,8 @@
 //! 1. complete authorization-code flows per second: PAR (private_key_jwt, PKCE, DPoP) →
 //!    `/authorize` with auto-consent → `/token` (private_key_jwt, DPoP);
 //! 2. protected `GET /accounts` requests per second, each with a fresh DPoP proof the server
-//!    verifies (signature, `ath`, `htu`, replay check in the database).
+//!    verifies (signature, `ath`, `htu`, replay check in the database);
+//! 3. the same for `GET /accounts/{id}/transactions?pageSize=100` (the bank API's heaviest read).
 //!
 //! ```sh
 //! cargo build --release
@@ -110,7 +111,7 @@ impl Bench {
                 ),
                 ("response_type", "code"),
                 ("redirect_uri", "http://127.0.0.1:9/cb"),
-                ("scope", "openid accounts"),
+                ("scope", "openid accounts transactions"),
                 ("code_challenge", &sha256(&verifier)),
                 ("code_challenge_method", "S256"),
                 ("login_hint", "alice"),
@@ -172,16 +173,22 @@ impl Bench {
     }
 
     async fn accounts(&self, token: &str) {
-        let url = self.issuer.clone() + "/accounts";
+        self.get(token, "/accounts", "").await;
+    }
+
+    /// A protected GET with a fresh DPoP proof; the body as JSON.
+    async fn get(&self, token: &str, path: &str, query: &str) -> Value {
+        let url = self.issuer.clone() + path;
         let response = self
             .http
-            .get(&url)
+            .get(format!("{url}{query}"))
             .header("Authorization", format!("DPoP {token}"))
             .header("DPoP", self.key.proof("GET", &url, Some(token)))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
     }
 }
 
@@ -279,13 +286,36 @@ async fn main() {
         &latencies,
     );
     let token = Arc::new(bench.flow().await);
-    let b = bench.clone();
+    let (b, t) = (bench.clone(), token.clone());
     let (count, latencies) = run(seconds, workers, move || {
-        let (b, token) = (b.clone(), token.clone());
+        let (b, token) = (b.clone(), t.clone());
         async move {
             b.accounts(&token).await;
         }
     })
     .await;
     report("GET /accounts with DPoP", count, seconds, &latencies);
+
+    // The bank API's heaviest read: a page of 100 transactions of alice's current account.
+    let accounts = bench.get(&token, "/accounts", "").await;
+    let account = accounts["data"][0]["accountId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = Arc::new(format!("/accounts/{account}/transactions"));
+    let b = bench.clone();
+    let (count, latencies) = run(seconds, workers, move || {
+        let (b, token, path) = (b.clone(), token.clone(), path.clone());
+        async move {
+            let page = b.get(&token, &path, "?pageSize=100").await;
+            assert_eq!(page["data"].as_array().map(Vec::len), Some(100));
+        }
+    })
+    .await;
+    report(
+        "GET /accounts/{id}/transactions?pageSize=100 with DPoP",
+        count,
+        seconds,
+        &latencies,
+    );
 }
