@@ -45,6 +45,21 @@ pub async fn shared_account(
         .ok_or_else(|| ApiError::not_found(instance))
 }
 
+/// [`shared_account`] for operations that take no query parameters: the access checks first
+/// (so a stranger learns nothing from a 400), then any query parameter is a 400.
+pub async fn shared_account_without_query(
+    server: &AuthServer,
+    authorized: &Authorized,
+    permission: Permission,
+    raw_id: &str,
+    instance: &str,
+    query: Option<&str>,
+) -> Result<Account, ApiError> {
+    let account = shared_account(server, authorized, permission, raw_id, instance).await?;
+    no_query(query, instance)?;
+    Ok(account)
+}
+
 /// Whether the token reaches `account_id` (the resource hangs off that account).
 pub fn reaches(
     authorized: &Authorized,

@@ -7,7 +7,9 @@ use sandbank_schemas::{
     Account, AccountParty, Balance, Holding, Page, Permission, Problem, Statement, StatementId,
 };
 
-use crate::access::{customer, no_query, shared_account, visible_accounts, whole_list};
+use crate::access::{
+    customer, no_query, shared_account_without_query, visible_accounts, whole_list,
+};
 use crate::problem::{ApiError, PROBLEM_JSON, PageSchema};
 
 /// The accounts the customer shared with the client. Needs the `accounts` permission.
@@ -59,15 +61,15 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Account>, ApiError> {
     let instance = format!("/accounts/{account_id}");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Accounts,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     Ok(Json(account))
 }
 
@@ -94,15 +96,15 @@ pub async fn balances(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<Balance>>, ApiError> {
     let instance = format!("/accounts/{account_id}/balances");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Balances,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     let data = server.store.balances(&account.account_id).await?;
     Ok(Json(whole_list(&server, &instance, data)))
 }
@@ -130,15 +132,15 @@ pub async fn statements(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<Statement>>, ApiError> {
     let instance = format!("/accounts/{account_id}/statements");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Statements,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     let data = server.store.statements(&account.account_id).await?;
     Ok(Json(whole_list(&server, &instance, data)))
 }
@@ -169,15 +171,15 @@ pub async fn statement(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Statement>, ApiError> {
     let instance = format!("/accounts/{account_id}/statements/{statement_id}");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Statements,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     let Ok(statement_id) = StatementId::new(statement_id) else {
         return Err(ApiError::not_found(instance));
     };
@@ -212,15 +214,15 @@ pub async fn holdings(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<Holding>>, ApiError> {
     let instance = format!("/accounts/{account_id}/holdings");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Investments,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     let data = server.store.holdings(&account.account_id).await?;
     Ok(Json(whole_list(&server, &instance, data)))
 }
@@ -248,15 +250,15 @@ pub async fn parties(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<AccountParty>>, ApiError> {
     let instance = format!("/accounts/{account_id}/parties");
-    let account = shared_account(
+    let account = shared_account_without_query(
         &server,
         &authorized,
         Permission::Parties,
         &account_id,
         &instance,
+        query.as_deref(),
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
     let data = server
         .store
         .parties_of_account(&account.account_id)
