@@ -14,6 +14,12 @@
 //!
 //! Arguments: base URL (= issuer), seconds per phase (default 10), concurrent clients (8).
 //! Keys, client assertions and DPoP proofs are made here with aws-lc-rs and jsonwebtoken.
+//!
+//! With `--wrk-proofs FILE COUNT` after the base URL it runs no phase: it gets one access token
+//! for alice and writes, for `GET /accounts/{id}/transactions?pageSize=100` of her current
+//! account, the request target, the token and COUNT distinct DPoP proofs (one per line) for
+//! `bench/wrk-dpop.lua`, so that wrk sends every request with a proof of its own
+//! (`bench/wrk.sh` does all of it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -243,8 +249,20 @@ async fn main() {
     let issuer = args
         .next()
         .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let workers: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(8);
+    let rest: Vec<String> = args.collect();
+    let wrk = match rest.first().map(String::as_str) {
+        Some("--wrk-proofs") => {
+            let file = rest.get(1).expect("--wrk-proofs FILE COUNT").clone();
+            let count: usize = rest
+                .get(2)
+                .and_then(|count| count.parse().ok())
+                .expect("--wrk-proofs FILE COUNT");
+            Some((file, count))
+        }
+        _ => None,
+    };
+    let seconds: u64 = rest.first().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let workers: usize = rest.get(1).and_then(|s| s.parse().ok()).unwrap_or(8);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -271,6 +289,10 @@ async fn main() {
         issuer,
         key,
     });
+    if let Some((file, count)) = wrk {
+        write_wrk_proofs(&bench, &file, count).await;
+        return;
+    }
     let b = bench.clone();
     let (count, latencies) = run(seconds, workers, move || {
         let b = b.clone();
@@ -297,12 +319,7 @@ async fn main() {
     report("GET /accounts with DPoP", count, seconds, &latencies);
 
     // The bank API's heaviest read: a page of 100 transactions of alice's current account.
-    let accounts = bench.get(&token, "/accounts", "").await;
-    let account = accounts["data"][0]["accountId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = Arc::new(format!("/accounts/{account}/transactions"));
+    let path = Arc::new(transactions_path(&bench, &token).await);
     let b = bench.clone();
     let (count, latencies) = run(seconds, workers, move || {
         let (b, token, path) = (b.clone(), token.clone(), path.clone());
@@ -318,4 +335,25 @@ async fn main() {
         seconds,
         &latencies,
     );
+}
+
+/// The transactions of alice's first account (her current account, the busiest).
+async fn transactions_path(bench: &Bench, token: &str) -> String {
+    let accounts = bench.get(token, "/accounts", "").await;
+    let account = accounts["data"][0]["accountId"].as_str().unwrap();
+    format!("/accounts/{account}/transactions")
+}
+
+/// The input of `bench/wrk-dpop.lua`: the request target, an access token, then `count` DPoP
+/// proofs for that request, each with its own `jti`.
+async fn write_wrk_proofs(bench: &Bench, file: &str, count: usize) {
+    let token = bench.flow().await;
+    let path = transactions_path(bench, &token).await;
+    let htu = bench.issuer.clone() + &path;
+    let mut lines = Vec::with_capacity(count + 2);
+    lines.push(format!("{path}?pageSize=100"));
+    lines.push(token.clone());
+    lines.extend((0..count).map(|_| bench.key.proof("GET", &htu, Some(&token))));
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    eprintln!("wrote {count} DPoP proofs for GET {path}?pageSize=100 to {file}");
 }
