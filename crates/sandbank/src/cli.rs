@@ -70,17 +70,21 @@ pub struct OpenapiExportArgs {
 /// Options of `sandbank serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Port 0 picks a free port; the ready line says which.
-    #[arg(long, env = "SANDBANK_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// Database: `sqlite:FILE`, `sqlite::memory:` or `postgres://...`. An empty database gets
-    /// the dataset of `--seed` at start; one that already holds it is used as it is.
-    #[arg(
-        long,
-        env = "SANDBANK_DATABASE_URL",
-        default_value = "sqlite:sandbank.db"
-    )]
-    pub database_url: String,
+    /// Address to listen on [default: 127.0.0.1:8080, or 127.0.0.1:0 with `--ephemeral`]. Port
+    /// 0 picks a free port; the ready line says which.
+    #[arg(long, env = "SANDBANK_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Database: `sqlite:FILE`, `sqlite::memory:` or `postgres://...` [default:
+    /// sqlite:sandbank.db]. An empty database gets the dataset of `--seed` at start; one that
+    /// already holds it is used as it is.
+    #[arg(long, env = "SANDBANK_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A throwaway bank for a test suite: an in-memory database, a free port (unless `--addr`
+    /// says otherwise) and `--auto-consent`. It stops on SIGTERM or SIGINT and, when its
+    /// standard input is a pipe, as soon as that pipe closes, so a test runner that dies
+    /// takes the bank with it.
+    #[arg(long, env = "SANDBANK_EPHEMERAL")]
+    pub ephemeral: bool,
     /// Seed of the dataset loaded into an empty database.
     #[arg(long, env = "SANDBANK_SEED", default_value_t = 42)]
     pub seed: u64,
@@ -90,7 +94,8 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// Authorization requests whose PAR carried `login_hint=<username>` skip the login and
     /// consent pages and grant what was asked on all that customer's accounts. For test
-    /// suites; PAR, PKCE, client authentication and DPoP still apply.
+    /// suites; PAR, PKCE, client authentication and DPoP still apply. Implied by
+    /// `--ephemeral`.
     #[arg(long, env = "SANDBANK_AUTO_CONSENT")]
     pub auto_consent: bool,
     /// Require server-provided DPoP nonces at the authorization server's endpoints (RFC 9449
@@ -106,6 +111,53 @@ pub struct ServeArgs {
     /// ready line names it as `caFile`.
     #[arg(long, env = "SANDBANK_TLS_CA_FILE", default_value = "sandbank-ca.pem")]
     pub tls_ca_file: PathBuf,
+    /// The bearer token of the sandbox control API (`/sandbox`). A random one is made at each
+    /// start when absent; the ready line prints it as `adminKey` either way.
+    #[arg(long, env = "SANDBANK_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+}
+
+/// Where `serve` listens when `--addr` is not given.
+pub const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
+/// Where `serve --ephemeral` listens when `--addr` is not given: a free loopback port.
+pub const EPHEMERAL_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// The database `serve` opens when `--database-url` is not given.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:sandbank.db";
+
+/// The database of `serve --ephemeral`.
+pub const EPHEMERAL_DATABASE_URL: &str = "sqlite::memory:";
+
+impl ServeArgs {
+    /// The address to listen on, with `--ephemeral`'s default.
+    pub fn addr(&self) -> SocketAddr {
+        match (self.addr, self.ephemeral) {
+            (Some(addr), _) => addr,
+            (None, true) => EPHEMERAL_ADDR,
+            (None, false) => DEFAULT_ADDR,
+        }
+    }
+
+    /// The database to open. `--ephemeral` keeps everything in memory, so naming a database
+    /// as well is a mistake worth stopping for.
+    pub fn database_url(&self) -> Result<&str, String> {
+        match (&self.database_url, self.ephemeral) {
+            (Some(url), true) => Err(format!(
+                "--ephemeral keeps its data in memory; leave out --database-url {url} (or SANDBANK_DATABASE_URL)"
+            )),
+            (Some(url), false) => Ok(url),
+            (None, true) => Ok(EPHEMERAL_DATABASE_URL),
+            (None, false) => Ok(DEFAULT_DATABASE_URL),
+        }
+    }
+
+    /// Whether authorization requests with a `login_hint` skip the pages.
+    pub fn auto_consent(&self) -> bool {
+        self.auto_consent || self.ephemeral
+    }
 }
 
 /// `sandbank schemas ...`

@@ -9,4 +9,5 @@ pub mod cli;
 pub mod commands;
 pub mod dataset;
 pub mod openapi;
+pub mod sandbox;
 pub mod server;

@@ -178,6 +178,12 @@ fn serve_prints_the_ready_line_answers_health_and_stops_on_sigterm() {
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
+    // Every serve prints the sandbox control API's key, generated when not chosen.
+    assert!(
+        ready["adminKey"]
+            .as_str()
+            .is_some_and(|key| key.len() >= 22)
+    );
 
     let (status, body) = http_get(&url, "/health/live");
     assert_eq!(status, 200);

@@ -1,0 +1,261 @@
+//! `sandbank serve --ephemeral` as a test runner in any language uses it: spawn the binary with
+//! a pipe on stdin, read the ready line, talk to the URL it names, and stop it with SIGTERM or
+//! by closing the pipe.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+/// A running `sandbank serve`, its stdin (when piped) and its ready line.
+struct Bank {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    ready: Value,
+}
+
+impl Bank {
+    fn start(args: &[&str], stdin: Stdio) -> Bank {
+        Bank::start_in(std::env::temp_dir().as_path(), args, stdin)
+    }
+
+    fn start_in(dir: &std::path::Path, args: &[&str], stdin: Stdio) -> Bank {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
+            .args(args)
+            .current_dir(dir)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let stdin = child.stdin.take();
+        Bank {
+            child,
+            stdin,
+            ready,
+        }
+    }
+
+    fn url(&self) -> &str {
+        self.ready["url"].as_str().unwrap()
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http_get(self.url(), path)
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to end. The deadline only keeps a broken build from hanging the
+    /// test run; it is not a measurement.
+    fn exit_status(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "sandbank did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Bank {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get(url: &str, path: &str) -> (u16, String) {
+    let host = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+#[test]
+fn ephemeral_announces_a_free_port_and_an_admin_key_and_stops_when_stdin_closes() {
+    let mut bank = Bank::start(&["serve", "--ephemeral"], Stdio::piped());
+    let ready = bank.ready.clone();
+    assert_eq!(ready["event"], "ready");
+    assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
+    let url = bank.url().to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    assert_eq!(ready["issuer"], ready["url"]);
+    assert!(ready.get("caFile").is_none());
+    let key = ready["adminKey"].as_str().unwrap();
+    assert!(
+        URL_SAFE_NO_PAD.decode(key).unwrap().len() >= 16,
+        "at least 128 bits: {key}"
+    );
+
+    // The default dataset is in memory and the authorization server is up.
+    assert_eq!(bank.get("/health/ready").0, 200);
+    let (status, body) = bank.get("/.well-known/openid-configuration");
+    assert_eq!(status, 200);
+    let metadata: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(metadata["issuer"], ready["issuer"]);
+
+    // The test runner's end closes the pipe: the bank goes with it, cleanly.
+    drop(bank.stdin.take());
+    let status = bank.exit_status();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+#[test]
+fn ephemeral_stops_cleanly_on_sigterm_and_on_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        let mut bank = Bank::start(&["serve", "--ephemeral"], Stdio::piped());
+        assert_eq!(bank.get("/health/live").0, 200);
+        let status = Command::new("kill")
+            .args([signal, &bank.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = bank.exit_status();
+        assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
+    }
+}
+
+#[test]
+fn two_ephemeral_banks_get_their_own_port_and_key() {
+    let one = Bank::start(&["serve", "--ephemeral"], Stdio::piped());
+    let two = Bank::start(&["serve", "--ephemeral"], Stdio::piped());
+    assert_ne!(one.ready["url"], two.ready["url"]);
+    assert_ne!(one.ready["adminKey"], two.ready["adminKey"]);
+    assert_eq!(one.get("/health/ready").0, 200);
+    assert_eq!(two.get("/health/ready").0, 200);
+}
+
+#[test]
+fn ephemeral_takes_an_explicit_address_seed_and_admin_key() {
+    // Ask the OS for a free port, then give it back for sandbank to take.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let bank = Bank::start(
+        &[
+            "serve",
+            "--ephemeral",
+            "--addr",
+            &addr,
+            "--seed",
+            "7",
+            "--admin-key",
+            "my-test-key",
+        ],
+        Stdio::piped(),
+    );
+    assert_eq!(bank.ready["url"], format!("http://{addr}"));
+    assert_eq!(bank.ready["adminKey"], "my-test-key");
+    assert_eq!(bank.get("/health/ready").0, 200);
+}
+
+#[test]
+fn ephemeral_with_tls_names_its_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bank = Bank::start_in(
+        dir.path(),
+        &["serve", "--ephemeral", "--tls"],
+        Stdio::piped(),
+    );
+    let url = bank.url().to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let ca_file = bank.ready["caFile"].as_str().unwrap().to_owned();
+    assert!(
+        std::fs::read_to_string(&ca_file)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    drop(bank.stdin.take());
+    assert_eq!(bank.exit_status().code(), Some(0));
+}
+
+#[test]
+fn stdin_is_watched_only_when_it_is_a_pipe_and_only_with_ephemeral() {
+    // /dev/null on stdin (a CI job, `nohup`): no pipe to watch, so the bank stays up.
+    let mut bank = Bank::start(&["serve", "--ephemeral"], Stdio::null());
+    assert_eq!(bank.get("/health/ready").0, 200);
+    assert!(bank.child.try_wait().unwrap().is_none());
+    bank.terminate();
+    assert_eq!(bank.exit_status().code(), Some(0));
+
+    // Without --ephemeral a closed pipe changes nothing either.
+    let mut bank = Bank::start(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+        ],
+        Stdio::piped(),
+    );
+    drop(bank.stdin.take());
+    assert_eq!(bank.get("/health/ready").0, 200);
+    assert!(bank.child.try_wait().unwrap().is_none());
+    assert!(
+        bank.ready["adminKey"]
+            .as_str()
+            .is_some_and(|k| !k.is_empty())
+    );
+    bank.terminate();
+    assert_eq!(bank.exit_status().code(), Some(0));
+}
+
+#[test]
+fn contradictory_or_malformed_options_are_refused_before_anything_starts() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sandbank"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["serve", "--ephemeral", "--database-url", "sqlite::memory:"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--ephemeral keeps its data in memory"),
+        "{stderr}"
+    );
+
+    let out = run(&["serve", "--ephemeral", "--admin-key", "not a token"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("admin key"), "{stderr}");
+}
