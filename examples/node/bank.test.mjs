@@ -1,0 +1,69 @@
+// Reading alice's bank through the real FAPI 2.0 flow with openid-client: `node --test`.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import * as client from 'openid-client'
+import { startSandbank } from './sandbank.mjs'
+
+const redirectUri = 'http://127.0.0.1:9/callback' // nothing listens: the redirect is read, not followed
+
+let bank
+before(async () => { bank = await startSandbank() })
+after(() => bank?.stop())
+
+// Registers an app by DCR (private_key_jwt, ES256 key by value), then signs `username` in:
+// PAR with PKCE and DPoP, /authorize (headless consent: an immediate 303 with the code), and
+// the code exchange. Returns what a call to the bank needs: the config, the token and the DPoP key.
+async function loginAs(username, scope) {
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(
+    { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey)
+  const config = await client.dynamicClientRegistration(new URL(bank.issuer), {
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ kty, crv, x, y, kid: 'key-1', alg: 'ES256', use: 'sig' }] },
+    grant_types: ['authorization_code', 'refresh_token'],
+    dpop_bound_access_tokens: true,
+  }, client.PrivateKeyJwt({ key: privateKey, kid: 'key-1' }), { execute: [client.allowInsecureRequests] })
+
+  const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+  const verifier = client.randomPKCECodeVerifier()
+  const state = client.randomState()
+  const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    login_hint: username,
+  }, { DPoP: dpop })
+
+  const authorize = await fetch(authorizationUrl, { redirect: 'manual' })
+  assert.equal(authorize.status, 303)
+  const tokens = await client.authorizationCodeGrant(config, new URL(authorize.headers.get('location')),
+    { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP: dpop })
+  assert.equal(tokens.token_type.toLowerCase(), 'dpop')
+
+  // Each call gets a fresh DPoP proof for its method and URL, bound to the token.
+  return async (url) => {
+    const response = await client.fetchProtectedResource(config, tokens.access_token, new URL(url), 'GET',
+      undefined, undefined, { DPoP: dpop })
+    assert.equal(response.status, 200)
+    return response.json()
+  }
+}
+
+test('alice reads her current account transactions, page by page', async () => {
+  const get = await loginAs('alice', 'accounts transactions')
+
+  const accounts = await get(`${bank.url}/accounts`)
+  const current = accounts.data.find((a) => a.accountType === 'CHECKING' && a.ownership === 'SOLE')
+  assert.ok(current, 'alice has a current account of her own')
+
+  const first = await get(`${bank.url}/accounts/${current.accountId}/transactions?pageSize=10`)
+  assert.equal(first.data.length, 10)
+  // links.next is a full URL carrying the filters and the cursor: follow it as it is.
+  const second = await get(first.links.next)
+  assert.equal(second.data.length, 10)
+  const seen = new Set(first.data.map((t) => t.transactionId))
+  assert.ok(second.data.every((t) => !seen.has(t.transactionId)))
+})
