@@ -654,24 +654,26 @@ async fn busy_account(app: &TestApp) -> (AccountId, Vec<String>) {
     (best.0.unwrap(), best.1)
 }
 
-/// Follows `links.next` from `first`; every transaction in order.
-async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
-    let mut all = Vec::new();
-    let mut pages = 0;
-    let mut target = first.to_owned();
-    loop {
-        let body = app.ok(&target, issued).await;
-        pages += 1;
-        all.extend(body["data"].as_array().unwrap().iter().cloned());
-        match body["links"]["next"].as_str() {
-            Some(next) => {
-                assert!(next.contains("cursor="), "{next}");
-                target = next.to_owned();
-            }
-            None => break,
-        }
+/// Follows `links.next` from `first`; every page's body, in order.
+async fn pages(app: &TestApp, issued: &Issued, first: &str) -> Vec<Value> {
+    let mut pages = vec![app.ok(first, issued).await];
+    while let Some(next) = pages.last().unwrap()["links"]["next"].as_str() {
+        assert!(next.contains("cursor="), "{next}");
+        let next = next.to_owned();
+        pages.push(app.ok(&next, issued).await);
     }
-    (all, pages)
+    pages
+}
+
+/// Follows `links.next` from `first`; every transaction in order, and the number of pages.
+async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
+    let pages = pages(app, issued, first).await;
+    let count = pages.len();
+    let all = pages
+        .into_iter()
+        .flat_map(|page| page["data"].as_array().unwrap().clone())
+        .collect();
+    (all, count)
 }
 
 #[tokio::test]
@@ -792,8 +794,107 @@ async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link()
     assert!(got.len() >= all.len() / 4);
 }
 
+/// The `cursor` parameter of a link.
+fn cursor_of(link: &str) -> String {
+    let url = url::Url::parse(link).unwrap();
+    let (_, cursor) = url
+        .query_pairs()
+        .find(|(name, _)| name == "cursor")
+        .unwrap();
+    cursor.into_owned()
+}
+
+/// A page body without its `self` link (which names the cursor the page was reached by).
+fn without_self(page: &Value) -> Value {
+    let mut page = page.clone();
+    page["links"].as_object_mut().unwrap().remove("self");
+    page
+}
+
+#[tokio::test]
+async fn following_prev_from_the_last_page_returns_every_page_back_to_the_first() {
+    let app = start().await;
+    let (account, _) = busy_account(&app).await;
+    let issued = app
+        .issue_with(
+            "edge",
+            std::slice::from_ref(&account),
+            &[Permission::Transactions],
+        )
+        .await;
+    let path = format!("/accounts/{account}/transactions");
+    for query in ["pageSize=500", "status=POSTED&minAmount=5.00&pageSize=300"] {
+        let forward = pages(&app, &issued, &format!("{path}?{query}")).await;
+        let count = forward.len();
+        assert!(count > 5, "{query}: {count} pages");
+        for (n, page) in forward.iter().enumerate() {
+            let prev = page["links"]["prev"].as_str();
+            assert_eq!(prev.is_some(), n > 0, "{query}: page {n} of {count}");
+            assert_eq!(
+                page["links"]["next"].is_string(),
+                n + 1 < count,
+                "{query}: page {n} of {count}"
+            );
+            // `prev` carries the filters and the page size, like `next`.
+            if let Some(prev) = prev {
+                for pair in query.split('&') {
+                    assert!(prev.contains(pair), "{prev} lacks {pair}");
+                }
+            }
+        }
+        // From the last page back to the first through `prev`: each page as it was reached
+        // forward (same transactions in the same order, same `first`/`prev`/`next` links).
+        let mut back = vec![forward.last().unwrap().clone()];
+        while let Some(prev) = back.last().unwrap()["links"]["prev"].as_str() {
+            let prev = prev.to_owned();
+            let page = app.ok(&prev, &issued).await;
+            // (Its items are the forward page's, compared below.)
+            assert_valid("page", &page, &prev);
+            assert_eq!(page["links"]["self"], prev.as_str());
+            back.push(page);
+        }
+        back.reverse();
+        assert_eq!(back.len(), count, "{query}");
+        for (n, (back, forward)) in back.iter().zip(&forward).enumerate() {
+            assert_eq!(
+                without_self(back),
+                without_self(forward),
+                "{query}: page {n} of {count}"
+            );
+        }
+    }
+
+    // A tampered `prev` cursor is a 400 naming `cursor`, never a 500: a changed character, a
+    // direction this server does not know, an id no transaction has (NUL included).
+    let second = pages(&app, &issued, &format!("{path}?pageSize=1000")).await[1].clone();
+    let cursor = cursor_of(second["links"]["prev"].as_str().unwrap());
+    let json: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&cursor).unwrap()).unwrap();
+    assert_eq!(json["dir"], "prev");
+    let forge = |change: &dyn Fn(&mut Value)| {
+        let mut forged = json.clone();
+        change(&mut forged);
+        URL_SAFE_NO_PAD.encode(forged.to_string())
+    };
+    let mut flipped = cursor.clone().into_bytes();
+    flipped[3] = if flipped[3] == b'A' { b'B' } else { b'A' };
+    for bad in [
+        String::from_utf8(flipped).unwrap(),
+        format!("{cursor}x"),
+        forge(&|c| c["dir"] = json!("sideways")),
+        forge(&|c| c["id"] = json!("txn\u{0}")),
+        forge(&|c| c["t"] = json!("yesterday")),
+    ] {
+        let response = app
+            .get(&format!("{path}?cursor={}", urlencode(&bad)), Some(&issued))
+            .await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], "cursor", "{bad}");
+    }
+}
+
+/// `text` percent-encoded for a query value.
 fn urlencode(text: &str) -> String {
-    text.replace('+', "%2B").replace(':', "%3A")
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Issue 6 item 3: `x-fapi-auth-date` and `x-fapi-customer-ip-address` are accepted; malformed
@@ -877,3 +978,4 @@ async fn every_documented_operation_has_authorization_tests() {
     ));
     assert!(!fills("/accounts/{accountId}", "/accounts/a/balances"));
 }
+
