@@ -19,6 +19,7 @@ use reqwest::StatusCode;
 use sandbank_fapi::state::kinds;
 use sandbank_fapi::tokens::{Confirmation, TokenRecord};
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_registry::{Registry, VersionRef};
 use sandbank_schemas::consent::{AuthorizationDetail, ConsentStatus};
 use sandbank_schemas::{AccountId, ClientId, Consent, ConsentId, PartyId, Permission};
 use sandbank_store::{DatasetManifest, Store, TransactionFilter};
@@ -979,3 +980,221 @@ async fn every_documented_operation_has_authorization_tests() {
     assert!(!fills("/accounts/{accountId}", "/accounts/a/balances"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// The schema walk (issue 6, item 4): every GET endpoint, for every persona, every page of every
+// list, each body validated through the schema registry
+// ---------------------------------------------------------------------------------------------
+
+/// Transactions on a page during the walk: few, so that busy accounts take many pages.
+const WALK_PAGE_SIZE: u32 = 10;
+
+/// Every persona's username, as `sandbank_synth` reads them from `seed-data/personas.json`: a
+/// persona added there is walked too.
+fn persona_usernames() -> Vec<String> {
+    sandbank_synth::Generator::new(sandbank_synth::Config::default())
+        .unwrap()
+        .personas()
+        .iter()
+        .map(|persona| persona.username.clone())
+        .collect()
+}
+
+/// Why `body` is not a valid `name` (the latest version, through the registry's cached
+/// validator); empty when it is valid.
+async fn registry_issues(registry: &Registry, name: &str, body: &Value) -> Vec<String> {
+    let report = registry
+        .validate(name, &VersionRef::Latest, body)
+        .await
+        .unwrap();
+    assert_eq!(report.valid, report.errors.is_empty());
+    report
+        .errors
+        .into_iter()
+        .map(|issue| format!("{} at {:?}", issue.message, issue.instance_path))
+        .collect()
+}
+
+/// One persona's walk: a token with every read permission on all the persona's accounts, and
+/// what the walk fetched.
+struct SchemaWalk<'a> {
+    app: &'a TestApp,
+    registry: &'a Registry,
+    issued: Issued,
+    /// Bodies fetched and validated.
+    bodies: usize,
+    /// Items validated inside page envelopes.
+    items: usize,
+    /// Pages of transactions fetched.
+    transaction_pages: usize,
+    /// Paths fetched (no query), to match against the documented operations.
+    visited: BTreeSet<String>,
+}
+
+impl SchemaWalk<'_> {
+    /// `GET target` (a path or a link), expecting 200; the body, checked against `schema`.
+    async fn one(&mut self, target: &str, schema: &str) -> Value {
+        let body = self.app.ok(target, &self.issued).await;
+        let path = target.strip_prefix(&self.app.url).unwrap_or(target);
+        self.visited
+            .insert(path.split('?').next().unwrap_or_default().to_owned());
+        self.bodies += 1;
+        let issues = registry_issues(self.registry, schema, &body).await;
+        assert!(
+            issues.is_empty(),
+            "{target}: not a valid {schema}: {issues:#?}"
+        );
+        body
+    }
+
+    /// `GET target` as [`SchemaWalk::one`], a `page` whose items are each a valid `item`; the
+    /// items.
+    async fn page(&mut self, target: &str, item: &str) -> (Vec<Value>, Option<String>) {
+        let body = self.one(target, "page").await;
+        let data = body["data"].as_array().unwrap().clone();
+        for (n, element) in data.iter().enumerate() {
+            let issues = registry_issues(self.registry, item, element).await;
+            assert!(
+                issues.is_empty(),
+                "{target}: data/{n} is not a valid {item}: {issues:#?}"
+            );
+        }
+        self.items += data.len();
+        let next = body["links"]["next"].as_str().map(str::to_owned);
+        (data, next)
+    }
+
+    /// Every GET endpoint the persona's data reaches.
+    async fn run(&mut self) {
+        let (accounts, _) = self.page("/accounts", "account").await;
+        for account in &accounts {
+            let base = format!("/accounts/{}", id(account, "accountId"));
+            self.one(&base, "account").await;
+            self.page(&format!("{base}/balances"), "balance").await;
+            let mut target = Some(format!("{base}/transactions?pageSize={WALK_PAGE_SIZE}"));
+            while let Some(page) = target {
+                (_, target) = self.page(&page, "transaction").await;
+                self.transaction_pages += 1;
+            }
+            let (statements, _) = self.page(&format!("{base}/statements"), "statement").await;
+            for statement in &statements {
+                let statement_id = id(statement, "statementId");
+                self.one(&format!("{base}/statements/{statement_id}"), "statement")
+                    .await;
+            }
+            self.page(&format!("{base}/holdings"), "holding").await;
+            self.page(&format!("{base}/parties"), "account-party").await;
+        }
+        self.one("/parties/me", "party").await;
+        let (policies, _) = self.page("/insurance/policies", "insurance-policy").await;
+        for policy in &policies {
+            let base = format!("/insurance/policies/{}", id(policy, "policyId"));
+            self.one(&base, "insurance-policy").await;
+            self.page(&format!("{base}/claims"), "insurance-claim")
+                .await;
+        }
+        let (cards, _) = self.page("/cards", "card").await;
+        for card in &cards {
+            self.one(&format!("/cards/{}", id(card, "cardId")), "card")
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
+    let app = start().await;
+    let registry = Registry::in_memory();
+    let personas = persona_usernames();
+    // The list is the generator's, and the loaded dataset holds exactly those personas.
+    let mut loaded: Vec<String> = app
+        .server
+        .store
+        .personas()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|customer| customer.username)
+        .collect();
+    loaded.sort();
+    let mut listed = personas.clone();
+    listed.sort();
+    assert_eq!(loaded, listed);
+    assert!(personas.len() >= 5, "{personas:?}");
+
+    let mut visited = BTreeSet::new();
+    for username in &personas {
+        let accounts = app.accounts_of(username).await;
+        let mut walk = SchemaWalk {
+            app: &app,
+            registry: &registry,
+            issued: app.issue_all(username, None).await,
+            bodies: 0,
+            items: 0,
+            transaction_pages: 0,
+            visited: BTreeSet::new(),
+        };
+        walk.run().await;
+        eprintln!(
+            "{username}: {} accounts, {} bodies, {} items, {} pages of transactions",
+            accounts.len(),
+            walk.bodies,
+            walk.items,
+            walk.transaction_pages
+        );
+        // Not a vacuous walk: every account was listed and walked (account, balances,
+        // statements, holdings, parties and at least one page of transactions each, besides
+        // /accounts, /parties/me, policies and cards), and some account took several pages.
+        let walked_accounts = walk
+            .visited
+            .iter()
+            .filter(|path| path.matches('/').count() == 2 && path.starts_with("/accounts/"))
+            .count();
+        assert!(!accounts.is_empty(), "{username}");
+        assert_eq!(walked_accounts, accounts.len(), "{username}");
+        assert!(walk.bodies >= 4 + 6 * accounts.len(), "{username}");
+        assert!(walk.items >= walk.bodies, "{username}");
+        assert!(
+            walk.transaction_pages > accounts.len(),
+            "{username}: no account had more than one page of transactions"
+        );
+        visited.extend(walk.visited);
+    }
+
+    // Every documented GET operation was visited at least once, over all personas.
+    let document = sandbank_api::router::<AuthServer>().into_openapi();
+    for (template, item) in &document.paths.paths {
+        if serde_json::to_value(item).unwrap().get("get").is_some() {
+            assert!(
+                visited.iter().any(|path| fills(template, path)),
+                "the walk never reached GET {template}"
+            );
+        }
+    }
+
+    // And the check has teeth: a transaction with a numeric amount, or a page without links,
+    // is refused.
+    let (account, _) = busy_account(&app).await;
+    let issued = app
+        .issue_with("edge", &[account.clone()], &[Permission::Transactions])
+        .await;
+    let mut page = app
+        .ok(
+            &format!("/accounts/{account}/transactions?pageSize=1"),
+            &issued,
+        )
+        .await;
+    let mut transaction = page["data"][0].clone();
+    assert!(
+        registry_issues(&registry, "transaction", &transaction)
+            .await
+            .is_empty()
+    );
+    transaction["amount"]["amount"] = json!(42.17);
+    assert!(
+        !registry_issues(&registry, "transaction", &transaction)
+            .await
+            .is_empty()
+    );
+    page.as_object_mut().unwrap().remove("links");
+    assert!(!registry_issues(&registry, "page", &page).await.is_empty());
+}
