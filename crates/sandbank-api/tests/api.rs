@@ -1175,7 +1175,11 @@ async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
     // is refused.
     let (account, _) = busy_account(&app).await;
     let issued = app
-        .issue_with("edge", &[account.clone()], &[Permission::Transactions])
+        .issue_with(
+            "edge",
+            std::slice::from_ref(&account),
+            &[Permission::Transactions],
+        )
         .await;
     let mut page = app
         .ok(
