@@ -655,6 +655,32 @@ async fn busy_account(app: &TestApp) -> (AccountId, Vec<String>) {
     (best.0.unwrap(), best.1)
 }
 
+/// The busy account, read through a token with only the `transactions` permission on it.
+struct Busy {
+    /// Its transactions' ids, newest first, as the store lists them.
+    expected: Vec<String>,
+    /// The token.
+    issued: Issued,
+    /// `/accounts/{accountId}/transactions`.
+    path: String,
+}
+
+async fn busy(app: &TestApp) -> Busy {
+    let (account, expected) = busy_account(app).await;
+    let issued = app
+        .issue_with(
+            "edge",
+            std::slice::from_ref(&account),
+            &[Permission::Transactions],
+        )
+        .await;
+    Busy {
+        expected,
+        issued,
+        path: format!("/accounts/{account}/transactions"),
+    }
+}
+
 /// Follows `links.next` from `first`; every page's body, in order.
 async fn pages(app: &TestApp, issued: &Issued, first: &str) -> Vec<Value> {
     let mut pages = vec![app.ok(first, issued).await];
@@ -680,15 +706,12 @@ async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize
 #[tokio::test]
 async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() {
     let app = start().await;
-    let (account, expected) = busy_account(&app).await;
-    let issued = app
-        .issue_with(
-            "edge",
-            std::slice::from_ref(&account),
-            &[Permission::Transactions],
-        )
-        .await;
-    let path = format!("/accounts/{account}/transactions");
+    let Busy {
+        expected,
+        issued,
+        path,
+        ..
+    } = busy(&app).await;
     // Default page size: 100.
     let first = app.ok(&path, &issued).await;
     assert_eq!(first["data"].as_array().unwrap().len(), 100);
@@ -711,15 +734,7 @@ async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() 
 #[tokio::test]
 async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link() {
     let app = start().await;
-    let (account, _) = busy_account(&app).await;
-    let issued = app
-        .issue_with(
-            "edge",
-            std::slice::from_ref(&account),
-            &[Permission::Transactions],
-        )
-        .await;
-    let path = format!("/accounts/{account}/transactions");
+    let Busy { issued, path, .. } = busy(&app).await;
     let (all, _) = walk(&app, &issued, &format!("{path}?pageSize=1000")).await;
     // Pick filter values from the data itself.
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
@@ -815,15 +830,7 @@ fn without_self(page: &Value) -> Value {
 #[tokio::test]
 async fn following_prev_from_the_last_page_returns_every_page_back_to_the_first() {
     let app = start().await;
-    let (account, _) = busy_account(&app).await;
-    let issued = app
-        .issue_with(
-            "edge",
-            std::slice::from_ref(&account),
-            &[Permission::Transactions],
-        )
-        .await;
-    let path = format!("/accounts/{account}/transactions");
+    let Busy { issued, path, .. } = busy(&app).await;
     for query in ["pageSize=500", "status=POSTED&minAmount=5.00&pageSize=300"] {
         let forward = pages(&app, &issued, &format!("{path}?{query}")).await;
         let count = forward.len();
@@ -1173,20 +1180,8 @@ async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
 
     // And the check has teeth: a transaction with a numeric amount, or a page without links,
     // is refused.
-    let (account, _) = busy_account(&app).await;
-    let issued = app
-        .issue_with(
-            "edge",
-            std::slice::from_ref(&account),
-            &[Permission::Transactions],
-        )
-        .await;
-    let mut page = app
-        .ok(
-            &format!("/accounts/{account}/transactions?pageSize=1"),
-            &issued,
-        )
-        .await;
+    let Busy { issued, path, .. } = busy(&app).await;
+    let mut page = app.ok(&format!("{path}?pageSize=1"), &issued).await;
     let mut transaction = page["data"][0].clone();
     assert!(
         registry_issues(&registry, "transaction", &transaction)

@@ -311,6 +311,19 @@ async fn pages_back_from(
     pages
 }
 
+/// The page of (at most) 100 transactions of `account` that `cursor` leads to under `filter`.
+async fn page_of_100(
+    store: &Store,
+    account: &AccountId,
+    filter: &TransactionFilter,
+    cursor: &Option<String>,
+) -> TransactionPage {
+    store
+        .transactions(account, filter, 100, cursor.as_deref())
+        .await
+        .unwrap()
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
 }
@@ -1161,43 +1174,49 @@ async fn cursors_taken_across_a_filter_change_or_arrivals_link_only_to_what_exis
         // Transactions come in threes per booking time: 300 starts a new time.
         assert!(all[299].booking_date_time > all[300].booking_date_time);
 
-        // The `next` cursor after 299, with a filter matching only from 300 on: the page holds
-        // the first matches, so nothing lies before it and it has no `prev`.
-        let older = TransactionFilter {
-            to: Some(all[300].booking_date_time),
+        // Cursors carried into another filter. (The filter, the cursor, the page it leads to,
+        // whether that page has a `prev` and a `next`.)
+        let to = |t| TransactionFilter {
+            to: Some(t),
             ..TransactionFilter::default()
         };
-        let page = store
-            .transactions(&account, &older, 100, forward[2].next_cursor.as_deref())
-            .await
-            .unwrap();
-        assert_eq!(ids(&page.transactions), ids(&all[300..400]));
-        assert!(page.prev_cursor.is_none());
-        assert!(page.next_cursor.is_some());
-        // The `prev` cursor before 300, with a filter matching only up to 299: the page holds
-        // the last matches, so it has no `next`.
-        let newer = TransactionFilter {
-            from: Some(all[299].booking_date_time),
+        let from = |t| TransactionFilter {
+            from: Some(t),
             ..TransactionFilter::default()
         };
-        let page = store
-            .transactions(&account, &newer, 100, forward[3].prev_cursor.as_deref())
-            .await
-            .unwrap();
-        assert_eq!(ids(&page.transactions), ids(&all[200..300]));
-        assert!(page.next_cursor.is_none());
-        assert!(page.prev_cursor.is_some());
-        // A cursor past every match: an empty page with no links at all.
-        let none = TransactionFilter {
-            from: Some(all[0].booking_date_time),
-            ..TransactionFilter::default()
-        };
-        let page = store
-            .transactions(&account, &none, 100, forward[4].next_cursor.as_deref())
-            .await
-            .unwrap();
-        assert!(page.transactions.is_empty());
-        assert_eq!((page.next_cursor, page.prev_cursor), (None, None));
+        let cases = [
+            // `next` after 299, matching only from 300 on: the page holds the first matches,
+            // so nothing lies before it.
+            (
+                to(all[300].booking_date_time),
+                &forward[2].next_cursor,
+                &all[300..400],
+                false,
+                true,
+            ),
+            // `prev` before 300, matching only up to 299: the page holds the last matches.
+            (
+                from(all[299].booking_date_time),
+                &forward[3].prev_cursor,
+                &all[200..300],
+                true,
+                false,
+            ),
+            // A cursor past every match: an empty page, linking nowhere.
+            (
+                from(all[0].booking_date_time),
+                &forward[4].next_cursor,
+                &all[..0],
+                false,
+                false,
+            ),
+        ];
+        for (n, (filter, cursor, expected, prev, next)) in cases.iter().enumerate() {
+            let page = page_of_100(&store, &account, filter, cursor).await;
+            assert_eq!(ids(&page.transactions), ids(expected), "case {n}");
+            assert_eq!(page.prev_cursor.is_some(), *prev, "case {n}");
+            assert_eq!(page.next_cursor.is_some(), *next, "case {n}");
+        }
 
         // Paging is by position backwards too: a transaction newer than everything arrives
         // while a client walks back. `prev` from the second page still returns the old first
@@ -1206,27 +1225,13 @@ async fn cursors_taken_across_a_filter_change_or_arrivals_link_only_to_what_exis
         newcomer.transaction_id = id("txn-0-new");
         newcomer.booking_date_time = newest_time() + Duration::minutes(1);
         store.insert_transaction(&newcomer).await.unwrap();
-        let old_first = store
-            .transactions(
-                &account,
-                &everything,
-                100,
-                forward[1].prev_cursor.as_deref(),
-            )
-            .await
-            .unwrap();
+        let old_first = page_of_100(&store, &account, &everything, &forward[1].prev_cursor).await;
         assert_eq!(old_first.transactions, forward[0].transactions);
         assert_eq!(old_first.next_cursor, forward[0].next_cursor);
-        let before = store
-            .transactions(&account, &everything, 100, old_first.prev_cursor.as_deref())
-            .await
-            .unwrap();
+        let before = page_of_100(&store, &account, &everything, &old_first.prev_cursor).await;
         assert_eq!(ids(&before.transactions), ["txn-0-new"]);
         assert!(before.prev_cursor.is_none());
-        let back = store
-            .transactions(&account, &everything, 100, before.next_cursor.as_deref())
-            .await
-            .unwrap();
+        let back = page_of_100(&store, &account, &everything, &before.next_cursor).await;
         assert_eq!(back.transactions, forward[0].transactions);
     })
     .await;
