@@ -1,4 +1,4 @@
-//! `GET /accounts/{accountId}/transactions`: filtered, newest first, cursor-paged.
+//! `GET /accounts/{accountId}/transactions`: filtered, newest first, cursor-paged both ways.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -122,8 +122,9 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
 }
 
 /// A shared account's transactions, newest first (booking time, then transaction id). Follow
-/// `links.next` to the end to read every matching transaction exactly once. Needs the
-/// `transactions` permission.
+/// `links.next` to the end to read every matching transaction exactly once; `links.prev` leads
+/// back to the page before, the same transactions in the same order as when it was reached
+/// forward. Filters and `pageSize` carry into every link. Needs the `transactions` permission.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/transactions",
@@ -138,10 +139,10 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
         ("minAmount" = Option<String>, Query, description = "Amount at least this, whatever the direction (decimal string)."),
         ("maxAmount" = Option<String>, Query, description = "Amount at most this, whatever the direction (decimal string)."),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Transactions on a page: 1 to 1000, 100 by default."),
-        ("cursor" = Option<String>, Query, description = "Where the page starts: taken from `links.next`.")
+        ("cursor" = Option<String>, Query, description = "Where the page starts: taken from `links.next` or `links.prev`; opaque.")
     ),
     responses(
-        (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one.", body = PageSchema),
+        (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one (absent on the last page), `links.prev` to the one before (absent on the first).", body = PageSchema),
         (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue.", body = Problem, content_type = PROBLEM_JSON),
         (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
         (status = 403, description = "The token lacks the `transactions` permission (`insufficient_scope`)."),
@@ -182,26 +183,22 @@ pub async fn list(
         })?;
     let mut pairs = parsed.carried.clone();
     pairs.push(("pageSize".to_owned(), parsed.page_size.to_string()));
-    let first = link(&server, &instance, &pairs);
-    let self_link = match &parsed.cursor {
-        Some(cursor) => {
-            let mut with_cursor = pairs.clone();
-            with_cursor.push(("cursor".to_owned(), cursor.clone()));
-            link(&server, &instance, &with_cursor)
-        }
-        None => first.clone(),
-    };
-    let next = page.next_cursor.map(|cursor| {
+    // Every link carries the filters and the page size; all but `first` a cursor too.
+    let at = |cursor: Option<&str>| {
         let mut with_cursor = pairs.clone();
-        with_cursor.push(("cursor".to_owned(), cursor));
+        with_cursor.extend(cursor.map(|cursor| ("cursor".to_owned(), cursor.to_owned())));
         link(&server, &instance, &with_cursor)
-    });
+    };
+    let first = at(None);
+    let self_link = at(parsed.cursor.as_deref());
+    let next = page.next_cursor.as_deref().map(|cursor| at(Some(cursor)));
+    let prev = page.prev_cursor.as_deref().map(|cursor| at(Some(cursor)));
     Ok(Json(Page {
         data: page.transactions,
         links: Links {
             self_link,
             first: Some(first),
-            prev: None,
+            prev,
             next,
         },
         meta: PageMeta {

@@ -19,6 +19,7 @@ use reqwest::StatusCode;
 use sandbank_fapi::state::kinds;
 use sandbank_fapi::tokens::{Confirmation, TokenRecord};
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_registry::{Registry, VersionRef};
 use sandbank_schemas::consent::{AuthorizationDetail, ConsentStatus};
 use sandbank_schemas::{AccountId, ClientId, Consent, ConsentId, PartyId, Permission};
 use sandbank_store::{DatasetManifest, Store, TransactionFilter};
@@ -654,30 +655,18 @@ async fn busy_account(app: &TestApp) -> (AccountId, Vec<String>) {
     (best.0.unwrap(), best.1)
 }
 
-/// Follows `links.next` from `first`; every transaction in order.
-async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
-    let mut all = Vec::new();
-    let mut pages = 0;
-    let mut target = first.to_owned();
-    loop {
-        let body = app.ok(&target, issued).await;
-        pages += 1;
-        all.extend(body["data"].as_array().unwrap().iter().cloned());
-        match body["links"]["next"].as_str() {
-            Some(next) => {
-                assert!(next.contains("cursor="), "{next}");
-                target = next.to_owned();
-            }
-            None => break,
-        }
-    }
-    (all, pages)
+/// The busy account, read through a token with only the `transactions` permission on it.
+struct Busy {
+    /// Its transactions' ids, newest first, as the store lists them.
+    expected: Vec<String>,
+    /// The token.
+    issued: Issued,
+    /// `/accounts/{accountId}/transactions`.
+    path: String,
 }
 
-#[tokio::test]
-async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() {
-    let app = start().await;
-    let (account, expected) = busy_account(&app).await;
+async fn busy(app: &TestApp) -> Busy {
+    let (account, expected) = busy_account(app).await;
     let issued = app
         .issue_with(
             "edge",
@@ -685,7 +674,44 @@ async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() 
             &[Permission::Transactions],
         )
         .await;
-    let path = format!("/accounts/{account}/transactions");
+    Busy {
+        expected,
+        issued,
+        path: format!("/accounts/{account}/transactions"),
+    }
+}
+
+/// Follows `links.next` from `first`; every page's body, in order.
+async fn pages(app: &TestApp, issued: &Issued, first: &str) -> Vec<Value> {
+    let mut pages = vec![app.ok(first, issued).await];
+    while let Some(next) = pages.last().unwrap()["links"]["next"].as_str() {
+        assert!(next.contains("cursor="), "{next}");
+        let next = next.to_owned();
+        pages.push(app.ok(&next, issued).await);
+    }
+    pages
+}
+
+/// Follows `links.next` from `first`; every transaction in order, and the number of pages.
+async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
+    let pages = pages(app, issued, first).await;
+    let count = pages.len();
+    let all = pages
+        .into_iter()
+        .flat_map(|page| page["data"].as_array().unwrap().clone())
+        .collect();
+    (all, count)
+}
+
+#[tokio::test]
+async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() {
+    let app = start().await;
+    let Busy {
+        expected,
+        issued,
+        path,
+        ..
+    } = busy(&app).await;
     // Default page size: 100.
     let first = app.ok(&path, &issued).await;
     assert_eq!(first["data"].as_array().unwrap().len(), 100);
@@ -708,15 +734,7 @@ async fn walking_every_page_of_the_busy_account_returns_each_transaction_once() 
 #[tokio::test]
 async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link() {
     let app = start().await;
-    let (account, _) = busy_account(&app).await;
-    let issued = app
-        .issue_with(
-            "edge",
-            std::slice::from_ref(&account),
-            &[Permission::Transactions],
-        )
-        .await;
-    let path = format!("/accounts/{account}/transactions");
+    let Busy { issued, path, .. } = busy(&app).await;
     let (all, _) = walk(&app, &issued, &format!("{path}?pageSize=1000")).await;
     // Pick filter values from the data itself.
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
@@ -792,8 +810,99 @@ async fn transaction_filters_select_what_they_say_and_carry_into_the_next_link()
     assert!(got.len() >= all.len() / 4);
 }
 
+/// The `cursor` parameter of a link.
+fn cursor_of(link: &str) -> String {
+    let url = url::Url::parse(link).unwrap();
+    let (_, cursor) = url
+        .query_pairs()
+        .find(|(name, _)| name == "cursor")
+        .unwrap();
+    cursor.into_owned()
+}
+
+/// A page body without its `self` link (which names the cursor the page was reached by).
+fn without_self(page: &Value) -> Value {
+    let mut page = page.clone();
+    page["links"].as_object_mut().unwrap().remove("self");
+    page
+}
+
+#[tokio::test]
+async fn following_prev_from_the_last_page_returns_every_page_back_to_the_first() {
+    let app = start().await;
+    let Busy { issued, path, .. } = busy(&app).await;
+    for query in ["pageSize=500", "status=POSTED&minAmount=5.00&pageSize=300"] {
+        let forward = pages(&app, &issued, &format!("{path}?{query}")).await;
+        let count = forward.len();
+        assert!(count > 5, "{query}: {count} pages");
+        for (n, page) in forward.iter().enumerate() {
+            let prev = page["links"]["prev"].as_str();
+            assert_eq!(prev.is_some(), n > 0, "{query}: page {n} of {count}");
+            assert_eq!(
+                page["links"]["next"].is_string(),
+                n + 1 < count,
+                "{query}: page {n} of {count}"
+            );
+            // `prev` carries the filters and the page size, like `next`.
+            if let Some(prev) = prev {
+                for pair in query.split('&') {
+                    assert!(prev.contains(pair), "{prev} lacks {pair}");
+                }
+            }
+        }
+        // From the last page back to the first through `prev`: each page as it was reached
+        // forward (same transactions in the same order, same `first`/`prev`/`next` links).
+        let mut back = vec![forward.last().unwrap().clone()];
+        while let Some(prev) = back.last().unwrap()["links"]["prev"].as_str() {
+            let prev = prev.to_owned();
+            let page = app.ok(&prev, &issued).await;
+            // (Its items are the forward page's, compared below.)
+            assert_valid("page", &page, &prev);
+            assert_eq!(page["links"]["self"], prev.as_str());
+            back.push(page);
+        }
+        back.reverse();
+        assert_eq!(back.len(), count, "{query}");
+        for (n, (back, forward)) in back.iter().zip(&forward).enumerate() {
+            assert_eq!(
+                without_self(back),
+                without_self(forward),
+                "{query}: page {n} of {count}"
+            );
+        }
+    }
+
+    // A tampered `prev` cursor is a 400 naming `cursor`, never a 500: a changed character, a
+    // direction this server does not know, an id no transaction has (NUL included).
+    let second = pages(&app, &issued, &format!("{path}?pageSize=1000")).await[1].clone();
+    let cursor = cursor_of(second["links"]["prev"].as_str().unwrap());
+    let json: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&cursor).unwrap()).unwrap();
+    assert_eq!(json["dir"], "prev");
+    let forge = |change: &dyn Fn(&mut Value)| {
+        let mut forged = json.clone();
+        change(&mut forged);
+        URL_SAFE_NO_PAD.encode(forged.to_string())
+    };
+    let mut flipped = cursor.clone().into_bytes();
+    flipped[3] = if flipped[3] == b'A' { b'B' } else { b'A' };
+    for bad in [
+        String::from_utf8(flipped).unwrap(),
+        format!("{cursor}x"),
+        forge(&|c| c["dir"] = json!("sideways")),
+        forge(&|c| c["id"] = json!("txn\u{0}")),
+        forge(&|c| c["t"] = json!("yesterday")),
+    ] {
+        let response = app
+            .get(&format!("{path}?cursor={}", urlencode(&bad)), Some(&issued))
+            .await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], "cursor", "{bad}");
+    }
+}
+
+/// `text` percent-encoded for a query value.
 fn urlencode(text: &str) -> String {
-    text.replace('+', "%2B").replace(':', "%3A")
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Issue 6 item 3: `x-fapi-auth-date` and `x-fapi-customer-ip-address` are accepted; malformed
@@ -876,4 +985,215 @@ async fn every_documented_operation_has_authorization_tests() {
         "/accounts/a/statements/s"
     ));
     assert!(!fills("/accounts/{accountId}", "/accounts/a/balances"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema walk (issue 6, item 4): every GET endpoint, for every persona, every page of every
+// list, each body validated through the schema registry
+// ---------------------------------------------------------------------------------------------
+
+/// Transactions on a page during the walk: few, so that busy accounts take many pages.
+const WALK_PAGE_SIZE: u32 = 10;
+
+/// Every persona's username, as `sandbank_synth` reads them from `seed-data/personas.json`: a
+/// persona added there is walked too.
+fn persona_usernames() -> Vec<String> {
+    sandbank_synth::Generator::new(sandbank_synth::Config::default())
+        .unwrap()
+        .personas()
+        .iter()
+        .map(|persona| persona.username.clone())
+        .collect()
+}
+
+/// Why `body` is not a valid `name` (the latest version, through the registry's cached
+/// validator); empty when it is valid.
+async fn registry_issues(registry: &Registry, name: &str, body: &Value) -> Vec<String> {
+    let report = registry
+        .validate(name, &VersionRef::Latest, body)
+        .await
+        .unwrap();
+    assert_eq!(report.valid, report.errors.is_empty());
+    report
+        .errors
+        .into_iter()
+        .map(|issue| format!("{} at {:?}", issue.message, issue.instance_path))
+        .collect()
+}
+
+/// One persona's walk: a token with every read permission on all the persona's accounts, and
+/// what the walk fetched.
+struct SchemaWalk<'a> {
+    app: &'a TestApp,
+    registry: &'a Registry,
+    issued: Issued,
+    /// Bodies fetched and validated.
+    bodies: usize,
+    /// Items validated inside page envelopes.
+    items: usize,
+    /// Pages of transactions fetched.
+    transaction_pages: usize,
+    /// Paths fetched (no query), to match against the documented operations.
+    visited: BTreeSet<String>,
+}
+
+impl SchemaWalk<'_> {
+    /// `GET target` (a path or a link), expecting 200; the body, checked against `schema`.
+    async fn one(&mut self, target: &str, schema: &str) -> Value {
+        let body = self.app.ok(target, &self.issued).await;
+        let path = target.strip_prefix(&self.app.url).unwrap_or(target);
+        self.visited
+            .insert(path.split('?').next().unwrap_or_default().to_owned());
+        self.bodies += 1;
+        let issues = registry_issues(self.registry, schema, &body).await;
+        assert!(
+            issues.is_empty(),
+            "{target}: not a valid {schema}: {issues:#?}"
+        );
+        body
+    }
+
+    /// `GET target` as [`SchemaWalk::one`], a `page` whose items are each a valid `item`; the
+    /// items.
+    async fn page(&mut self, target: &str, item: &str) -> (Vec<Value>, Option<String>) {
+        let body = self.one(target, "page").await;
+        let data = body["data"].as_array().unwrap().clone();
+        for (n, element) in data.iter().enumerate() {
+            let issues = registry_issues(self.registry, item, element).await;
+            assert!(
+                issues.is_empty(),
+                "{target}: data/{n} is not a valid {item}: {issues:#?}"
+            );
+        }
+        self.items += data.len();
+        let next = body["links"]["next"].as_str().map(str::to_owned);
+        (data, next)
+    }
+
+    /// Every GET endpoint the persona's data reaches.
+    async fn run(&mut self) {
+        let (accounts, _) = self.page("/accounts", "account").await;
+        for account in &accounts {
+            let base = format!("/accounts/{}", id(account, "accountId"));
+            self.one(&base, "account").await;
+            self.page(&format!("{base}/balances"), "balance").await;
+            let mut target = Some(format!("{base}/transactions?pageSize={WALK_PAGE_SIZE}"));
+            while let Some(page) = target {
+                (_, target) = self.page(&page, "transaction").await;
+                self.transaction_pages += 1;
+            }
+            let (statements, _) = self.page(&format!("{base}/statements"), "statement").await;
+            for statement in &statements {
+                let statement_id = id(statement, "statementId");
+                self.one(&format!("{base}/statements/{statement_id}"), "statement")
+                    .await;
+            }
+            self.page(&format!("{base}/holdings"), "holding").await;
+            self.page(&format!("{base}/parties"), "account-party").await;
+        }
+        self.one("/parties/me", "party").await;
+        let (policies, _) = self.page("/insurance/policies", "insurance-policy").await;
+        for policy in &policies {
+            let base = format!("/insurance/policies/{}", id(policy, "policyId"));
+            self.one(&base, "insurance-policy").await;
+            self.page(&format!("{base}/claims"), "insurance-claim")
+                .await;
+        }
+        let (cards, _) = self.page("/cards", "card").await;
+        for card in &cards {
+            self.one(&format!("/cards/{}", id(card, "cardId")), "card")
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
+    let app = start().await;
+    let registry = Registry::in_memory();
+    let personas = persona_usernames();
+    // The list is the generator's, and the loaded dataset holds exactly those personas.
+    let mut loaded: Vec<String> = app
+        .server
+        .store
+        .personas()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|customer| customer.username)
+        .collect();
+    loaded.sort();
+    let mut listed = personas.clone();
+    listed.sort();
+    assert_eq!(loaded, listed);
+    assert!(personas.len() >= 5, "{personas:?}");
+
+    let mut visited = BTreeSet::new();
+    for username in &personas {
+        let accounts = app.accounts_of(username).await;
+        let mut walk = SchemaWalk {
+            app: &app,
+            registry: &registry,
+            issued: app.issue_all(username, None).await,
+            bodies: 0,
+            items: 0,
+            transaction_pages: 0,
+            visited: BTreeSet::new(),
+        };
+        walk.run().await;
+        eprintln!(
+            "{username}: {} accounts, {} bodies, {} items, {} pages of transactions",
+            accounts.len(),
+            walk.bodies,
+            walk.items,
+            walk.transaction_pages
+        );
+        // Not a vacuous walk: every account was listed and walked (account, balances,
+        // statements, holdings, parties and at least one page of transactions each, besides
+        // /accounts, /parties/me, policies and cards), and some account took several pages.
+        let walked_accounts = walk
+            .visited
+            .iter()
+            .filter(|path| path.matches('/').count() == 2 && path.starts_with("/accounts/"))
+            .count();
+        assert!(!accounts.is_empty(), "{username}");
+        assert_eq!(walked_accounts, accounts.len(), "{username}");
+        assert!(walk.bodies >= 4 + 6 * accounts.len(), "{username}");
+        assert!(walk.items >= walk.bodies, "{username}");
+        assert!(
+            walk.transaction_pages > accounts.len(),
+            "{username}: no account had more than one page of transactions"
+        );
+        visited.extend(walk.visited);
+    }
+
+    // Every documented GET operation was visited at least once, over all personas.
+    let document = sandbank_api::router::<AuthServer>().into_openapi();
+    for (template, item) in &document.paths.paths {
+        if serde_json::to_value(item).unwrap().get("get").is_some() {
+            assert!(
+                visited.iter().any(|path| fills(template, path)),
+                "the walk never reached GET {template}"
+            );
+        }
+    }
+
+    // And the check has teeth: a transaction with a numeric amount, or a page without links,
+    // is refused.
+    let Busy { issued, path, .. } = busy(&app).await;
+    let mut page = app.ok(&format!("{path}?pageSize=1"), &issued).await;
+    let mut transaction = page["data"][0].clone();
+    assert!(
+        registry_issues(&registry, "transaction", &transaction)
+            .await
+            .is_empty()
+    );
+    transaction["amount"]["amount"] = json!(42.17);
+    assert!(
+        !registry_issues(&registry, "transaction", &transaction)
+            .await
+            .is_empty()
+    );
+    page.as_object_mut().unwrap().remove("links");
+    assert!(!registry_issues(&registry, "page", &page).await.is_empty());
 }

@@ -1,32 +1,66 @@
-//! Opaque pagination cursors: the position of the last item of a page, as base64url (no
-//! padding) of a small JSON object. Clients must not build or read them; the store refuses any
-//! cursor it could not have issued.
+//! Opaque pagination cursors: a position in a list (the booking time and id of an item) and
+//! which way to read from it, as base64url (no padding) of a small JSON object. Clients must not
+//! build or read them; the store refuses any cursor it could not have issued.
 
+use sandbank_schemas::TransactionId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StoreError, StoreResult};
 
-/// Where a page of transactions ended: the booking time (microseconds) and id of its last item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Position {
-    /// Booking time, microseconds since the epoch.
-    pub(crate) t: i64,
-    /// Transaction id.
-    pub(crate) id: String,
+/// Which way a cursor reads from its position, in the list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Direction {
+    /// The items after the position (`links.next`): the position is the last item of the page
+    /// before.
+    #[default]
+    Next,
+    /// The items before the position (`links.prev`): the position is the first item of the page
+    /// after.
+    Prev,
 }
 
-impl Position {
-    /// The opaque cursor for this position.
+impl Direction {
+    fn is_next(&self) -> bool {
+        *self == Direction::Next
+    }
+}
+
+/// Where a page starts: the items strictly after (or before) one item of the list, named by
+/// its booking time and id.
+///
+/// A `next` cursor is written without its direction, so cursors issued before `prev` existed
+/// keep their meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Cursor {
+    /// The item's booking time, microseconds since the epoch.
+    pub(crate) t: i64,
+    /// The item's transaction id.
+    pub(crate) id: String,
+    /// Which way the page is read from the item (itself excluded).
+    #[serde(default, rename = "dir", skip_serializing_if = "Direction::is_next")]
+    pub(crate) direction: Direction,
+}
+
+impl Cursor {
+    /// The opaque cursor text.
     pub(crate) fn encode(&self) -> String {
-        // A struct of an integer and a string always serializes.
+        // A struct of an integer, a string and a unit enum always serializes.
         let json = serde_json::to_vec(self).unwrap_or_default();
         base64url_encode(&json)
     }
 
-    /// The position a cursor stands for.
-    pub(crate) fn decode(cursor: &str) -> StoreResult<Position> {
-        let json = base64url_decode(cursor).ok_or(StoreError::InvalidCursor)?;
-        serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)
+    /// The cursor some text stands for; [`StoreError::InvalidCursor`] unless it is one this
+    /// store could have issued (well-formed, and naming a well-formed transaction id).
+    pub(crate) fn decode(text: &str) -> StoreResult<Cursor> {
+        let json = base64url_decode(text).ok_or(StoreError::InvalidCursor)?;
+        let cursor: Cursor =
+            serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)?;
+        // An id that no transaction could have (control characters, NUL...) would reach the
+        // database otherwise, and PostgreSQL refuses some of them with an error.
+        TransactionId::new(cursor.id.as_str()).map_err(|_| StoreError::InvalidCursor)?;
+        Ok(cursor)
     }
 }
 
@@ -84,15 +118,51 @@ mod tests {
         assert_eq!(base64url_encode(b"hello?>"), "aGVsbG8_Pg");
     }
 
+    fn cursor(json: &str) -> String {
+        base64url_encode(json.as_bytes())
+    }
+
     #[test]
     fn foreign_cursors_are_refused() {
-        for bad in ["", "!!!!", "a", "aGVsbG8_Ph", "eyJ0IjoxfQ"] {
-            assert!(Position::decode(bad).is_err(), "{bad:?}");
+        let bad = [
+            String::new(),
+            "!!!!".into(),
+            "a".into(),
+            "aGVsbG8_Ph".into(),
+            cursor(r#"{"t":1}"#),
+            cursor(r#"{"t":1,"id":"txn-1","dir":"sideways"}"#),
+            cursor(r#"{"t":1,"id":"txn-1","extra":true}"#),
+            cursor(r#"{"t":1e3,"id":"txn-1"}"#),
+            cursor(r#"{"t":99999999999999999999,"id":"txn-1"}"#),
+            cursor(r#"{"t":1,"id":""}"#),
+            cursor(r#"{"t":1,"id":"txn\u0000"}"#),
+            cursor(r#"{"t":1,"id":"txn 1"}"#),
+        ];
+        for text in &bad {
+            assert!(Cursor::decode(text).is_err(), "{text:?}");
         }
-        let position = Position {
-            t: 1_700_000_000_000_000,
-            id: "txn-1".into(),
+    }
+
+    #[test]
+    fn cursors_round_trip_and_next_ones_keep_their_old_spelling() {
+        for direction in [Direction::Next, Direction::Prev] {
+            let cursor = Cursor {
+                t: 1_700_000_000_000_000,
+                id: "txn-1".into(),
+                direction,
+            };
+            assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        }
+        let next = Cursor::decode(&cursor(r#"{"t":5,"id":"txn-1"}"#)).unwrap();
+        assert_eq!(next.direction, Direction::Next);
+        assert_eq!(next.encode(), cursor(r#"{"t":5,"id":"txn-1"}"#));
+        let prev = Cursor {
+            direction: Direction::Prev,
+            ..next
         };
-        assert_eq!(Position::decode(&position.encode()).unwrap(), position);
+        assert_eq!(
+            prev.encode(),
+            cursor(r#"{"t":5,"id":"txn-1","dir":"prev"}"#)
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Transactions of an account: filtered, newest first, with keyset pagination; and adding one.
+//! Transactions of an account: filtered, newest first, with keyset pagination both ways; and
+//! adding one.
 
 use chrono::{DateTime, Utc};
 use sandbank_schemas::transaction::{TransactionCategory, TransactionStatus};
@@ -6,7 +7,7 @@ use sandbank_schemas::{AccountId, Amount, Transaction, TransactionId};
 use sqlx::AssertSqlSafe;
 
 use crate::Store;
-use crate::cursor::Position;
+use crate::cursor::{Cursor, Direction};
 use crate::db::Bind;
 use crate::encode::{amount_key, from_body, micros, variant_name};
 use crate::error::StoreResult;
@@ -39,6 +40,8 @@ pub struct TransactionPage {
     pub transactions: Vec<Transaction>,
     /// Pass this to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// Pass this to get the page before; `None` on the first page.
+    pub prev_cursor: Option<String>,
 }
 
 impl Store {
@@ -46,11 +49,16 @@ impl Store {
     /// descending, then transaction id descending), at most `limit` of them (1 to
     /// [`MAX_PAGE_SIZE`]).
     ///
-    /// `cursor` is `None` for the first page, then the previous page's `next_cursor`. Paging
-    /// is by position (keyset), not by offset: transactions added while a client pages with a
-    /// time later than the page it stands at never shift what the following pages hold, so
+    /// `cursor` is `None` for the first page, then a page's `next_cursor` or `prev_cursor`.
+    /// Paging is by position (keyset), not by offset: a `next` page holds the transactions
+    /// right after the last one of the page that issued it, a `prev` page the `limit` right
+    /// before its first one. So, with the same filter and limit, `prev` from a page returns
+    /// exactly the page `next` led from, and transactions added while a client pages with a
+    /// time later than the page it stands at never shift what the following pages hold:
     /// walking every page yields each transaction that existed when the walk started exactly
-    /// once, in order. A cursor this store did not issue fails with
+    /// once, in order. A page has a `next_cursor` when a matching transaction follows it and a
+    /// `prev_cursor` when one precedes it (never on a first page, however it was reached). A
+    /// cursor this store did not issue fails with
     /// [`StoreError::InvalidCursor`](crate::StoreError::InvalidCursor).
     pub async fn transactions(
         &self,
@@ -60,54 +68,70 @@ impl Store {
         cursor: Option<&str>,
     ) -> StoreResult<TransactionPage> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let mut query = Conditions::new(account_id);
-        if let Some(from) = filter.from {
-            query.push("booking_ts >= ", Bind::Int(micros(from)));
-        }
-        if let Some(to) = filter.to {
-            query.push("booking_ts <= ", Bind::Int(micros(to)));
-        }
-        if let Some(status) = &filter.status {
-            query.push("status = ", Bind::Text(variant_name(status)?));
-        }
-        if let Some(category) = &filter.category {
-            query.push("category = ", Bind::Text(variant_name(category)?));
-        }
-        if let Some(min) = &filter.min_amount {
-            query.push("amount_key >= ", Bind::Text(amount_key(min)));
-        }
-        if let Some(max) = &filter.max_amount {
-            query.push("amount_key <= ", Bind::Text(amount_key(max)));
-        }
-        if let Some(cursor) = cursor {
-            let after = Position::decode(cursor)?;
-            let t = query.param(Bind::Int(after.t));
-            let id = query.param(Bind::Text(after.id));
-            query.sql.push_str(&format!(
-                " AND (booking_ts < {t} OR (booking_ts = {t} AND transaction_id < {id}))"
-            ));
-        }
-        let fetch = query.param(Bind::Int(i64::from(limit) + 1));
-        query.sql.push_str(&format!(
-            " ORDER BY booking_ts DESC, transaction_id DESC LIMIT {fetch}"
-        ));
+        let cursor = cursor.map(Cursor::decode).transpose()?;
+        let direction = cursor.as_ref().map_or(Direction::Next, |c| c.direction);
 
+        let mut query = Conditions::matching(account_id, filter)?;
+        if let Some(cursor) = &cursor {
+            query.beyond(cursor.t, &cursor.id, cursor.direction);
+        }
+        // Read in the cursor's direction (one extra row says whether more lie that way), then
+        // put the page in list order.
+        let sql = query.select(
+            "booking_ts, transaction_id, body",
+            direction,
+            i64::from(limit) + 1,
+        );
         let mut rows = self
             .pool
-            .fetch_all::<(i64, String, String)>(AssertSqlSafe(query.sql), query.binds)
+            .fetch_all::<(i64, String, String)>(AssertSqlSafe(sql), query.binds)
             .await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = match rows.last() {
-            Some((t, id, _)) if more => Some(
-                Position {
-                    t: *t,
-                    id: id.clone(),
-                }
-                .encode(),
+        if direction == Direction::Prev {
+            rows.reverse();
+        }
+
+        let first = rows.first().map(|(t, id, _)| (*t, id.as_str()));
+        let last = rows.last().map(|(t, id, _)| (*t, id.as_str()));
+        // Whether anything lies the other way is asked separately: it may be nothing at all (a
+        // first page reached from a cursor the client carried across a filter change).
+        let (before_first, after_last) = match direction {
+            Direction::Next => (
+                match first {
+                    Some((t, id)) if cursor.is_some() => {
+                        self.any_beyond(account_id, filter, t, id, Direction::Prev)
+                            .await?
+                    }
+                    _ => false,
+                },
+                more,
             ),
-            _ => None,
+            Direction::Prev => (
+                more,
+                match last {
+                    Some((t, id)) => {
+                        self.any_beyond(account_id, filter, t, id, Direction::Next)
+                            .await?
+                    }
+                    None => false,
+                },
+            ),
         };
+        let cursor_at = |(t, id): (i64, &str), direction| {
+            Cursor {
+                t,
+                id: id.to_owned(),
+                direction,
+            }
+            .encode()
+        };
+        let next_cursor = last
+            .filter(|_| after_last)
+            .map(|at| cursor_at(at, Direction::Next));
+        let prev_cursor = first
+            .filter(|_| before_first)
+            .map(|at| cursor_at(at, Direction::Prev));
         let transactions = rows
             .iter()
             .map(|(_, _, body)| from_body(body))
@@ -115,7 +139,27 @@ impl Store {
         Ok(TransactionPage {
             transactions,
             next_cursor,
+            prev_cursor,
         })
+    }
+
+    /// Whether a transaction matching `filter` lies beyond the one at `(t, id)` in `direction`.
+    async fn any_beyond(
+        &self,
+        account_id: &AccountId,
+        filter: &TransactionFilter,
+        t: i64,
+        id: &str,
+        direction: Direction,
+    ) -> StoreResult<bool> {
+        let mut query = Conditions::matching(account_id, filter)?;
+        query.beyond(t, id, direction);
+        let sql = query.select("booking_ts", direction, 1);
+        Ok(self
+            .pool
+            .fetch_optional::<(i64,)>(AssertSqlSafe(sql), query.binds)
+            .await?
+            .is_some())
     }
 
     /// One transaction of an account.
@@ -156,12 +200,31 @@ struct Conditions {
 }
 
 impl Conditions {
-    fn new(account_id: &AccountId) -> Self {
-        Conditions {
-            sql: "SELECT booking_ts, transaction_id, body FROM transactions WHERE account_id = $1"
-                .to_owned(),
+    /// The transactions of `account_id` that `filter` selects.
+    fn matching(account_id: &AccountId, filter: &TransactionFilter) -> StoreResult<Self> {
+        let mut query = Conditions {
+            sql: "account_id = $1".to_owned(),
             binds: vec![Bind::Text(account_id.to_string())],
+        };
+        if let Some(from) = filter.from {
+            query.push("booking_ts >= ", Bind::Int(micros(from)));
         }
+        if let Some(to) = filter.to {
+            query.push("booking_ts <= ", Bind::Int(micros(to)));
+        }
+        if let Some(status) = &filter.status {
+            query.push("status = ", Bind::Text(variant_name(status)?));
+        }
+        if let Some(category) = &filter.category {
+            query.push("category = ", Bind::Text(variant_name(category)?));
+        }
+        if let Some(min) = &filter.min_amount {
+            query.push("amount_key >= ", Bind::Text(amount_key(min)));
+        }
+        if let Some(max) = &filter.max_amount {
+            query.push("amount_key <= ", Bind::Text(amount_key(max)));
+        }
+        Ok(query)
     }
 
     /// Adds a parameter; returns its placeholder.
@@ -176,5 +239,34 @@ impl Conditions {
         self.sql.push_str(" AND ");
         self.sql.push_str(condition);
         self.sql.push_str(&placeholder);
+    }
+
+    /// Keeps only the transactions strictly beyond the one at `(t, id)` in `direction` of the
+    /// list's order (newest first: `next` is older, `prev` newer).
+    fn beyond(&mut self, t: i64, id: &str, direction: Direction) {
+        let t = self.param(Bind::Int(t));
+        let id = self.param(Bind::Text(id.to_owned()));
+        let op = match direction {
+            Direction::Next => "<",
+            Direction::Prev => ">",
+        };
+        self.sql.push_str(&format!(
+            " AND (booking_ts {op} {t} OR (booking_ts = {t} AND transaction_id {op} {id}))"
+        ));
+    }
+
+    /// The `SELECT` of `columns` over these conditions, reading the first `limit` rows away
+    /// from the cursor in `direction` (so a `prev` read comes back in reverse list order).
+    fn select(&mut self, columns: &str, direction: Direction, limit: i64) -> String {
+        let order = match direction {
+            Direction::Next => "DESC",
+            Direction::Prev => "ASC",
+        };
+        let limit = self.param(Bind::Int(limit));
+        format!(
+            "SELECT {columns} FROM transactions WHERE {} \
+             ORDER BY booking_ts {order}, transaction_id {order} LIMIT {limit}",
+            self.sql
+        )
     }
 }

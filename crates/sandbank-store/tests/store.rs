@@ -4,6 +4,8 @@
 
 use std::future::Future;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sandbank_schemas::account::AccountRelationship;
 use sandbank_schemas::transaction::{TransactionCategory, TransactionStatus};
@@ -13,6 +15,7 @@ use sandbank_schemas::{
 };
 use sandbank_store::{
     Backend, BulkStart, DatasetManifest, LoadOutcome, Store, StoreError, TransactionFilter,
+    TransactionPage,
 };
 use serde_json::json;
 
@@ -262,6 +265,63 @@ async fn walk(
             None => return all,
         }
     }
+}
+
+/// Every page of an account's transactions matching `filter`, following `next_cursor` from the
+/// first.
+async fn pages_forward(
+    store: &Store,
+    account: &AccountId,
+    filter: &TransactionFilter,
+    limit: u32,
+) -> Vec<TransactionPage> {
+    let mut pages = vec![
+        store
+            .transactions(account, filter, limit, None)
+            .await
+            .unwrap(),
+    ];
+    while let Some(next) = pages.last().unwrap().next_cursor.clone() {
+        let page = store
+            .transactions(account, filter, limit, Some(&next))
+            .await
+            .unwrap();
+        pages.push(page);
+    }
+    pages
+}
+
+/// `page` and the pages before it, following `prev_cursor`; in list order (first page first).
+async fn pages_back_from(
+    store: &Store,
+    account: &AccountId,
+    filter: &TransactionFilter,
+    limit: u32,
+    page: TransactionPage,
+) -> Vec<TransactionPage> {
+    let mut pages = vec![page];
+    while let Some(prev) = pages.last().unwrap().prev_cursor.clone() {
+        let page = store
+            .transactions(account, filter, limit, Some(&prev))
+            .await
+            .unwrap();
+        pages.push(page);
+    }
+    pages.reverse();
+    pages
+}
+
+/// The page of (at most) 100 transactions of `account` that `cursor` leads to under `filter`.
+async fn page_of_100(
+    store: &Store,
+    account: &AccountId,
+    filter: &TransactionFilter,
+    cursor: &Option<String>,
+) -> TransactionPage {
+    store
+        .transactions(account, filter, 100, cursor.as_deref())
+        .await
+        .unwrap()
 }
 
 fn now() -> DateTime<Utc> {
@@ -762,6 +822,12 @@ async fn both_databases_return_byte_identical_json() {
                         add(serde_json::to_string(&page.transactions));
                         add(Ok(page.next_cursor.unwrap_or_default()));
                         add(serde_json::to_string(&walk(store, a, filter, 50).await));
+                        let forward = pages_forward(store, a, filter, 50).await;
+                        let last = forward.last().unwrap().clone();
+                        for page in pages_back_from(store, a, filter, 50, last).await {
+                            add(serde_json::to_string(&page.transactions));
+                            add(Ok(page.prev_cursor.unwrap_or_default()));
+                        }
                     }
                 }
                 add(serde_json::to_string(
@@ -1013,6 +1079,165 @@ async fn filters_select_exactly_the_matching_transactions() {
 }
 
 #[tokio::test]
+async fn following_prev_returns_exactly_the_page_next_came_from() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(2, 600);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let account = checking(1);
+        let mut all = data[1].transactions.clone();
+        newest_first(&mut all);
+        let posted = TransactionFilter {
+            status: Some(TransactionStatus::Posted),
+            ..TransactionFilter::default()
+        };
+        let window = TransactionFilter {
+            from: Some(all[450].booking_date_time),
+            to: Some(all[100].booking_date_time),
+            min_amount: Some("300".parse().unwrap()),
+            ..TransactionFilter::default()
+        };
+        let everything = TransactionFilter::default();
+        // Page sizes of one, of two (three transactions share each booking time, so cursors
+        // fall between equal times both ways), that divide the list exactly (the last page is
+        // full), that do not, and of the whole list or more (a single page).
+        let cases = [
+            (&everything, 1),
+            (&everything, 2),
+            (&everything, 100),
+            (&everything, 97),
+            (&everything, 600),
+            (&everything, 1_000),
+            (&posted, 7),
+            (&window, 5),
+        ];
+        for (filter, limit) in cases {
+            let forward = pages_forward(&store, &account, filter, limit).await;
+            let expected = walk(&store, &account, filter, 1_000).await;
+            let read: Vec<Transaction> = forward
+                .iter()
+                .flat_map(|p| p.transactions.clone())
+                .collect();
+            assert_eq!(ids(&read), ids(&expected), "{filter:?} by {limit}");
+            assert_eq!(
+                forward.len(),
+                expected.len().div_ceil(limit as usize).max(1)
+            );
+            // Only the first page lacks `prev`, only the last lacks `next`.
+            let count = forward.len();
+            for (n, page) in forward.iter().enumerate() {
+                assert_eq!(page.prev_cursor.is_some(), n > 0, "page {n} of {count}");
+                assert_eq!(
+                    page.next_cursor.is_some(),
+                    n + 1 < count,
+                    "page {n} of {count}"
+                );
+            }
+            // Back from the last page to the first: every page as it was reached forward, its
+            // transactions in the same order and the same cursors on it (so `next` from a page
+            // reached backwards leads where it led before, and the first page reached
+            // backwards has no `prev`).
+            let last = forward.last().unwrap().clone();
+            let back = pages_back_from(&store, &account, filter, limit, last).await;
+            assert_eq!(back, forward, "{filter:?} by {limit}");
+        }
+
+        // An account without transactions: one empty page, no cursors.
+        let empty = store
+            .transactions(&id("acc-1-lineofcredit"), &everything, 10, None)
+            .await
+            .unwrap();
+        assert!(empty.transactions.is_empty());
+        assert_eq!((empty.next_cursor, empty.prev_cursor), (None, None));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cursors_taken_across_a_filter_change_or_arrivals_link_only_to_what_exists() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let data = dataset(1, 600);
+        store
+            .load_dataset(&manifest(1), data.clone())
+            .await
+            .unwrap();
+        let account = checking(0);
+        let mut all = data[0].transactions.clone();
+        newest_first(&mut all);
+        let everything = TransactionFilter::default();
+        let forward = pages_forward(&store, &account, &everything, 100).await;
+        assert_eq!(forward.len(), 6);
+        // Transactions come in threes per booking time: 300 starts a new time.
+        assert!(all[299].booking_date_time > all[300].booking_date_time);
+
+        // Cursors carried into another filter. (The filter, the cursor, the page it leads to,
+        // whether that page has a `prev` and a `next`.)
+        let to = |t| TransactionFilter {
+            to: Some(t),
+            ..TransactionFilter::default()
+        };
+        let from = |t| TransactionFilter {
+            from: Some(t),
+            ..TransactionFilter::default()
+        };
+        let cases = [
+            // `next` after 299, matching only from 300 on: the page holds the first matches,
+            // so nothing lies before it.
+            (
+                to(all[300].booking_date_time),
+                &forward[2].next_cursor,
+                &all[300..400],
+                false,
+                true,
+            ),
+            // `prev` before 300, matching only up to 299: the page holds the last matches.
+            (
+                from(all[299].booking_date_time),
+                &forward[3].prev_cursor,
+                &all[200..300],
+                true,
+                false,
+            ),
+            // A cursor past every match: an empty page, linking nowhere.
+            (
+                from(all[0].booking_date_time),
+                &forward[4].next_cursor,
+                &all[..0],
+                false,
+                false,
+            ),
+        ];
+        for (n, (filter, cursor, expected, prev, next)) in cases.iter().enumerate() {
+            let page = page_of_100(&store, &account, filter, cursor).await;
+            assert_eq!(ids(&page.transactions), ids(expected), "case {n}");
+            assert_eq!(page.prev_cursor.is_some(), *prev, "case {n}");
+            assert_eq!(page.next_cursor.is_some(), *next, "case {n}");
+        }
+
+        // Paging is by position backwards too: a transaction newer than everything arrives
+        // while a client walks back. `prev` from the second page still returns the old first
+        // page, which now has a `prev` leading to the newcomer alone.
+        let mut newcomer = transaction(0, 0);
+        newcomer.transaction_id = id("txn-0-new");
+        newcomer.booking_date_time = newest_time() + Duration::minutes(1);
+        store.insert_transaction(&newcomer).await.unwrap();
+        let old_first = page_of_100(&store, &account, &everything, &forward[1].prev_cursor).await;
+        assert_eq!(old_first.transactions, forward[0].transactions);
+        assert_eq!(old_first.next_cursor, forward[0].next_cursor);
+        let before = page_of_100(&store, &account, &everything, &old_first.prev_cursor).await;
+        assert_eq!(ids(&before.transactions), ["txn-0-new"]);
+        assert!(before.prev_cursor.is_none());
+        let back = page_of_100(&store, &account, &everything, &before.next_cursor).await;
+        assert_eq!(back.transactions, forward[0].transactions);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_cursor_the_store_did_not_issue_is_refused() {
     on_each_backend(|db| async move {
         let store = db.store;
@@ -1020,7 +1245,18 @@ async fn a_cursor_the_store_did_not_issue_is_refused() {
             .load_dataset(&manifest(1), dataset(1, 5))
             .await
             .unwrap();
-        for cursor in ["", "not a cursor", "eyJ0IjoxfQ", "e30"] {
+        // Garbage, and well-encoded cursors the store would never write: no id, an unknown
+        // direction, an id no transaction can have (PostgreSQL refuses NUL in text outright).
+        let forged = [
+            r#"{"t":1}"#,
+            r#"{"t":1,"id":"txn-0-00001","dir":"sideways"}"#,
+            r#"{"t":1,"id":"txn-0-00001","dir":"prev","more":1}"#,
+            r#"{"t":1,"id":"txn\u0000","dir":"prev"}"#,
+            r#"{"t":1,"id":"txn' OR 1=1 --"}"#,
+        ]
+        .map(|json| URL_SAFE_NO_PAD.encode(json));
+        let garbage = ["", "not a cursor", "eyJ0IjoxfQ", "e30"].map(String::from);
+        for cursor in garbage.iter().chain(&forged) {
             let result = store
                 .transactions(&checking(0), &TransactionFilter::default(), 2, Some(cursor))
                 .await;
