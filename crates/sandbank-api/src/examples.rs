@@ -16,6 +16,8 @@ use sandbank_schemas::{
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::access::one_page;
+
 /// The customer most examples are about: retail, with every kind of everyday account.
 pub const ALICE: &str = "alice";
 /// The customer with holdings, policies and a claim.
@@ -45,12 +47,33 @@ pub fn examples(base_url: &str, customers: &[CustomerData]) -> Vec<Example> {
     };
     let mut out = Vec::new();
     if let Some(party) = data.party(ALICE) {
-        data.alice(&party, &mut out);
+        data.alice(&party, &mut Collector::new(&mut out, ALICE));
     }
     if let Some(party) = data.party(IVAN) {
-        data.ivan(&party, &mut out);
+        data.ivan(&party, &mut Collector::new(&mut out, IVAN));
     }
     out
+}
+
+/// Collects one customer's examples.
+struct Collector<'a> {
+    out: &'a mut Vec<Example>,
+    username: &'static str,
+}
+
+impl<'a> Collector<'a> {
+    fn new(out: &'a mut Vec<Example>, username: &'static str) -> Self {
+        Collector { out, username }
+    }
+
+    fn add(&mut self, operation_id: &'static str, path: String, body: Value) {
+        self.out.push(Example {
+            operation_id,
+            username: self.username,
+            path,
+            body,
+        });
+    }
 }
 
 struct Data<'a> {
@@ -93,33 +116,12 @@ impl Data<'_> {
 
     /// A whole list on one page, as the list routes answer.
     fn page<T: Serialize>(&self, path: &str, data: Vec<&T>) -> Value {
-        let count = data.len();
-        json(&Page {
-            data,
-            links: Links {
-                self_link: format!("{}{path}", self.base_url),
-                first: None,
-                prev: None,
-                next: None,
-            },
-            meta: PageMeta {
-                page_size: u32::try_from(count).unwrap_or(u32::MAX),
-                total_records: Some(count as u64),
-            },
-        })
+        json(&one_page(format!("{}{path}", self.base_url), data))
     }
 
-    fn alice(&self, party: &PartyId, out: &mut Vec<Example>) {
+    fn alice(&self, party: &PartyId, out: &mut Collector<'_>) {
         let accounts = self.accounts(party);
-        let mut add = |operation_id, path: String, body| {
-            out.push(Example {
-                operation_id,
-                username: ALICE,
-                path,
-                body,
-            });
-        };
-        add(
+        out.add(
             "listAccounts",
             "/accounts".into(),
             self.page("/accounts", accounts.clone()),
@@ -130,23 +132,23 @@ impl Data<'_> {
             .or(accounts.first());
         if let Some(account) = current {
             let id = &account.account_id;
-            add("getAccount", format!("/accounts/{id}"), json(account));
+            out.add("getAccount", format!("/accounts/{id}"), json(account));
             let path = format!("/accounts/{id}/balances");
             let balances = self
                 .bundles()
                 .flat_map(|c| &c.balances)
                 .filter(|b| &b.account_id == id)
                 .collect();
-            add("listBalances", path.clone(), self.page(&path, balances));
+            out.add("listBalances", path.clone(), self.page(&path, balances));
             let (path, page) = self.transactions(id);
-            add("listTransactions", path, page);
+            out.add("listTransactions", path, page);
             let path = format!("/accounts/{id}/statements");
             let mut statements: Vec<&Statement> = self.statements(id).collect();
             statements.reverse();
-            add("listStatements", path.clone(), self.page(&path, statements));
+            out.add("listStatements", path.clone(), self.page(&path, statements));
         }
         if let Some((path, statement)) = self.shortest_statement(&accounts) {
-            add("getStatement", path, statement);
+            out.add("getStatement", path, statement);
         }
         if let Some(joint) = accounts
             .iter()
@@ -160,7 +162,7 @@ impl Data<'_> {
                 .filter(|r| &r.account_id == id)
                 .collect();
             relations.sort_by_key(|r| (r.party_id.as_str(), json(&r.relationship).to_string()));
-            add(
+            out.add(
                 "listAccountParties",
                 path.clone(),
                 self.page(&path, relations),
@@ -171,7 +173,7 @@ impl Data<'_> {
             .flat_map(|c| &c.parties)
             .find(|p| &p.party_id == party)
         {
-            add("getMe", "/parties/me".into(), json(me));
+            out.add("getMe", "/parties/me".into(), json(me));
         }
         let mut cards: Vec<_> = self
             .bundles()
@@ -180,21 +182,13 @@ impl Data<'_> {
             .collect();
         cards.sort_by(|a, b| a.card_id.as_str().cmp(b.card_id.as_str()));
         if let Some(card) = cards.first() {
-            add("getCard", format!("/cards/{}", card.card_id), json(card));
+            out.add("getCard", format!("/cards/{}", card.card_id), json(card));
         }
-        add("listCards", "/cards".into(), self.page("/cards", cards));
+        out.add("listCards", "/cards".into(), self.page("/cards", cards));
     }
 
-    fn ivan(&self, party: &PartyId, out: &mut Vec<Example>) {
+    fn ivan(&self, party: &PartyId, out: &mut Collector<'_>) {
         let accounts = self.accounts(party);
-        let mut add = |operation_id, path: String, body| {
-            out.push(Example {
-                operation_id,
-                username: IVAN,
-                path,
-                body,
-            });
-        };
         let holdings = accounts.iter().find_map(|a| {
             let held: Vec<_> = self
                 .bundles()
@@ -205,7 +199,7 @@ impl Data<'_> {
         });
         if let Some((id, held)) = holdings {
             let path = format!("/accounts/{id}/holdings");
-            add("listHoldings", path.clone(), self.page(&path, held));
+            out.add("listHoldings", path.clone(), self.page(&path, held));
         }
         let mut policies: Vec<_> = self
             .bundles()
@@ -220,7 +214,7 @@ impl Data<'_> {
         });
         if let Some(policy) = claimed.or(policies.first()) {
             let id = &policy.policy_id;
-            add(
+            out.add(
                 "getPolicy",
                 format!("/insurance/policies/{id}"),
                 json(policy),
@@ -232,9 +226,9 @@ impl Data<'_> {
                 .filter(|c| &c.policy_id == id)
                 .collect();
             claims.sort_by(|a, b| a.claim_id.as_str().cmp(b.claim_id.as_str()));
-            add("listClaims", path.clone(), self.page(&path, claims));
+            out.add("listClaims", path.clone(), self.page(&path, claims));
         }
-        add(
+        out.add(
             "listPolicies",
             "/insurance/policies".into(),
             self.page("/insurance/policies", policies),

@@ -76,16 +76,16 @@ pub mod pages {
 pub struct FapiRequestHeaders {
     /// An id for this request, a UUID: echoed in the response (a fresh one is generated when
     /// it is missing or not a UUID), so client and bank logs can be matched.
-    #[param(rename = "x-fapi-interaction-id")]
-    pub interaction_id: Option<String>,
+    #[param(rename = "x-fapi-interaction-id", required = false)]
+    pub interaction_id: String,
     /// When the customer last logged in to the client, as an HTTP-date (`Sun, 10 Sep 2017
     /// 19:43:31 GMT`). Optional; a malformed value is a 400.
-    #[param(rename = "x-fapi-auth-date")]
-    pub auth_date: Option<String>,
+    #[param(rename = "x-fapi-auth-date", required = false)]
+    pub auth_date: String,
     /// The customer's IP address, when they are present. Optional; a malformed value is a
     /// 400.
-    #[param(rename = "x-fapi-customer-ip-address")]
-    pub customer_ip_address: Option<String>,
+    #[param(rename = "x-fapi-customer-ip-address", required = false)]
+    pub customer_ip_address: String,
 }
 
 const HEADER_400: &str = "A malformed `x-fapi-auth-date` or `x-fapi-customer-ip-address` is a \

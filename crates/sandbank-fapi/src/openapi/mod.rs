@@ -20,7 +20,7 @@ pub const FORM: &str = "application/x-www-form-urlencoded";
 /// The media type of the login, consent and error pages.
 pub const HTML: &str = "text/html";
 
-/// The `DPoP` request header (RFC 9449).
+/// The `DPoP` request header (RFC 9449), optional: only described, never parsed from here.
 #[derive(Debug, Clone, IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct DpopHeader {
@@ -28,8 +28,8 @@ pub struct DpopHeader {
     /// with `htm` and `htu` naming this request, `iat`, a `jti` used once and, with an access
     /// token, `ath` (its SHA-256). Required with `Authorization: DPoP`; at `/token` and `/par`
     /// it binds what is issued to its key.
-    #[param(rename = "DPoP")]
-    pub dpop: Option<String>,
+    #[param(rename = "DPoP", required = false)]
+    pub dpop: String,
 }
 
 /// Adds what the authorization server's operations refer to but no body names: the security
