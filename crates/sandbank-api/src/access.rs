@@ -75,11 +75,16 @@ pub fn reaches(
 
 /// A whole list on one page.
 pub fn whole_list<T>(server: &AuthServer, path: &str, data: Vec<T>) -> Page<T> {
+    one_page(server.config.url(path), data)
+}
+
+/// A whole list on one page at `url`.
+pub fn one_page<T>(url: String, data: Vec<T>) -> Page<T> {
     let count = data.len();
     Page {
         data,
         links: Links {
-            self_link: server.config.url(path),
+            self_link: url,
             first: None,
             prev: None,
             next: None,

@@ -10,20 +10,22 @@ use sandbank_schemas::{
 use crate::access::{
     customer, no_query, shared_account_without_query, visible_accounts, whole_list,
 };
-use crate::problem::{ApiError, PROBLEM_JSON, PageSchema};
+use crate::openapi::pages::{
+    AccountPage, AccountPartyPage, BalancePage, HoldingPage, StatementPage,
+};
+use crate::problem::{ApiError, PROBLEM_JSON};
 
-/// The accounts the customer shared with the client. Needs the `accounts` permission.
+/// List the shared accounts.
+///
+/// The accounts the customer shared with the client, on one page.
 #[utoipa::path(
     get,
     path = "/accounts",
     operation_id = "listAccounts",
     tag = "accounts",
+    security(("oauth2" = ["accounts"])),
     responses(
-        (status = 200, description = "The shared accounts, on one page (`Page` of `Account`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `accounts` permission (`insufficient_scope`)."),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The shared accounts, on one page (`Page` of `Account`).", body = AccountPage)
     )
 )]
 pub async fn list(
@@ -38,20 +40,17 @@ pub async fn list(
     Ok(Json(whole_list(&server, "/accounts", data)))
 }
 
-/// One shared account. Needs the `accounts` permission.
+/// Get a shared account.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}",
     operation_id = "getAccount",
     tag = "accounts",
+    security(("oauth2" = ["accounts"])),
     params(("accountId" = String, Path, description = "The account.")),
     responses(
         (status = 200, description = "The account.", body = Account),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `accounts` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn get(
@@ -73,20 +72,19 @@ pub async fn get(
     Ok(Json(account))
 }
 
-/// The balances of one shared account. Needs the `balances` permission.
+/// List an account's balances.
+///
+/// The balances of one shared account, on one page.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/balances",
     operation_id = "listBalances",
     tag = "accounts",
+    security(("oauth2" = ["balances"])),
     params(("accountId" = String, Path, description = "The account.")),
     responses(
-        (status = 200, description = "The account's balances, on one page (`Page` of `Balance`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `balances` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The account's balances, on one page (`Page` of `Balance`).", body = BalancePage),
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn balances(
@@ -109,20 +107,20 @@ pub async fn balances(
     Ok(Json(whole_list(&server, &instance, data)))
 }
 
-/// The statements of one shared account, newest first. Needs the `statements` permission.
+/// List an account's statements.
+///
+/// The statements of one shared account, newest first, on one page, without their
+/// transactions.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/statements",
     operation_id = "listStatements",
     tag = "accounts",
+    security(("oauth2" = ["statements"])),
     params(("accountId" = String, Path, description = "The account.")),
     responses(
-        (status = 200, description = "The account's statements, newest first, on one page (`Page` of `Statement`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `statements` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The account's statements, newest first, on one page (`Page` of `Statement`).", body = StatementPage),
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn statements(
@@ -145,23 +143,23 @@ pub async fn statements(
     Ok(Json(whole_list(&server, &instance, data)))
 }
 
-/// One statement of a shared account, with its transactions. Needs the `statements` permission.
+/// Get a statement with its transactions.
+///
+/// One statement of a shared account, with its transactions: the account's posted
+/// transactions booked in the statement's period, oldest first.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/statements/{statementId}",
     operation_id = "getStatement",
     tag = "accounts",
+    security(("oauth2" = ["statements"])),
     params(
         ("accountId" = String, Path, description = "The account."),
         ("statementId" = String, Path, description = "The statement.")
     ),
     responses(
         (status = 200, description = "The statement, with its transactions.", body = Statement),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `statements` permission (`insufficient_scope`)."),
-        (status = 404, description = "No such statement of an account shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "No such statement of an account shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn statement(
@@ -191,20 +189,19 @@ pub async fn statement(
         .ok_or_else(|| ApiError::not_found(instance))
 }
 
-/// The investment holdings of one shared account. Needs the `investments` permission.
+/// List an account's investment holdings.
+///
+/// The holdings of one shared investment account, on one page.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/holdings",
     operation_id = "listHoldings",
     tag = "accounts",
+    security(("oauth2" = ["investments"])),
     params(("accountId" = String, Path, description = "The account.")),
     responses(
-        (status = 200, description = "The account's holdings, on one page (`Page` of `Holding`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `investments` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The account's holdings, on one page (`Page` of `Holding`).", body = HoldingPage),
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn holdings(
@@ -227,20 +224,19 @@ pub async fn holdings(
     Ok(Json(whole_list(&server, &instance, data)))
 }
 
-/// The parties related to one shared account and how. Needs the `parties` permission.
+/// List who holds an account.
+///
+/// The parties related to one shared account and how, on one page.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/parties",
     operation_id = "listAccountParties",
     tag = "accounts",
+    security(("oauth2" = ["parties"])),
     params(("accountId" = String, Path, description = "The account.")),
     responses(
-        (status = 200, description = "Who is related to the account and how, on one page (`Page` of `AccountParty`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `parties` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "Who is related to the account and how, on one page (`Page` of `AccountParty`).", body = AccountPartyPage),
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn parties(

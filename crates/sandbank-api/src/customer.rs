@@ -10,21 +10,21 @@ use sandbank_schemas::{
 };
 
 use crate::access::{customer, no_query, whole_list};
-use crate::problem::{ApiError, PROBLEM_JSON, PageSchema};
+use crate::openapi::pages::{CardPage, InsuranceClaimPage, InsurancePolicyPage};
+use crate::problem::{ApiError, PROBLEM_JSON};
 
-/// The customer who granted the token. Needs the `parties` permission.
+/// Get the customer.
+///
+/// The party of the customer who granted the token.
 #[utoipa::path(
     get,
     path = "/parties/me",
     operation_id = "getMe",
     tag = "parties",
+    security(("oauth2" = ["parties"])),
     responses(
         (status = 200, description = "The customer's party.", body = Party),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `parties` permission (`insufficient_scope`), or was granted by no customer."),
-        (status = 404, description = "The customer's party is gone.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "The customer's party is gone.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn me(
@@ -42,18 +42,17 @@ pub async fn me(
         .ok_or_else(|| ApiError::not_found("/parties/me"))
 }
 
-/// The customer's insurance policies on shared accounts. Needs the `insurance` permission.
+/// List insurance policies.
+///
+/// The customer's insurance policies on shared accounts, on one page.
 #[utoipa::path(
     get,
     path = "/insurance/policies",
     operation_id = "listPolicies",
     tag = "insurance",
+    security(("oauth2" = ["insurance"])),
     responses(
-        (status = 200, description = "The policies, on one page (`Page` of `InsurancePolicy`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The policies, on one page (`Page` of `InsurancePolicy`).", body = InsurancePolicyPage)
     )
 )]
 pub async fn policies(
@@ -92,20 +91,17 @@ async fn visible_policy(
         .ok_or_else(|| ApiError::not_found(instance))
 }
 
-/// One insurance policy. Needs the `insurance` permission.
+/// Get an insurance policy.
 #[utoipa::path(
     get,
     path = "/insurance/policies/{policyId}",
     operation_id = "getPolicy",
     tag = "insurance",
+    security(("oauth2" = ["insurance"])),
     params(("policyId" = String, Path, description = "The policy.")),
     responses(
         (status = 200, description = "The policy.", body = InsurancePolicy),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
-        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn policy(
@@ -120,20 +116,19 @@ pub async fn policy(
     Ok(Json(policy))
 }
 
-/// The claims on one insurance policy. Needs the `insurance` permission.
+/// List a policy's claims.
+///
+/// The claims on one insurance policy, on one page.
 #[utoipa::path(
     get,
     path = "/insurance/policies/{policyId}/claims",
     operation_id = "listClaims",
     tag = "insurance",
+    security(("oauth2" = ["insurance"])),
     params(("policyId" = String, Path, description = "The policy.")),
     responses(
-        (status = 200, description = "The policy's claims, on one page (`Page` of `InsuranceClaim`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `insurance` permission (`insufficient_scope`)."),
-        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The policy's claims, on one page (`Page` of `InsuranceClaim`).", body = InsuranceClaimPage),
+        (status = 404, description = "No policy with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn claims(
@@ -149,18 +144,17 @@ pub async fn claims(
     Ok(Json(whole_list(&server, &instance, data)))
 }
 
-/// The customer's cards on shared accounts. Needs the `cards` permission.
+/// List cards.
+///
+/// The customer's cards on shared accounts, on one page.
 #[utoipa::path(
     get,
     path = "/cards",
     operation_id = "listCards",
     tag = "cards",
+    security(("oauth2" = ["cards"])),
     responses(
-        (status = 200, description = "The cards, on one page (`Page` of `Card`).", body = PageSchema),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `cards` permission (`insufficient_scope`)."),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 200, description = "The cards, on one page (`Page` of `Card`).", body = CardPage)
     )
 )]
 pub async fn cards(
@@ -180,20 +174,17 @@ pub async fn cards(
     Ok(Json(whole_list(&server, "/cards", data)))
 }
 
-/// One card. Needs the `cards` permission.
+/// Get a card.
 #[utoipa::path(
     get,
     path = "/cards/{cardId}",
     operation_id = "getCard",
     tag = "cards",
+    security(("oauth2" = ["cards"])),
     params(("cardId" = String, Path, description = "The card.")),
     responses(
         (status = 200, description = "The card.", body = Card),
-        (status = 400, description = "A query parameter was given; this operation takes none.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `cards` permission (`insufficient_scope`)."),
-        (status = 404, description = "No card with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "No card with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn card(

@@ -6,11 +6,15 @@
 //! id, an account not shared, an id that does not exist — is the same 404, so the answer reveals
 //! nothing about other customers. Routes are built with [`OpenApiRouter`], so each carries its
 //! OpenAPI operation; [`router`] works in any state the [`AuthServer`] can be taken from.
+//! [`openapi`] says how a route documents itself (its permission, its responses) and adds
+//! what every route shares; [`examples`] builds the response examples from a dataset.
 
 pub mod access;
 pub mod accounts;
 pub mod customer;
+pub mod examples;
 pub mod fapi_request;
+pub mod openapi;
 pub mod problem;
 pub mod transactions;
 
@@ -23,13 +27,14 @@ use utoipa_axum::routes;
 pub use problem::ApiError;
 
 /// Every bank-API route, with the FAPI response headers (`x-fapi-interaction-id`,
-/// `Cache-Control: no-store`) on every response, errors included.
+/// `Cache-Control: no-store`) on every response, errors included, and the FAPI request headers
+/// checked; what that adds to each operation is documented by [`openapi::document`].
 pub fn router<S>() -> OpenApiRouter<S>
 where
     S: Clone + Send + Sync + 'static,
     AuthServer: FromRef<S>,
 {
-    OpenApiRouter::new()
+    let mut router = OpenApiRouter::new()
         .routes(routes!(accounts::list))
         .routes(routes!(accounts::get))
         .routes(routes!(accounts::balances))
@@ -43,7 +48,9 @@ where
         .routes(routes!(customer::policy))
         .routes(routes!(customer::claims))
         .routes(routes!(customer::cards))
-        .routes(routes!(customer::card))
+        .routes(routes!(customer::card));
+    openapi::document(router.get_openapi_mut());
+    router
         .layer(axum::middleware::from_fn(fapi_request::check))
         .layer(axum::middleware::from_fn(fapi_headers))
 }

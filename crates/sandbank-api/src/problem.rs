@@ -123,10 +123,3 @@ impl IntoResponse for ApiError {
         }
     }
 }
-
-/// The `Page` envelope as an OpenAPI body: a reference to the catalogue's `Page` component. Each
-/// operation's description names what its pages hold.
-#[derive(Debug)]
-pub struct PageSchema;
-
-sandbank_schemas::openapi_component!(PageSchema => "Page");

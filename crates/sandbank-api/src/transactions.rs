@@ -9,7 +9,8 @@ use sandbank_store::{MAX_PAGE_SIZE, StoreError, TransactionFilter};
 use serde::de::DeserializeOwned;
 
 use crate::access::shared_account;
-use crate::problem::{ApiError, PROBLEM_JSON, PageSchema};
+use crate::openapi::pages::TransactionPage;
+use crate::problem::{ApiError, PROBLEM_JSON};
 
 /// Transactions on a page unless `pageSize` says otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -121,15 +122,18 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
     server.config.url(&format!("{path}?{query}"))
 }
 
-/// A shared account's transactions, newest first (booking time, then transaction id). Follow
-/// `links.next` to the end to read every matching transaction exactly once; `links.prev` leads
-/// back to the page before, the same transactions in the same order as when it was reached
-/// forward. Filters and `pageSize` carry into every link. Needs the `transactions` permission.
+/// List an account's transactions.
+///
+/// A shared account's transactions, newest first (booking time, then transaction id), filtered
+/// and cursor-paged. Follow `links.next` to the end to read every matching transaction exactly
+/// once; `links.prev` leads back to the page before, the same transactions in the same order as
+/// when it was reached forward. Filters and `pageSize` carry into every link.
 #[utoipa::path(
     get,
     path = "/accounts/{accountId}/transactions",
     operation_id = "listTransactions",
     tag = "accounts",
+    security(("oauth2" = ["transactions"])),
     params(
         ("accountId" = String, Path, description = "The account."),
         ("fromBookingDateTime" = Option<String>, Query, format = DateTime, description = "Booked at or after this time (RFC 3339)."),
@@ -142,12 +146,9 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
         ("cursor" = Option<String>, Query, description = "Where the page starts: taken from `links.next` or `links.prev`; opaque.")
     ),
     responses(
-        (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one (absent on the last page), `links.prev` to the one before (absent on the first).", body = PageSchema),
+        (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one (absent on the last page), `links.prev` to the one before (absent on the first).", body = TransactionPage),
         (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No access token, or an invalid one (`WWW-Authenticate` says why)."),
-        (status = 403, description = "The token lacks the `transactions` permission (`insufficient_scope`)."),
-        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON),
-        (status = 500, description = "The bank could not answer.", body = Problem, content_type = PROBLEM_JSON)
+        (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
 pub async fn list(

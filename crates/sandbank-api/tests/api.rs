@@ -99,11 +99,17 @@ struct TestApp {
     http: reqwest::Client,
 }
 
+/// The personas with a month of history.
 async fn start() -> TestApp {
+    start_with(1).await
+}
+
+/// The personas with `months` of history (12 gives the default dataset's personas exactly).
+async fn start_with(months: u32) -> TestApp {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
         customers: 0,
-        months: 1,
+        months,
         ..Default::default()
     })
     .unwrap();
@@ -955,7 +961,8 @@ fn fills(template: &str, path: &str) -> bool {
 
 /// Issue 6 item 6: authorization coverage. Every operation the bank API documents must appear
 /// among the examples that the 200, 401, 403 and 404 tests above walk, so a route added without
-/// authorization tests fails here.
+/// authorization tests fails here. And the permission it documents (`security`, scope
+/// `oauth2`) must be the one those tests found it needs: 200 with it alone, 403 without it.
 #[tokio::test]
 async fn every_documented_operation_has_authorization_tests() {
     let app = start().await;
@@ -973,9 +980,17 @@ async fn every_documented_operation_has_authorization_tests() {
                 method, "get",
                 "{method} {template}: add it to the write tests' coverage list"
             );
-            assert!(
-                examples.iter().any(|(path, _)| fills(template, path)),
-                "GET {template} has no authorization tests: add an example for it to examples()"
+            let tested = examples.iter().find(|(path, _)| fills(template, path));
+            let Some((_, permission)) = tested else {
+                panic!(
+                    "GET {template} has no authorization tests: add an example for it to examples()"
+                )
+            };
+            let operation = item.get.as_ref().unwrap();
+            assert_eq!(
+                sandbank_api::openapi::oauth2_scopes(operation),
+                vec![sandbank_fapi::guard::permission_name(*permission)],
+                "GET {template} documents another permission than the one it needs"
             );
         }
     }
@@ -1196,4 +1211,45 @@ async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
     );
     page.as_object_mut().unwrap().remove("links");
     assert!(!registry_issues(&registry, "page", &page).await.is_empty());
+}
+
+/// The response examples of the OpenAPI document are real answers: built from the default
+/// dataset's personas, they equal what the API answers for the same requests.
+#[tokio::test]
+async fn every_openapi_example_is_the_real_response() {
+    let app = start_with(sandbank_synth::Config::default().months).await;
+    let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
+        customers: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let customers: Vec<_> = generator.customers().collect();
+    let examples = sandbank_api::examples::examples(&app.url, &customers);
+    let document = sandbank_api::router::<AuthServer>().into_openapi();
+    let documented: BTreeSet<String> = document
+        .paths
+        .paths
+        .values()
+        .filter_map(|item| item.get.as_ref()?.operation_id.clone())
+        .collect();
+    let illustrated: BTreeSet<String> =
+        examples.iter().map(|e| e.operation_id.to_owned()).collect();
+    assert_eq!(illustrated, documented, "one example per operation");
+    for example in &examples {
+        let issued = app.issue_all(example.username, None).await;
+        let body = app.ok(&example.path, &issued).await;
+        assert_eq!(
+            body, example.body,
+            "{}: {}",
+            example.operation_id, example.path
+        );
+    }
+    let transactions = examples
+        .iter()
+        .find(|e| e.operation_id == "listTransactions")
+        .unwrap();
+    assert!(
+        transactions.body["links"]["next"].is_string(),
+        "a page with a next link"
+    );
 }

@@ -8,7 +8,7 @@ use crate::error::OAuthError;
 use crate::jose::{ALLOWED_ALGORITHMS, check_key_strength, has_private_material, parse_jwk};
 
 /// How a client authenticates at the token, PAR, introspection and revocation endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     /// A JWT signed with the client's registered key (RFC 7523).
@@ -31,7 +31,7 @@ pub const GRANT_TYPES: [&str; 4] = [
 pub const AUTHORIZATION_DETAILS_TYPES: [&str; 2] = ["account_information", "payment_initiation"];
 
 /// A registered client's metadata as the server keeps it (and returns it from RFC 7592).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientMetadata {
     /// Where authorization responses may be sent.
     pub redirect_uris: Vec<String>,

@@ -20,10 +20,22 @@ pub struct OAuthError {
     pub dpop_nonce: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    error_description: &'a str,
+/// The body of every OAuth error response (RFC 6749 §5.2), as sent and as documented in
+/// OpenAPI (component `OAuthError`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = OAuthError)]
+pub struct OAuthErrorBody {
+    /// The error code: an RFC 6749 code (`invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `access_denied`,
+    /// `server_error`), RFC 6750's `invalid_token` and `insufficient_scope`, RFC 9449's
+    /// `invalid_dpop_proof` and `use_dpop_nonce`, RFC 7591's `invalid_redirect_uri`,
+    /// `invalid_client_metadata` and `invalid_software_statement`, or RFC 9396's
+    /// `invalid_authorization_details`. Programs branch on it.
+    #[schema(example = "invalid_request")]
+    pub error: String,
+    /// What went wrong, for the developer; never internal detail.
+    #[schema(example = "code_verifier is required (PKCE)")]
+    pub error_description: String,
 }
 
 macro_rules! constructors {
@@ -127,9 +139,9 @@ impl OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: self.code,
-            error_description: &self.description,
+        let body = OAuthErrorBody {
+            error: self.code.to_owned(),
+            error_description: self.description,
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod lookup;
 pub mod mtls;
 pub mod onboarding;
+pub mod openapi;
 pub mod pages;
 pub mod par;
 pub mod pkce;

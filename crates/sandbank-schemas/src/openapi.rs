@@ -54,6 +54,47 @@ openapi_component!(
     crate::Problem => "Problem",
 );
 
+/// A typed page: `Page<Account>` is the component `AccountPage`, the catalogue's `Page` with
+/// `data` narrowed to an array of `Account`. utoipa cannot name a generic body, so a route
+/// names its page through a type alias (`type AccountPage = Page<Account>`) and this impl turns
+/// any alias into its component: one rule for every list, none written by hand.
+impl<T: __utoipa::ToSchema> __utoipa::PartialSchema for crate::Page<T> {
+    fn schema() -> __utoipa::openapi::RefOr<__utoipa::openapi::schema::Schema> {
+        use __utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder};
+        use __utoipa::openapi::{Ref, RefOr};
+        let item = T::name();
+        let data = ObjectBuilder::new().property(
+            "data",
+            ArrayBuilder::new()
+                .items(T::schema())
+                .description(Some(format!("The `{item}`s on this page."))),
+        );
+        RefOr::T(
+            AllOfBuilder::new()
+                .item(Ref::from_schema_name("Page"))
+                .item(data)
+                .description(Some(format!("A page of `{item}`s.")))
+                .into(),
+        )
+    }
+}
+
+impl<T: __utoipa::ToSchema> __utoipa::ToSchema for crate::Page<T> {
+    fn name() -> ::std::borrow::Cow<'static, str> {
+        ::std::borrow::Cow::Owned(format!("{}Page", T::name()))
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            __utoipa::openapi::RefOr<__utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
 /// The component name of a catalogue schema: its name in PascalCase (`insurance-policy` →
 /// `InsurancePolicy`), which is also the Rust type's name.
 pub fn component_name(schema_name: &str) -> String {
@@ -85,6 +126,19 @@ mod tests {
         assert_eq!(
             crate::CardControlsUpdate::name(),
             component_name("card-controls-update")
+        );
+    }
+
+    #[test]
+    fn a_typed_page_is_the_page_with_typed_items() {
+        type AccountPage = crate::Page<crate::Account>;
+        assert_eq!(AccountPage::name(), "AccountPage");
+        let schema =
+            serde_json::to_value(<AccountPage as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["allOf"][0]["$ref"], "#/components/schemas/Page");
+        assert_eq!(
+            schema["allOf"][1]["properties"]["data"]["items"]["$ref"],
+            "#/components/schemas/Account"
         );
     }
 }

@@ -64,6 +64,18 @@ impl Cursor {
     }
 }
 
+/// The cursor of the page that follows `transaction` in an account's newest-first list: what
+/// [`Store::transactions`](crate::Store::transactions) puts in `next_cursor` when a page ends
+/// with it. For building links outside the store (the OpenAPI examples).
+pub fn cursor_after(transaction: &sandbank_schemas::Transaction) -> String {
+    Cursor {
+        t: crate::encode::micros(transaction.booking_date_time),
+        id: transaction.transaction_id.to_string(),
+        direction: Direction::Next,
+    }
+    .encode()
+}
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn base64url_encode(bytes: &[u8]) -> String {

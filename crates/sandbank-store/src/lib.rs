@@ -40,6 +40,7 @@ pub mod testing;
 
 pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
+pub use cursor::cursor_after;
 pub use error::{StoreError, StoreResult};
 pub use load::{BulkLoader, BulkStart, DatasetCounts, DatasetManifest, LoadOutcome, LoadedDataset};
 pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};

@@ -66,7 +66,8 @@ impl AppState {
     }
 }
 
-/// Every documented route. The registry is captured by its routes; everything else comes from
+/// Every route, each with its OpenAPI operation: health, the registry, the authorization
+/// server and the bank API. The registry is captured by its routes; everything else comes from
 /// [`AppState`]. Building this needs no database, so the OpenAPI document can be assembled
 /// offline.
 pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
@@ -74,6 +75,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
         .routes(routes!(live))
         .routes(routes!(ready))
         .merge(sandbank_registry::http::router(registry))
+        .merge(sandbank_fapi::routes::openapi_router())
         .merge(sandbank_api::router())
 }
 
@@ -81,8 +83,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 /// problem+json fallback.
 pub fn router(state: AppState) -> Router {
     let (router, _) = api(state.registry.clone()).split_for_parts();
-    let auth = sandbank_fapi::routes::router(state.auth.clone());
-    let router = router.with_state(state).merge(auth);
+    let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
         Ok(document) => SwaggerUi::new(DOCS_PATH)
             .external_url_unchecked(OPENAPI_PATH, document)

@@ -48,14 +48,16 @@ pub enum Command {
 /// `sandbank openapi ...`
 #[derive(Debug, Subcommand)]
 pub enum OpenapiCommand {
-    /// Write the OpenAPI 3.1 document, or check that the committed one is up to date.
+    /// Write the OpenAPI 3.1 document and its YAML twin (beside it, `.yaml`), or check that
+    /// the committed ones are up to date.
     Export(OpenapiExportArgs),
 }
 
 /// Options of `sandbank openapi export`.
 #[derive(Debug, Args)]
 pub struct OpenapiExportArgs {
-    /// The document's path.
+    /// The JSON document's path; the YAML twin is written beside it with the `.yaml`
+    /// extension.
     #[arg(
         long,
         env = "SANDBANK_OPENAPI_PATH",

@@ -7,6 +7,8 @@
 mod compat;
 #[path = "cli/openapi.rs"]
 mod openapi;
+#[path = "cli/openapi_document.rs"]
+mod openapi_document;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -15,6 +15,8 @@ use crate::code::{self, CodeRecord};
 use crate::form::Params;
 use crate::grant;
 use crate::jose::random_token;
+use crate::openapi::HTML;
+use crate::openapi::responses::PageErrors;
 use crate::pages;
 use crate::par::PushedRequest;
 use crate::routes::login;
@@ -101,7 +103,31 @@ pub async fn pending(
     })
 }
 
-/// `GET /authorize?client_id=…&request_uri=…`.
+/// Start the authorization in the browser.
+///
+/// The browser arrives with the `request_uri` of a pushed request and its `client_id`. The
+/// answer is the login page, which sets the interaction cookie; or, with auto-consent
+/// (`serve --auto-consent`, or a client registered with `sandbox_auto_consent`) and a
+/// `login_hint`, the authorization response at once. Errors that cannot safely go to the
+/// client's redirect URI are an error page.
+#[utoipa::path(
+    get,
+    path = "/authorize",
+    operation_id = "authorize",
+    tag = "authorization",
+    security(()),
+    params(
+        ("client_id" = String, Query, description = "The client that pushed the request."),
+        ("request_uri" = String, Query, description = "The `request_uri` from `/par`.")
+    ),
+    responses(
+        (status = 200, description = "The login page.", content_type = HTML, body = String,
+            headers(("Set-Cookie" = String, description = "`sandbank_interaction`: ties the login and consent to this browser (HttpOnly, SameSite=Lax)."))),
+        (status = 303, description = "Auto-consent: the authorization response, to the redirect URI with `code` (or `error`), `state` and `iss` (RFC 9207).",
+            headers(("Location" = String, description = "The client's redirect URI with the response parameters."))),
+        PageErrors
+    )
+)]
 pub async fn authorize(State(server): State<AuthServer>, RawQuery(query): RawQuery) -> Response {
     let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
         Ok(params) => params,

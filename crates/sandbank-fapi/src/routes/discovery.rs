@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::client::{AUTHORIZATION_DETAILS_TYPES, GRANT_TYPES};
 use crate::jose::ALLOWED_ALGORITHMS;
+use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
 
 /// Scopes the server knows: one per data family, plus OpenID and grant management.
@@ -87,12 +88,52 @@ pub fn metadata(server: &AuthServer) -> Value {
     document
 }
 
-/// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
-pub async fn get_metadata(State(server): State<AuthServer>) -> impl IntoResponse {
+/// OpenID Connect Discovery metadata.
+///
+/// The authorization server's endpoints, algorithms, scopes and client authentication methods
+/// (OpenID Connect Discovery 1.0). The same document as
+/// `/.well-known/oauth-authorization-server`.
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    operation_id = "getOpenIdConfiguration",
+    tag = "discovery",
+    security(()),
+    responses((status = 200, description = "The metadata.", body = ServerMetadata))
+)]
+pub async fn get_openid_configuration(State(server): State<AuthServer>) -> impl IntoResponse {
     Json(metadata(&server))
 }
 
-/// `GET /jwks`: the public signing keys.
+/// OAuth 2.0 authorization server metadata.
+///
+/// RFC 8414 metadata: the same document as `/.well-known/openid-configuration`.
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-authorization-server",
+    operation_id = "getAuthorizationServerMetadata",
+    tag = "discovery",
+    security(()),
+    responses((status = 200, description = "The metadata.", body = ServerMetadata))
+)]
+pub async fn get_authorization_server_metadata(
+    State(server): State<AuthServer>,
+) -> impl IntoResponse {
+    Json(metadata(&server))
+}
+
+/// The server's public signing keys.
+///
+/// The keys that sign ID tokens (RFC 7517), kept in the database so every instance publishes
+/// the same set.
+#[utoipa::path(
+    get,
+    path = "/jwks",
+    operation_id = "getJwks",
+    tag = "discovery",
+    security(()),
+    responses((status = 200, description = "The JSON Web Key Set.", body = Jwks))
+)]
 pub async fn get_jwks(State(server): State<AuthServer>) -> impl IntoResponse {
     Json(server.keys.jwks())
 }

@@ -13,6 +13,9 @@ use serde::Serialize;
 use crate::client::Client;
 use crate::form::pairs;
 use crate::grant;
+use crate::openapi::forms::{ConsentForm, LoginForm};
+use crate::openapi::responses::PageErrors;
+use crate::openapi::{FORM, HTML};
 use crate::pages;
 use crate::rar;
 use crate::routes::authorize::{
@@ -137,7 +140,22 @@ async fn continued(
     Ok((id.clone(), interaction, pending))
 }
 
-/// `POST /login`: username and sandbox password.
+/// Log in on the login page.
+///
+/// The login page's form: the customer's username and the sandbox password. Right: the
+/// consent page. Wrong: the login page again, with a message.
+#[utoipa::path(
+    post,
+    path = "/login",
+    operation_id = "login",
+    tag = "authorization",
+    security(()),
+    request_body(content = LoginForm, content_type = FORM, description = "The login form, with the `sandbank_interaction` cookie."),
+    responses(
+        (status = 200, description = "The consent page, or the login page again when the username or password is not right.", content_type = HTML, body = String),
+        PageErrors
+    )
+)]
 pub async fn login(
     State(server): State<AuthServer>,
     headers: HeaderMap,
@@ -197,7 +215,24 @@ pub async fn login(
     consent_page(&server, &pending, &id, &who, None).await
 }
 
-/// `POST /consent`: the accounts chosen and Approve or Deny.
+/// Approve or deny on the consent page.
+///
+/// The consent page's form: the accounts chosen and the decision. Either way the answer is
+/// the authorization response to the client's redirect URI: `code` when approved,
+/// `error=access_denied` when denied.
+#[utoipa::path(
+    post,
+    path = "/consent",
+    operation_id = "consent",
+    tag = "authorization",
+    security(()),
+    request_body(content = ConsentForm, content_type = FORM, description = "The consent form, with the `sandbank_interaction` cookie."),
+    responses(
+        (status = 303, description = "The authorization response, to the redirect URI with `code` or `error`, `state` and `iss` (RFC 9207).",
+            headers(("Location" = String, description = "The client's redirect URI with the response parameters."))),
+        PageErrors
+    )
+)]
 pub async fn consent(
     State(server): State<AuthServer>,
     headers: HeaderMap,

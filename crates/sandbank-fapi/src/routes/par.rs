@@ -7,15 +7,39 @@ use axum::{Extension, Json};
 use serde_json::json;
 
 use crate::client_auth;
-use crate::error::OAuthError;
+use crate::error::{OAuthError, OAuthErrorBody};
 use crate::form::Params;
 use crate::jose::random_token;
 use crate::mtls::ClientCertificate;
+use crate::openapi::bodies::ParResponse;
+use crate::openapi::forms::PushedAuthorizationRequest;
+use crate::openapi::responses::ClientAuthErrors;
+use crate::openapi::{DpopHeader, FORM};
 use crate::par::{self, REQUEST_URI_PREFIX};
 use crate::sender;
 use crate::state::{AuthServer, kinds};
 
-/// `POST /par` → 201 `{request_uri, expires_in}`.
+/// Push an authorization request.
+///
+/// RFC 9126, required by FAPI 2.0: the authenticated client sends the authorization request's
+/// parameters here and gets a `request_uri` to send the browser to `/authorize` with. A DPoP
+/// proof binds the authorization code to its key.
+#[utoipa::path(
+    post,
+    path = "/par",
+    operation_id = "pushAuthorizationRequest",
+    tag = "authorization",
+    security((), ("clientCertificate" = [])),
+    params(DpopHeader),
+    request_body(content = PushedAuthorizationRequest, content_type = FORM, description = "The authorization request and the client's authentication."),
+    responses(
+        (status = 201, description = "Accepted: the `request_uri` for `/authorize`.", body = ParResponse,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, description = "The request is refused: `invalid_request` (a missing or repeated parameter, PKCE, redirect URI, response type or mode), `unauthorized_client`, `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
+            headers(("DPoP-Nonce" = String, description = "With `use_dpop_nonce`: the nonce to put in the next proof."))),
+        ClientAuthErrors
+    )
+)]
 pub async fn push(
     State(server): State<AuthServer>,
     headers: HeaderMap,

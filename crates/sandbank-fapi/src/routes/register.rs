@@ -7,9 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::client::{Client, validate_registration};
-use crate::error::OAuthError;
+use crate::error::{OAuthError, OAuthErrorBody};
 use crate::jose::sha256_b64;
 use crate::onboarding::store_new_client;
+use crate::openapi::bodies::{ClientRegistration, ClientRegistrationRequest};
+use crate::openapi::responses::RegistrationTokenErrors;
 use crate::state::{AuthServer, forever, kinds};
 
 fn registration_response(server: &AuthServer, client: &Client, token: Option<&str>) -> Value {
@@ -44,7 +46,24 @@ fn parse_body(body: &[u8]) -> Result<Value, OAuthError> {
         .map_err(|_| OAuthError::invalid_client_metadata("the body must be a JSON object"))
 }
 
-/// `POST /register`.
+/// Register a client.
+///
+/// Dynamic Client Registration (RFC 7591) with FAPI 2.0's rules: open to anyone (no initial
+/// access token), keys by value or at a loopback `jwks_uri`. The answer holds the
+/// `registration_access_token` for managing the registration (RFC 7592).
+#[utoipa::path(
+    post,
+    path = "/register",
+    operation_id = "registerClient",
+    tag = "registration",
+    security(()),
+    request_body(content = ClientRegistrationRequest, description = "The client's metadata."),
+    responses(
+        (status = 201, description = "Registered: the metadata with defaults filled in, the client id and the registration access token.", body = ClientRegistration),
+        (status = 400, description = "The metadata is refused: `invalid_redirect_uri`, `invalid_client_metadata` (with what is wrong), or `invalid_software_statement`; the body must be a JSON object.", body = OAuthErrorBody),
+        (status = 500, description = "The server could not complete the request (`server_error`).", body = OAuthErrorBody)
+    )
+)]
 pub async fn register(
     State(server): State<AuthServer>,
     body: axum::body::Bytes,
@@ -82,7 +101,21 @@ async fn authorized_client(
     Ok(client)
 }
 
-/// `GET /register/{client_id}`.
+/// Read a client registration.
+///
+/// RFC 7592 §2.1, with the registration access token.
+#[utoipa::path(
+    get,
+    path = "/register/{client_id}",
+    operation_id = "readClient",
+    tag = "registration",
+    security(("registrationAccessToken" = [])),
+    params(("client_id" = String, Path, description = "The client.")),
+    responses(
+        (status = 200, description = "The registration (without the registration access token).", body = ClientRegistration),
+        RegistrationTokenErrors
+    )
+)]
 pub async fn read(
     State(server): State<AuthServer>,
     Path(client_id): Path<String>,
@@ -95,7 +128,24 @@ pub async fn read(
     ))
 }
 
-/// `PUT /register/{client_id}`: replaces the metadata.
+/// Replace a client's metadata.
+///
+/// RFC 7592 §2.2: the body replaces the whole metadata, with the same rules and defaults as a
+/// registration; a `client_id` in the body must be the URL's.
+#[utoipa::path(
+    put,
+    path = "/register/{client_id}",
+    operation_id = "updateClient",
+    tag = "registration",
+    security(("registrationAccessToken" = [])),
+    params(("client_id" = String, Path, description = "The client.")),
+    request_body(content = ClientRegistrationRequest, description = "The new metadata."),
+    responses(
+        (status = 200, description = "The updated registration.", body = ClientRegistration),
+        (status = 400, description = "The metadata is refused (`invalid_redirect_uri`, `invalid_client_metadata`), or the body's `client_id` differs from the URL's (`invalid_request`).", body = OAuthErrorBody),
+        RegistrationTokenErrors
+    )
+)]
 pub async fn update(
     State(server): State<AuthServer>,
     Path(client_id): Path<String>,
@@ -121,7 +171,21 @@ pub async fn update(
     ))
 }
 
-/// `DELETE /register/{client_id}`: the client can get no more tokens.
+/// Delete a client.
+///
+/// RFC 7592 §2.3: the client can get no more tokens, and the tokens it holds stop working.
+#[utoipa::path(
+    delete,
+    path = "/register/{client_id}",
+    operation_id = "deleteClient",
+    tag = "registration",
+    security(("registrationAccessToken" = [])),
+    params(("client_id" = String, Path, description = "The client.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        RegistrationTokenErrors
+    )
+)]
 pub async fn delete(
     State(server): State<AuthServer>,
     Path(client_id): Path<String>,

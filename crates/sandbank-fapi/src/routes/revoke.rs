@@ -6,13 +6,32 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::OAuthError;
+use crate::error::{OAuthError, OAuthErrorBody};
 use crate::mtls::ClientCertificate;
+use crate::openapi::FORM;
+use crate::openapi::forms::TokenQuestion;
+use crate::openapi::responses::ClientAuthErrors;
 use crate::state::AuthServer;
 use crate::{client_auth, form, revocation};
 
-/// `POST /revoke`: an authenticated client revokes one of its tokens. 200 with an empty body,
-/// also for tokens the server does not know.
+/// Revoke a token.
+///
+/// RFC 7009: an authenticated client revokes one of its tokens; revoking a refresh token also
+/// revokes the client's access tokens issued on its grant. The answer is the same for tokens
+/// the server does not know.
+#[utoipa::path(
+    post,
+    path = "/revoke",
+    operation_id = "revokeToken",
+    tag = "tokens",
+    security((), ("clientCertificate" = [])),
+    request_body(content = TokenQuestion, content_type = FORM, description = "The token and the client's authentication."),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke; no body.", headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, description = "`invalid_request`: the body is not `application/x-www-form-urlencoded`, a parameter is repeated, or `token` is missing.", body = OAuthErrorBody),
+        ClientAuthErrors
+    )
+)]
 pub async fn revoke(
     State(server): State<AuthServer>,
     headers: HeaderMap,

@@ -13,10 +13,29 @@ use serde_json::{Map, Value};
 
 use crate::error::OAuthError;
 use crate::guard::Authorized;
+use crate::openapi::DpopHeader;
+use crate::openapi::bodies::UserInfo;
+use crate::openapi::responses::UserinfoErrors;
 use crate::state::AuthServer;
 
-/// `GET /userinfo`: the resource-server guard checks the token (live, grant active, client
-/// registered, sender constraint); this adds the `openid` scope rule.
+/// Claims about the customer.
+///
+/// OpenID Connect userinfo, for an access token that carries `openid`. The resource-server
+/// guard checks the token (live, grant active, client registered, sender constraint) as for
+/// the bank API.
+#[utoipa::path(
+    get,
+    path = "/userinfo",
+    operation_id = "getUserInfo",
+    tag = "tokens",
+    security(("oauth2" = ["openid"]), ("openIdConnect" = ["openid"])),
+    params(DpopHeader),
+    responses(
+        (status = 200, description = "The customer's claims.", body = UserInfo,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        UserinfoErrors
+    )
+)]
 pub async fn userinfo(
     State(server): State<AuthServer>,
     authorized: Authorized,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use sandbank::openapi::{DOCUMENT_PATH, document, render};
+use sandbank::openapi::{DOCUMENT_PATH, document, files, render, render_yaml};
 use sandbank_registry::openapi::hoist;
 use sandbank_schemas::catalogue;
 use sandbank_schemas::openapi::component_name;
@@ -21,29 +21,41 @@ fn committed() -> PathBuf {
         .join(DOCUMENT_PATH)
 }
 
-/// Fails when `openapi/sandbank.json` differs from the code. `SANDBANK_OVERWRITE=1` rewrites it.
+/// Fails when `openapi/sandbank.json` or its YAML twin differs from the code.
+/// `SANDBANK_OVERWRITE=1` rewrites them.
 #[test]
 fn committed_openapi_matches_the_code() {
-    let path = committed();
-    let want = render().unwrap();
+    let files = files(&committed()).unwrap();
     if std::env::var_os("SANDBANK_OVERWRITE").is_some() {
-        std::fs::write(&path, &want).unwrap();
+        for (path, want) in &files {
+            std::fs::write(path, want).unwrap();
+        }
     }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    if have != want {
-        let diff = similar::TextDiff::from_lines(&have, &want)
-            .unified_diff()
-            .context_radius(2)
-            .to_string();
-        panic!(
-            "{DOCUMENT_PATH} is stale; run `sandbank openapi export` or the tests with SANDBANK_OVERWRITE=1:\n{}",
-            diff.lines().take(60).collect::<Vec<_>>().join("\n")
-        );
+    for (path, want) in &files {
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        if have != *want {
+            let diff = similar::TextDiff::from_lines(&have, want)
+                .unified_diff()
+                .context_radius(2)
+                .to_string();
+            panic!(
+                "{} is stale; run `sandbank openapi export` or the tests with SANDBANK_OVERWRITE=1:\n{}",
+                path.display(),
+                diff.lines().take(60).collect::<Vec<_>>().join("\n")
+            );
+        }
     }
 }
 
+/// The YAML twin says exactly what the JSON document says.
 #[test]
-fn the_document_is_openapi_3_1_with_every_registry_route() {
+fn the_yaml_twin_is_the_same_document() {
+    let yaml: Value = yaml_serde::from_str(&render_yaml().unwrap()).unwrap();
+    assert_eq!(yaml, document().unwrap());
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_every_route() {
     let doc = document().unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
@@ -64,6 +76,19 @@ fn the_document_is_openapi_3_1_with_every_registry_route() {
         "/registry/config/{subject}",
         "/health/live",
         "/health/ready",
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+        "/jwks",
+        "/register",
+        "/register/{client_id}",
+        "/par",
+        "/authorize",
+        "/login",
+        "/consent",
+        "/token",
+        "/userinfo",
+        "/introspect",
+        "/revoke",
     ] {
         assert!(paths.iter().any(|p| *p == path), "missing {path}");
     }
@@ -80,7 +105,10 @@ fn every_operation_describes_every_response_and_its_errors() {
                 let description = response["description"].as_str().unwrap_or("");
                 assert!(!description.is_empty(), "{method} {path} {status}");
             }
-            if !path.starts_with("/health") {
+            // Health, discovery and the JWKS answer from memory and cannot fail.
+            let infallible =
+                path.starts_with("/health") || path.starts_with("/.well-known/") || path == "/jwks";
+            if !infallible {
                 assert!(
                     responses
                         .keys()
@@ -122,12 +150,17 @@ fn components_are_the_catalogue_schemas() {
 fn openapi_export_check_reports_drift() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("openapi/sandbank.json");
+    let yaml = dir.path().join("openapi/sandbank.yaml");
     let path = path.to_str().unwrap();
     let out = sandbank(&["openapi", "export", "--check", "--path", path]);
-    assert_eq!(out.status.code(), Some(1), "missing file is stale");
+    assert_eq!(out.status.code(), Some(1), "missing files are stale");
     let out = sandbank(&["openapi", "export", "--path", path]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(path).unwrap(), render().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&yaml).unwrap(),
+        render_yaml().unwrap()
+    );
     let out = sandbank(&["openapi", "export", "--check", "--path", path]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     std::fs::write(path, render().unwrap().replace("Sandbank", "Sandbox")).unwrap();
@@ -135,6 +168,16 @@ fn openapi_export_check_reports_drift() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("+    \"title\": \"Sandbank\""),
+        "{}",
+        text(&out.stderr)
+    );
+    // The YAML twin is checked too.
+    std::fs::write(path, render().unwrap()).unwrap();
+    std::fs::write(&yaml, render_yaml().unwrap().replace("Sandbank", "Sandbox")).unwrap();
+    let out = sandbank(&["openapi", "export", "--check", "--path", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("sandbank.yaml does not match"),
         "{}",
         text(&out.stderr)
     );

@@ -19,10 +19,14 @@ use serde_json::{Value, json};
 use crate::client::Client;
 use crate::client_auth;
 use crate::dpop::Proof;
-use crate::error::OAuthError;
+use crate::error::{OAuthError, OAuthErrorBody};
 use crate::form::Params;
 use crate::jose::random_token;
 use crate::mtls::ClientCertificate;
+use crate::openapi::bodies::TokenResponse;
+use crate::openapi::forms::TokenRequest;
+use crate::openapi::responses::ClientAuthErrors;
+use crate::openapi::{DpopHeader, FORM};
 use crate::sender;
 use crate::state::{AuthServer, kinds};
 use crate::tokens::{Confirmation, TokenRecord, token_key};
@@ -61,7 +65,31 @@ impl GrantType {
     }
 }
 
-/// `POST /token`.
+/// Get tokens.
+///
+/// The token endpoint (RFC 6749): `authorization_code` with PKCE, `refresh_token` and
+/// `client_credentials`, for an authenticated client. Tokens are bound to the request's DPoP
+/// proof (RFC 9449) or, over the TLS listener, to the client certificate (RFC 8705); a request
+/// with neither is refused.
+#[utoipa::path(
+    post,
+    path = "/token",
+    operation_id = "token",
+    tag = "tokens",
+    security((), ("clientCertificate" = [])),
+    params(DpopHeader),
+    request_body(content = TokenRequest, content_type = FORM, description = "The grant and the client's authentication."),
+    responses(
+        (status = 200, description = "The tokens.", body = TokenResponse,
+            headers(
+                ("Cache-Control" = String, description = "`no-store`."),
+                ("Pragma" = String, description = "`no-cache`.")
+            )),
+        (status = 400, description = "The request is refused: `invalid_request`, `invalid_grant` (code unknown, used, expired or for another client; PKCE or redirect URI mismatch; refresh token unknown or bound to another key), `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_dpop_proof` (also when no proof and no client certificate was sent), or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
+            headers(("DPoP-Nonce" = String, description = "With `use_dpop_nonce`: the nonce to put in the next proof."))),
+        ClientAuthErrors
+    )
+)]
 pub async fn token(
     State(server): State<AuthServer>,
     headers: HeaderMap,

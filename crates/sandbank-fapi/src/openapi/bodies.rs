@@ -1,0 +1,258 @@
+//! The JSON bodies of the authorization server's endpoints, as OpenAPI schemas. The handlers
+//! build these documents field by field (RFC 8414, 7591, 7662 and 6749 each name their own
+//! members); these types describe those members, and the OpenAPI tests of the `sandbank` crate
+//! check that every member a handler writes is described here.
+
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::client::ClientMetadata;
+
+/// The answer to a pushed authorization request (RFC 9126 §2.2).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParResponse {
+    /// Send this to `/authorize` with `client_id`; it works once.
+    #[schema(example = "urn:ietf:params:oauth:request_uri:Zm9vYmFyYmF6")]
+    pub request_uri: String,
+    /// Seconds the `request_uri` stays usable.
+    #[schema(example = 90)]
+    pub expires_in: i64,
+}
+
+/// A token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The access token. Send it as `Authorization: DPoP <token>` with a DPoP proof, or as
+    /// `Authorization: Bearer <token>` over the TLS listener with the same client certificate.
+    pub access_token: String,
+    /// `DPoP` for DPoP-bound tokens, `Bearer` for certificate-bound ones.
+    #[schema(example = "DPoP")]
+    pub token_type: String,
+    /// Seconds the access token lives.
+    #[schema(example = 600)]
+    pub expires_in: i64,
+    /// The granted scopes, space-separated.
+    #[schema(example = "openid accounts balances transactions")]
+    pub scope: String,
+    /// A refresh token, bound like the access token, when the client may refresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The ID token, when `openid` was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The granted RFC 9396 authorization details (with the accounts the customer chose).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub authorization_details: Option<Value>,
+    /// The grant (the customer's consent) the tokens were issued on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+}
+
+/// An introspection response (RFC 7662 §2.2). For a token that is unknown, expired, revoked,
+/// or another client's, only `{"active": false}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntrospectionResponse {
+    /// Whether the token is usable.
+    pub active: bool,
+    /// The issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The client the token was issued to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The customer (party id), for tokens issued on a customer's consent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The scopes, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Issued at (seconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Expires at (seconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// `DPoP` or `Bearer`, for access tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// What the token is bound to: `jkt` (DPoP key thumbprint) or `x5t#S256` (certificate
+    /// thumbprint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub cnf: Option<Value>,
+    /// The granted RFC 9396 authorization details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub authorization_details: Option<Value>,
+    /// The grant the token was issued on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    /// When the customer logged in (seconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+/// OpenID Connect claims about the customer (Core §5.3.2).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserInfo {
+    /// The customer's party id.
+    #[schema(example = "pty-alice")]
+    pub sub: String,
+    /// Full name, or the organisation's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Given name, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Family name, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// The primary e-mail address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The authorization server's metadata (RFC 8414, OpenID Connect Discovery 1.0). Both
+/// well-known documents are the same.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServerMetadata {
+    /// The issuer identifier: the server's base URL.
+    #[schema(example = "http://127.0.0.1:8080")]
+    pub issuer: String,
+    /// `/authorize`.
+    pub authorization_endpoint: String,
+    /// `/par`.
+    pub pushed_authorization_request_endpoint: String,
+    /// Always `true` (FAPI 2.0): authorization requests are pushed first.
+    pub require_pushed_authorization_requests: bool,
+    /// `/token`.
+    pub token_endpoint: String,
+    /// `/jwks`.
+    pub jwks_uri: String,
+    /// `/register`.
+    pub registration_endpoint: String,
+    /// `/introspect`.
+    pub introspection_endpoint: String,
+    /// `/revoke`.
+    pub revocation_endpoint: String,
+    /// `/userinfo`.
+    pub userinfo_endpoint: String,
+    /// Every scope the server knows.
+    pub scopes_supported: Vec<String>,
+    /// `code`.
+    pub response_types_supported: Vec<String>,
+    /// `query`.
+    pub response_modes_supported: Vec<String>,
+    /// Grant types.
+    pub grant_types_supported: Vec<String>,
+    /// `S256`.
+    pub code_challenge_methods_supported: Vec<String>,
+    /// `private_key_jwt`, plus the mutual-TLS methods over `serve --tls`.
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// Algorithms of client assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    /// As for the token endpoint.
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    /// As for the token endpoint.
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    /// `PS256`, `ES256`.
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// Algorithms of DPoP proofs.
+    pub dpop_signing_alg_values_supported: Vec<String>,
+    /// `public`.
+    pub subject_types_supported: Vec<String>,
+    /// Claims of ID tokens and userinfo.
+    pub claims_supported: Vec<String>,
+    /// `true` (RFC 9207): authorization responses carry `iss`.
+    pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9396 types.
+    pub authorization_details_types_supported: Vec<String>,
+    /// `false`: request objects are not supported yet.
+    pub request_parameter_supported: bool,
+    /// `true`.
+    pub request_uri_parameter_supported: bool,
+    /// Over `serve --tls`: `true`, tokens may be bound to the client certificate (RFC 8705).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_certificate_bound_access_tokens: Option<bool>,
+    /// Over `serve --tls`: the endpoints on the mutual-TLS listener (RFC 8705 §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub mtls_endpoint_aliases: Option<Value>,
+}
+
+/// A JSON Web Key Set (RFC 7517): the public keys that sign ID tokens.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Jwks {
+    /// The keys (RSA for PS256, P-256 for ES256), each with `kid`, `use` and `alg`.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<Value>,
+}
+
+/// A client registration request (RFC 7591 §2). Unknown members are ignored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientRegistrationRequest {
+    /// Where authorization responses may go: https, or http on the loopback interface only.
+    #[schema(example = json!(["http://127.0.0.1:9000/callback"]))]
+    pub redirect_uris: Vec<String>,
+    /// `private_key_jwt` (the default), `tls_client_auth` or `self_signed_tls_client_auth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+    /// The client's public keys by value (no private members; RSA at least 2048 bits).
+    /// Required for `private_key_jwt` and `self_signed_tls_client_auth` unless `jwks_uri` is
+    /// given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<Value>,
+    /// Where the client publishes its keys: loopback http(s) URLs only in this sandbox.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    /// Subject DN of the client certificate, required for `tls_client_auth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// Shown to customers on the consent page; at most 100 characters (`Unnamed app`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    /// Grant types (`authorization_code` and `refresh_token` by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Vec<String>>,
+    /// `code` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_types: Option<Vec<String>>,
+    /// The scopes the client may ask for, space-separated (all when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// RFC 9396 types (`account_information` by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details_types: Option<Vec<String>>,
+    /// Accepted, but no pushed request can be signed yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_signed_request_object: Option<bool>,
+    /// Recorded; tokens are sender-constrained in any case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens: Option<bool>,
+    /// Sandbox only: authorization requests with `login_hint` skip the login and consent
+    /// pages and grant everything asked on all the customer's accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox_auto_consent: Option<bool>,
+}
+
+/// A registered client (RFC 7591 §3.2.1, RFC 7592 §3): its metadata with the server's
+/// defaults filled in, and how to manage it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientRegistration {
+    /// The metadata as the server keeps it.
+    #[serde(flatten)]
+    pub metadata: ClientMetadata,
+    /// The client identifier.
+    pub client_id: String,
+    /// When it was registered (seconds since the epoch).
+    pub client_id_issued_at: i64,
+    /// Where to read, update or delete the registration (RFC 7592).
+    pub registration_client_uri: String,
+    /// The bearer token for `registration_client_uri`; only in the answer to the
+    /// registration, so keep it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_access_token: Option<String>,
+}

@@ -1,0 +1,167 @@
+//! The form-encoded request bodies (`application/x-www-form-urlencoded`) of the authorization
+//! server, as OpenAPI schemas. The handlers parse forms strictly by parameter name
+//! ([`crate::form`]); these types only describe those parameters, so each field's doc comment
+//! says what the handler does with it. Every parameter may be sent once.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Client authentication in a form body. With `private_key_jwt` (RFC 7523, FAPI 2.0): a
+/// `client_assertion` signed with the client's registered key. Over the TLS listener with a
+/// client certificate (`tls_client_auth`, `self_signed_tls_client_auth`, RFC 8705): `client_id`
+/// alone.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ClientAuthentication {
+    /// The client. Required with a client certificate; with an assertion, optional and equal
+    /// to its `iss`.
+    #[serde(default)]
+    pub client_id: String,
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`, with `client_assertion`.
+    #[serde(default)]
+    #[schema(example = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")]
+    pub client_assertion_type: String,
+    /// A JWT signed (PS256, ES256 or EdDSA) with a key of the client's `jwks`: `iss` and `sub`
+    /// the client id, `aud` the issuer identifier (a single string), `exp`, and a `jti` that
+    /// is accepted once.
+    #[serde(default)]
+    pub client_assertion: String,
+}
+
+/// A pushed authorization request (RFC 9126, FAPI 2.0): the authorization request's
+/// parameters, sent by the authenticated client before the browser goes to `/authorize`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PushedAuthorizationRequest {
+    /// `code`, the only response type.
+    #[schema(example = "code")]
+    pub response_type: String,
+    /// One of the client's registered redirect URIs.
+    #[schema(example = "http://127.0.0.1:9000/callback")]
+    pub redirect_uri: String,
+    /// PKCE: base64url SHA-256 of the code verifier, 43 characters.
+    #[schema(example = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")]
+    pub code_challenge: String,
+    /// `S256`, the only method.
+    #[schema(example = "S256")]
+    pub code_challenge_method: String,
+    /// Space-separated scopes (see the `oauth2` security scheme). At least one scope or
+    /// authorization detail is required.
+    #[serde(default)]
+    #[schema(example = "openid accounts balances transactions")]
+    pub scope: String,
+    /// RFC 9396 authorization details, as a JSON array (`account_information`, or
+    /// `payment_initiation` when the client registered it).
+    #[serde(default)]
+    pub authorization_details: String,
+    /// Echoed in the authorization response.
+    #[serde(default)]
+    pub state: String,
+    /// Carried into the ID token.
+    #[serde(default)]
+    pub nonce: String,
+    /// The customer's username. With `serve --auto-consent` or a client registered with
+    /// `sandbox_auto_consent`, `/authorize` grants at once for this customer.
+    #[serde(default)]
+    #[schema(example = "alice")]
+    pub login_hint: String,
+    /// Binds the authorization code to this DPoP key thumbprint (RFC 9449 §10). A DPoP proof
+    /// sent with the request binds it as well; both must then agree.
+    #[serde(default)]
+    pub dpop_jkt: String,
+    /// `query` (the default); JWT-secured responses are not supported yet.
+    #[serde(default)]
+    pub response_mode: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// The grant types of the token endpoint.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantTypeName {
+    /// Exchange an authorization code (with PKCE).
+    AuthorizationCode,
+    /// A new access token from a refresh token.
+    RefreshToken,
+    /// A token for the client itself, on no customer's behalf.
+    ClientCredentials,
+}
+
+/// A token request (RFC 6749 §4.1.3, §6, §4.4). The tokens are bound to the request's DPoP
+/// proof, or over the TLS listener to the client certificate.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// The grant type.
+    pub grant_type: GrantTypeName,
+    /// `authorization_code`: the code from the authorization response.
+    #[serde(default)]
+    pub code: String,
+    /// `authorization_code`: the redirect URI of the pushed request.
+    #[serde(default)]
+    pub redirect_uri: String,
+    /// `authorization_code`: the PKCE code verifier.
+    #[serde(default)]
+    pub code_verifier: String,
+    /// `refresh_token`: the refresh token.
+    #[serde(default)]
+    pub refresh_token: String,
+    /// `refresh_token`: a narrower scope than was granted; `client_credentials`: the scopes
+    /// (none of the bank's scopes can be had without a customer's consent).
+    #[serde(default)]
+    pub scope: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// An introspection (RFC 7662) or revocation (RFC 7009) request about one of the client's own
+/// tokens.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct TokenQuestion {
+    /// The access or refresh token.
+    pub token: String,
+    /// `access_token` or `refresh_token`: where to look first.
+    #[serde(default)]
+    pub token_type_hint: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// The login page's form. The interaction id must also be in the `sandbank_interaction` cookie
+/// that `/authorize` set, so a form posted from another site is refused.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct LoginForm {
+    /// The interaction id from the page.
+    pub interaction: String,
+    /// The customer's username (`alice`, `sam`, `ivan`, `harbourline`, `edge`, ...).
+    #[schema(example = "alice")]
+    pub username: String,
+    /// The sandbox password, the same for every customer (`sandbank` by default).
+    #[schema(example = "sandbank")]
+    pub password: String,
+}
+
+/// What the customer decided on the consent page.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Grant what the app asked, on the chosen accounts.
+    Approve,
+    /// Refuse: the app gets `access_denied`.
+    Deny,
+}
+
+/// The consent page's form. The interaction id must also be in the `sandbank_interaction`
+/// cookie.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ConsentForm {
+    /// The interaction id from the page.
+    pub interaction: String,
+    /// Approve or deny.
+    pub decision: Decision,
+    /// An account to share; repeat the parameter for each (checkboxes). At least one when the
+    /// request needs accounts and the customer approves.
+    #[serde(default)]
+    pub account: Vec<String>,
+}

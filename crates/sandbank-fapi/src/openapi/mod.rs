@@ -1,0 +1,48 @@
+//! The authorization server in OpenAPI: the bodies its endpoints' `#[utoipa::path]`
+//! annotations name ([`forms`], [`bodies`]), the responses they share ([`responses`]), the
+//! request headers ([`DpopHeader`]) and the security schemes ([`security`]).
+//!
+//! The routes themselves are documented where they are handled (`crate::routes`), and
+//! [`crate::routes::openapi_router`] assembles them, so an endpoint cannot exist undocumented.
+
+pub mod bodies;
+pub mod forms;
+pub mod responses;
+pub mod security;
+
+use utoipa::openapi::OpenApi;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::error::OAuthErrorBody;
+
+/// The media type of form bodies.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// The media type of the login, consent and error pages.
+pub const HTML: &str = "text/html";
+
+/// The `DPoP` request header (RFC 9449), optional: only described, never parsed from here.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct DpopHeader {
+    /// A DPoP proof: a JWT (`typ: dpop+jwt`, PS256, ES256 or EdDSA, the public key in `jwk`)
+    /// with `htm` and `htu` naming this request, `iat`, a `jti` used once and, with an access
+    /// token, `ath` (its SHA-256). Required with `Authorization: DPoP`; at `/token` and `/par`
+    /// it binds what is issued to its key.
+    #[param(rename = "DPoP", required = false)]
+    pub dpop: String,
+}
+
+/// Adds what the authorization server's operations refer to but no body names: the security
+/// schemes and the [`OAuthErrorBody`] component that shared responses point at.
+pub fn add_components(openapi: &mut OpenApi) {
+    let components = openapi.components.get_or_insert_with(Default::default);
+    for (name, scheme) in security::schemes() {
+        components
+            .security_schemes
+            .insert(name.to_owned(), utoipa::openapi::RefOr::T(scheme));
+    }
+    components.schemas.insert(
+        OAuthErrorBody::name().into_owned(),
+        OAuthErrorBody::schema(),
+    );
+}
