@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod body;
 pub mod customer;
 pub mod fapi_request;
 pub mod problem;
