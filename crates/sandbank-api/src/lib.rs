@@ -1,5 +1,6 @@
 //! Sandbank's bank API: the read endpoints of accounts, balances, transactions, statements,
-//! holdings, parties, insurance and cards, each behind the FAPI guard.
+//! holdings, parties, insurance and cards, and the card-controls write, each behind the FAPI
+//! guard.
 //!
 //! Every route checks the permission it needs and that what it reads belongs to an account the
 //! token and its grant reach, owned by the token's customer. Anything else — another customer's
@@ -10,6 +11,7 @@
 pub mod access;
 pub mod accounts;
 pub mod body;
+pub mod card_controls;
 pub mod customer;
 pub mod fapi_request;
 pub mod problem;
@@ -45,6 +47,7 @@ where
         .routes(routes!(customer::claims))
         .routes(routes!(customer::cards))
         .routes(routes!(customer::card))
+        .routes(routes!(card_controls::update))
         .layer(axum::middleware::from_fn(fapi_request::check))
         .layer(axum::middleware::from_fn(fapi_headers))
 }
