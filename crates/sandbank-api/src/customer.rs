@@ -194,18 +194,30 @@ pub async fn card(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Card>, ApiError> {
     let instance = format!("/cards/{card_id}");
-    let customer = customer(&authorized, Permission::Cards)?;
-    let Ok(id) = CardId::new(card_id) else {
+    let card = visible_card(&server, &authorized, Permission::Cards, &card_id, &instance).await?;
+    no_query(query.as_deref(), &instance)?;
+    Ok(Json(card))
+}
+
+/// The card `raw_id` if the request may see it with `permission`: its account shared with the
+/// client and the token's customer its cardholder; 404 otherwise.
+pub(crate) async fn visible_card(
+    server: &AuthServer,
+    authorized: &Authorized,
+    permission: Permission,
+    raw_id: &str,
+    instance: &str,
+) -> Result<Card, ApiError> {
+    let customer = customer(authorized, permission)?;
+    let Ok(id) = CardId::new(raw_id) else {
         return Err(ApiError::not_found(instance));
     };
-    let card = server
+    server
         .store
         .card(&id)
         .await?
         .filter(|card| {
             &card.cardholder_party_id == customer && authorized.reaches(&card.account_id)
         })
-        .ok_or_else(|| ApiError::not_found(&instance))?;
-    no_query(query.as_deref(), &instance)?;
-    Ok(Json(card))
+        .ok_or_else(|| ApiError::not_found(instance))
 }

@@ -1,5 +1,6 @@
 //! Sandbank's bank API: the read endpoints of accounts, balances, transactions, statements,
-//! holdings, parties, insurance and cards, each behind the FAPI guard.
+//! holdings, parties, insurance and cards, and the card-controls write, each behind the FAPI
+//! guard.
 //!
 //! Every route checks the permission it needs and that what it reads belongs to an account the
 //! token and its grant reach, owned by the token's customer. Anything else — another customer's
@@ -11,6 +12,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod body;
+pub mod card_controls;
 pub mod customer;
 pub mod examples;
 pub mod fapi_request;
@@ -48,7 +51,8 @@ where
         .routes(routes!(customer::policy))
         .routes(routes!(customer::claims))
         .routes(routes!(customer::cards))
-        .routes(routes!(customer::card));
+        .routes(routes!(customer::card))
+        .routes(routes!(card_controls::update));
     openapi::document(router.get_openapi_mut());
     router
         .layer(axum::middleware::from_fn(fapi_request::check))

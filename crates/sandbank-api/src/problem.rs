@@ -31,6 +31,22 @@ pub enum ApiError {
         /// Each invalid part.
         errors: Vec<ProblemError>,
     },
+    /// The request body is not what the operation takes: not JSON, not valid under the
+    /// operation's schema, or asking for something the bank refuses. Each error's pointer is a
+    /// JSON pointer (RFC 6901) into the body.
+    InvalidBody {
+        /// The request path.
+        instance: String,
+        /// Each invalid part.
+        errors: Vec<ProblemError>,
+    },
+    /// The request body's media type is not one the operation takes (or none was given).
+    UnsupportedMediaType {
+        /// The request path.
+        instance: String,
+        /// The media types the operation takes.
+        accepted: &'static [&'static str],
+    },
     /// The database failed.
     Internal(String),
 }
@@ -53,6 +69,21 @@ impl ApiError {
     pub fn not_found(instance: impl Into<String>) -> Self {
         ApiError::NotFound {
             instance: instance.into(),
+        }
+    }
+
+    /// A 400 for one invalid part of the request body, at `pointer` (a JSON pointer into it).
+    pub fn invalid_body(
+        instance: impl Into<String>,
+        pointer: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError::InvalidBody {
+            instance: instance.into(),
+            errors: vec![ProblemError {
+                pointer: pointer.to_owned(),
+                detail: detail.into(),
+            }],
         }
     }
 
@@ -111,6 +142,25 @@ impl IntoResponse for ApiError {
                 Some("the request has invalid or unknown parameters".to_owned()),
                 Some(instance),
                 errors,
+            ),
+            ApiError::InvalidBody { instance, errors } => problem(
+                StatusCode::BAD_REQUEST,
+                "invalid-body",
+                "Invalid request body",
+                Some("the request body is not valid; each error points into it".to_owned()),
+                Some(instance),
+                errors,
+            ),
+            ApiError::UnsupportedMediaType { instance, accepted } => problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported Media Type",
+                Some(format!(
+                    "send the body with Content-Type {}",
+                    accepted.join(" or ")
+                )),
+                Some(instance),
+                Vec::new(),
             ),
             ApiError::Internal(_) => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -37,6 +37,7 @@ const ALL: &[Permission] = &[
     Permission::Investments,
     Permission::Insurance,
     Permission::Cards,
+    Permission::CardControls,
     Permission::Parties,
 ];
 
@@ -101,12 +102,18 @@ struct TestApp {
 
 /// The personas with a month of history.
 async fn start() -> TestApp {
-    start_with(1).await
+    start_on("sqlite::memory:", 1).await
 }
 
 /// The personas with `months` of history (12 gives the default dataset's personas exactly).
 async fn start_with(months: u32) -> TestApp {
-    let store = Store::connect("sqlite::memory:").await.unwrap();
+    start_on("sqlite::memory:", months).await
+}
+
+/// The app on the database at `url`, holding the personas with `months` of history (loaded
+/// unless already there).
+async fn start_on(database_url: &str, months: u32) -> TestApp {
+    let store = Store::connect(database_url).await.unwrap();
     let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
         customers: 0,
         months,
@@ -282,12 +289,55 @@ impl TestApp {
         issued: Option<&Issued>,
         extra: &[(&str, &str)],
     ) -> reqwest::Response {
+        self.send("GET", target, issued, extra, None).await
+    }
+
+    /// `PATCH target` with a body of `content_type`.
+    async fn patch(
+        &self,
+        target: &str,
+        issued: Option<&Issued>,
+        content_type: Option<&str>,
+        body: impl Into<Vec<u8>>,
+    ) -> reqwest::Response {
+        let extra: Vec<(&str, &str)> = content_type
+            .map(|value| ("content-type", value))
+            .into_iter()
+            .collect();
+        self.send("PATCH", target, issued, &extra, Some(body.into()))
+            .await
+    }
+
+    /// `PATCH target` with a JSON body.
+    async fn patch_json(
+        &self,
+        target: &str,
+        issued: Option<&Issued>,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.patch(target, issued, Some("application/json"), body.to_string())
+            .await
+    }
+
+    /// `method target` with `issued`'s token and a fresh proof for that method, extra request
+    /// headers and a body.
+    async fn send(
+        &self,
+        method: &str,
+        target: &str,
+        issued: Option<&Issued>,
+        extra: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> reqwest::Response {
         let url = if target.starts_with("http") {
             target.to_owned()
         } else {
             format!("{}{target}", self.url)
         };
-        let mut request = self.http.get(&url);
+        let mut request = self.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            &url,
+        );
         if let Some(issued) = issued {
             let htu = url.split('?').next().unwrap();
             let mut header = Header::new(Algorithm::ES256);
@@ -301,7 +351,7 @@ impl TestApp {
             let proof = jsonwebtoken::encode(
                 &header,
                 &json!({
-                    "jti": random(), "htm": "GET", "htu": htu, "iat": self.now().timestamp(),
+                    "jti": random(), "htm": method, "htu": htu, "iat": self.now().timestamp(),
                     "ath": sha256(issued.token.as_bytes()),
                 }),
                 &issued.dpop.encoding,
@@ -314,18 +364,45 @@ impl TestApp {
         for (name, value) in extra {
             request = request.header(*name, *value);
         }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
         request.send().await.unwrap()
+    }
+
+    /// The example's request: a GET, or a PATCH with a valid body.
+    async fn call(&self, example: &Example, issued: Option<&Issued>) -> reqwest::Response {
+        self.call_with_query(example, "", issued).await
+    }
+
+    /// [`TestApp::call`] with `query` appended to the path.
+    async fn call_with_query(
+        &self,
+        example: &Example,
+        query: &str,
+        issued: Option<&Issued>,
+    ) -> reqwest::Response {
+        let target = format!("{}{query}", example.path);
+        match example.method {
+            "GET" => self.get(&target, issued).await,
+            "PATCH" => self.patch_json(&target, issued, &valid_controls()).await,
+            other => panic!("no example request for {other}"),
+        }
     }
 
     /// `GET target` expecting 200 and FAPI headers; the body.
     async fn ok(&self, target: &str, issued: &Issued) -> Value {
-        let response = self.get(target, Some(issued)).await;
-        let status = response.status();
-        assert_fapi_headers(&response, target);
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{target}: {body}");
-        body
+        ok_body(self.get(target, Some(issued)).await, target).await
     }
+}
+
+/// The body of a 200 with FAPI headers.
+async fn ok_body(response: reqwest::Response, target: &str) -> Value {
+    let status = response.status();
+    assert_fapi_headers(&response, target);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{target}: {body}");
+    body
 }
 
 fn assert_fapi_headers(response: &reqwest::Response, target: &str) {
@@ -391,8 +468,21 @@ fn id(value: &Value, field: &str) -> String {
 // One example of each route, for the authorization matrix
 // ---------------------------------------------------------------------------------------------
 
-/// A path of each operation, with ids that `username` may read, and the permission it needs.
-async fn examples(app: &TestApp, username: &str) -> Vec<(String, Permission)> {
+/// One request of an operation: its method, a path with ids `username` may use, and the
+/// permission it needs. [`TestApp::call`] sends it (a PATCH with a valid body).
+struct Example {
+    method: &'static str,
+    path: String,
+    permission: Permission,
+}
+
+/// A card-controls change every card accepts.
+fn valid_controls() -> Value {
+    json!({"onlineAllowed": false, "contactlessAllowed": true})
+}
+
+/// An example of each operation.
+async fn examples(app: &TestApp, username: &str) -> Vec<Example> {
     let party = app.customer(username).await;
     let store = &app.server.store;
     let accounts = app.accounts_of(username).await;
@@ -417,7 +507,7 @@ async fn examples(app: &TestApp, username: &str) -> Vec<(String, Permission)> {
     let card = store.cards_of_party(&party).await.unwrap()[0]
         .card_id
         .clone();
-    vec![
+    let reads: Vec<(String, Permission)> = vec![
         ("/accounts".into(), Permission::Accounts),
         (format!("/accounts/{account}"), Permission::Accounts),
         (
@@ -453,7 +543,21 @@ async fn examples(app: &TestApp, username: &str) -> Vec<(String, Permission)> {
         ),
         ("/cards".into(), Permission::Cards),
         (format!("/cards/{card}"), Permission::Cards),
-    ]
+    ];
+    let mut examples: Vec<Example> = reads
+        .into_iter()
+        .map(|(path, permission)| Example {
+            method: "GET",
+            path,
+            permission,
+        })
+        .collect();
+    examples.push(Example {
+        method: "PATCH",
+        path: format!("/cards/{card}/controls"),
+        permission: Permission::CardControls,
+    });
+    examples
 }
 
 /// Ivan has holdings, policies and cards: every route has an example.
@@ -464,18 +568,19 @@ async fn every_route_answers_200_with_its_permission_and_the_body_matches_its_sc
     let app = start().await;
     let issued = app.issue_all(RICH, None).await;
     let only = |permission| ALL.iter().filter(move |p| **p == permission);
-    for (path, permission) in examples(&app, RICH).await {
+    for example in examples(&app, RICH).await {
+        let path = example.path.clone();
         // The one permission the route needs is enough.
         let accounts = app.accounts_of(RICH).await;
         let narrow = app
             .issue_with(
                 RICH,
                 &accounts,
-                &only(permission).copied().collect::<Vec<_>>(),
+                &only(example.permission).copied().collect::<Vec<_>>(),
             )
             .await;
-        let body = app.ok(&path, &narrow).await;
-        let full = app.ok(&path, &issued).await;
+        let body = ok_body(app.call(&example, Some(&narrow)).await, &path).await;
+        let full = ok_body(app.call(&example, Some(&issued)).await, &path).await;
         assert_eq!(body, full, "{path}");
         let schema = match path.as_str() {
             "/parties/me" => Some("party"),
@@ -516,23 +621,24 @@ async fn every_route_answers_200_with_its_permission_and_the_body_matches_its_sc
 #[tokio::test]
 async fn every_route_is_401_without_a_token_and_403_without_its_permission() {
     let app = start().await;
-    for (path, permission) in examples(&app, RICH).await {
-        let response = app.get(&path, None).await;
+    for example in examples(&app, RICH).await {
+        let path = &example.path;
+        let response = app.call(&example, None).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert!(
             response.headers().contains_key("www-authenticate"),
             "{path}"
         );
-        assert_fapi_headers(&response, &path);
-        let without = app.issue_all(RICH, Some(permission)).await;
-        let response = app.get(&path, Some(&without)).await;
+        assert_fapi_headers(&response, path);
+        let without = app.issue_all(RICH, Some(example.permission)).await;
+        let response = app.call(&example, Some(&without)).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         let challenge = response.headers()["www-authenticate"].to_str().unwrap();
         assert!(
             challenge.contains("insufficient_scope"),
             "{path}: {challenge}"
         );
-        assert_fapi_headers(&response, &path);
+        assert_fapi_headers(&response, path);
     }
 }
 
@@ -541,14 +647,14 @@ async fn another_customers_ids_and_unshared_accounts_are_404_like_unknown_ones()
     let app = start().await;
     // Alice may read everything of hers; every id of Ivan's is 404 to her.
     let alice = app.issue_all("alice", None).await;
-    for (path, _) in examples(&app, RICH).await {
+    for example in examples(&app, RICH).await {
         if matches!(
-            path.as_str(),
+            example.path.as_str(),
             "/accounts" | "/parties/me" | "/insurance/policies" | "/cards"
         ) {
             continue;
         }
-        let response = app.get(&path, Some(&alice)).await;
+        let response = app.call(&example, Some(&alice)).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
     // An account of Ivan's he did not share is 404 too, and absent from the lists.
@@ -594,10 +700,12 @@ async fn another_customers_ids_and_unshared_accounts_are_404_like_unknown_ones()
 async fn unknown_query_parameters_are_400_problems() {
     let app = start().await;
     let issued = app.issue_all(RICH, None).await;
-    for (path, _) in examples(&app, RICH).await {
-        let response = app.get(&format!("{path}?colour=blue"), Some(&issued)).await;
+    for example in examples(&app, RICH).await {
+        let response = app
+            .call_with_query(&example, "?colour=blue", Some(&issued))
+            .await;
         let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
-        assert_eq!(body["errors"][0]["pointer"], "colour", "{path}");
+        assert_eq!(body["errors"][0]["pointer"], "colour", "{}", example.path);
     }
     let account = &app.accounts_of(RICH).await[0];
     let transactions = format!("/accounts/{account}/transactions");
@@ -976,21 +1084,28 @@ async fn every_documented_operation_has_authorization_tests() {
                 continue;
             }
             operations += 1;
-            assert_eq!(
-                method, "get",
-                "{method} {template}: add it to the write tests' coverage list"
-            );
-            let tested = examples.iter().find(|(path, _)| fills(template, path));
-            let Some((_, permission)) = tested else {
+            let method = method.to_uppercase();
+            let tested = examples
+                .iter()
+                .find(|example| example.method == method && fills(template, &example.path));
+            let Some(example) = tested else {
                 panic!(
-                    "GET {template} has no authorization tests: add an example for it to examples()"
+                    "{method} {template} has no authorization tests: add an example for it to \
+                     examples() (and a request for its method to TestApp::call_with_query)"
                 )
             };
-            let operation = item.get.as_ref().unwrap();
+            let operation = match method.as_str() {
+                "GET" => item.get.as_ref(),
+                "POST" => item.post.as_ref(),
+                "PUT" => item.put.as_ref(),
+                "PATCH" => item.patch.as_ref(),
+                _ => item.delete.as_ref(),
+            }
+            .unwrap();
             assert_eq!(
                 sandbank_api::openapi::oauth2_scopes(operation),
-                vec![sandbank_fapi::guard::permission_name(*permission)],
-                "GET {template} documents another permission than the one it needs"
+                vec![sandbank_fapi::guard::permission_name(example.permission)],
+                "{method} {template} documents another permission than the one it needs"
             );
         }
     }
@@ -1252,4 +1367,335 @@ async fn every_openapi_example_is_the_real_response() {
         transactions.body["links"]["next"].is_string(),
         "a page with a next link"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card controls
+// ---------------------------------------------------------------------------------------------
+
+/// Ivan's first card, its controls path, and a token with `cards` and `card_controls` on all his
+/// accounts.
+async fn controls_of_a_card(app: &TestApp) -> (Value, String, Issued) {
+    let issued = app
+        .issue_with(
+            RICH,
+            &app.accounts_of(RICH).await,
+            &[Permission::Cards, Permission::CardControls],
+        )
+        .await;
+    let cards = app.ok("/cards", &issued).await;
+    let card = cards["data"][0].clone();
+    let path = format!("/cards/{}/controls", id(&card, "cardId"));
+    (card, path, issued)
+}
+
+/// The currency of the card's account, and another one.
+async fn currencies(app: &TestApp, card: &Value) -> (String, String) {
+    let account = AccountId::new(id(card, "accountId")).unwrap();
+    let own = app
+        .server
+        .store
+        .account(&account)
+        .await
+        .unwrap()
+        .unwrap()
+        .currency
+        .to_string();
+    let other = if own == "EUR" { "USD" } else { "EUR" };
+    (own, other.to_owned())
+}
+
+/// Fails unless the card reads back as `expected`, singly and in the list.
+async fn assert_card_reads(app: &TestApp, issued: &Issued, expected: &Value) {
+    let path = format!("/cards/{}", id(expected, "cardId"));
+    assert_eq!(&app.ok(&path, issued).await, expected, "{path}");
+    let listed = app.ok("/cards", issued).await;
+    assert!(
+        listed["data"].as_array().unwrap().contains(expected),
+        "/cards: {listed}"
+    );
+}
+
+#[tokio::test]
+async fn changed_card_controls_persist_and_show_in_later_reads() {
+    let app = start().await;
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    assert_eq!(before["status"], "ACTIVE");
+    let (currency, _) = currencies(&app, &before).await;
+    let limit = json!({"amount": {"amount": "250.00", "currency": currency}, "period": "DAILY"});
+    let response = app
+        .patch_json(
+            &path,
+            Some(&issued),
+            &json!({"locked": true, "abroadAllowed": false, "spendingLimit": limit}),
+        )
+        .await;
+    let changed = ok_body(response, &path).await;
+    assert_valid("card", &changed, &path);
+    let mut expected = before.clone();
+    expected["status"] = json!("LOCKED");
+    expected["controls"]["locked"] = json!(true);
+    expected["controls"]["abroadAllowed"] = json!(false);
+    expected["controls"]["spendingLimit"] = limit;
+    assert_eq!(changed, expected);
+    assert_card_reads(&app, &issued, &expected).await;
+
+    // A merge patch: unlock and remove the limit; the abroad switch stays as it was set.
+    let response = app
+        .patch(
+            &path,
+            Some(&issued),
+            Some("application/merge-patch+json"),
+            r#"{"locked": false, "spendingLimit": null}"#,
+        )
+        .await;
+    let changed = ok_body(response, &path).await;
+    assert_valid("card", &changed, &path);
+    let mut expected = before.clone();
+    expected["controls"]["abroadAllowed"] = json!(false);
+    assert_eq!(changed, expected);
+    assert_card_reads(&app, &issued, &expected).await;
+}
+
+#[tokio::test]
+async fn changed_card_controls_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bank.db").display());
+    let app = start_on(&url, 1).await;
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    let changed = ok_body(
+        app.patch_json(&path, Some(&issued), &json!({"contactlessAllowed": false}))
+            .await,
+        &path,
+    )
+    .await;
+    assert_ne!(changed, before);
+    app.server.store.close().await;
+    drop(app);
+    // A new server on the same file: the token is in the database too.
+    let restarted = start_on(&url, 1).await;
+    assert_card_reads(&restarted, &issued, &changed).await;
+}
+
+#[tokio::test]
+async fn card_controls_need_the_card_controls_permission_not_cards() {
+    let app = start().await;
+    let (_, path, _) = controls_of_a_card(&app).await;
+    let accounts = app.accounts_of(RICH).await;
+    let reader = app.issue_with(RICH, &accounts, &[Permission::Cards]).await;
+    let response = app
+        .patch_json(&path, Some(&reader), &valid_controls())
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+    // ... and `card_controls` alone changes a card it cannot read.
+    let writer = app
+        .issue_with(RICH, &accounts, &[Permission::CardControls])
+        .await;
+    let response = app
+        .patch_json(&path, Some(&writer), &valid_controls())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let card = path.trim_end_matches("/controls");
+    assert_eq!(
+        app.get(card, Some(&writer)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn strangers_get_404_before_anything_about_their_request() {
+    let app = start().await;
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    // Ivan's card through a grant without its account, and through Alice's token: 404 for a
+    // valid body, an invalid one and a wrong media type alike.
+    let account = id(&before, "accountId");
+    let others: Vec<AccountId> = app
+        .accounts_of(RICH)
+        .await
+        .into_iter()
+        .filter(|a| a.as_str() != account)
+        .collect();
+    assert!(!others.is_empty());
+    let unshared = app
+        .issue_with(
+            RICH,
+            &others,
+            &[Permission::Cards, Permission::CardControls],
+        )
+        .await;
+    let alice = app.issue_all("alice", None).await;
+    for stranger in [&unshared, &alice] {
+        for response in [
+            app.patch_json(&path, Some(stranger), &valid_controls())
+                .await,
+            app.patch_json(&path, Some(stranger), &json!({"colour": 1}))
+                .await,
+            app.patch(&path, Some(stranger), Some("text/plain"), "x")
+                .await,
+            app.patch_json(
+                &format!("{path}?colour=blue"),
+                Some(stranger),
+                &valid_controls(),
+            )
+            .await,
+        ] {
+            let body = assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+            assert_eq!(body["instance"], path.as_str());
+        }
+    }
+    for unknown in ["/cards/nope/controls", "/cards/%20/controls"] {
+        let response = app
+            .patch_json(unknown, Some(&issued), &valid_controls())
+            .await;
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+    assert_card_reads(&app, &issued, &before).await;
+}
+
+#[tokio::test]
+async fn invalid_card_controls_are_400_with_a_pointer_and_change_nothing() {
+    let app = start().await;
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    let (currency, other) = currencies(&app, &before).await;
+    let limit = |amount: Value, currency: &str| json!({"spendingLimit": {"amount": {"amount": amount, "currency": currency}, "period": "DAILY"}});
+    let cases: Vec<(String, &str)> = vec![
+        ("{\"locked\": tru".into(), ""),
+        ("".into(), ""),
+        ("[]".into(), ""),
+        ("{}".into(), ""),
+        (r#"{"locked": null}"#.into(), ""),
+        (r#"{"colour": "blue"}"#.into(), "/colour"),
+        (r#"{"locked": "yes"}"#.into(), "/locked"),
+        (r#"{"onlineAllowed": 1}"#.into(), "/onlineAllowed"),
+        (r#"{"spendingLimit": 250}"#.into(), "/spendingLimit"),
+        (limit(json!(250.0), &currency).to_string(), "/spendingLimit/amount/amount"),
+        (limit(json!("-5.00"), &currency).to_string(), "/spendingLimit/amount/amount"),
+        (limit(json!("1.5e3"), &currency).to_string(), "/spendingLimit/amount/amount"),
+        (limit(json!("10.00"), &currency.to_lowercase()).to_string(), "/spendingLimit/amount/currency"),
+        (limit(json!("10.00"), "XYZ").to_string(), "/spendingLimit/amount/currency"),
+        (limit(json!("10.00"), &other).to_string(), "/spendingLimit/amount/currency"),
+        (
+            json!({"spendingLimit": {"amount": {"amount": "10.00", "currency": currency}}}).to_string(),
+            "/spendingLimit/period",
+        ),
+        (
+            json!({"spendingLimit": {"amount": {"amount": "10.00", "currency": currency}, "period": "YEARLY"}}).to_string(),
+            "/spendingLimit/period",
+        ),
+        (
+            json!({"spendingLimit": {"amount": {"amount": "10.00", "currency": currency}, "period": "DAILY", "perod": "x"}}).to_string(),
+            "/spendingLimit/perod",
+        ),
+    ];
+    for (body, pointer) in cases {
+        let response = app
+            .patch(&path, Some(&issued), Some("application/json"), body.clone())
+            .await;
+        let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-body").await;
+        assert_eq!(problem["instance"], path.as_str(), "{body}");
+        let pointers: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|error| error["pointer"].as_str().unwrap())
+            .collect();
+        assert!(pointers.contains(&pointer), "{body}: {problem}");
+    }
+    // Several mistakes at once are all reported.
+    let problem = assert_problem(
+        app.patch_json(&path, Some(&issued), &json!({"locked": 1, "colour": 2}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid-body",
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    assert_card_reads(&app, &issued, &before).await;
+}
+
+#[tokio::test]
+async fn card_controls_are_sent_as_json_or_they_are_415() {
+    let app = start().await;
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    let body = valid_controls().to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json-patch+json"),
+    ] {
+        let response = app
+            .patch(&path, Some(&issued), content_type, body.clone())
+            .await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        )
+        .await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/merge-patch+json"),
+            "{problem}"
+        );
+    }
+    assert_card_reads(&app, &issued, &before).await;
+    let response = app
+        .patch(
+            &path,
+            Some(&issued),
+            Some("application/json; charset=utf-8"),
+            body,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Concurrent changes of different controls each keep the others': every request changes one
+/// field, all at once, and every change is there afterwards (a handler that wrote back the
+/// whole card it had read would undo some of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_of_different_controls_are_all_kept() {
+    let app = std::sync::Arc::new(start().await);
+    let (before, path, issued) = controls_of_a_card(&app).await;
+    let issued = std::sync::Arc::new(issued);
+    let (currency, _) = currencies(&app, &before).await;
+    let mut expected = before.clone();
+    for round in 0..3 {
+        let controls = &expected["controls"];
+        let changes = [
+            json!({"locked": !controls["locked"].as_bool().unwrap()}),
+            json!({"onlineAllowed": !controls["onlineAllowed"].as_bool().unwrap()}),
+            json!({"contactlessAllowed": !controls["contactlessAllowed"].as_bool().unwrap()}),
+            json!({"abroadAllowed": !controls["abroadAllowed"].as_bool().unwrap()}),
+            json!({"spendingLimit": {
+                "amount": {"amount": format!("{}.00", 100 + round), "currency": currency},
+                "period": "WEEKLY"
+            }}),
+        ];
+        let mut tasks = Vec::new();
+        for change in &changes {
+            let (app, issued, path, change) =
+                (app.clone(), issued.clone(), path.clone(), change.clone());
+            tasks.push(tokio::spawn(async move {
+                let response = app.patch_json(&path, Some(&issued), &change).await;
+                assert_eq!(response.status(), StatusCode::OK);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        for change in changes {
+            for (field, value) in change.as_object().unwrap() {
+                expected["controls"][field] = value.clone();
+            }
+        }
+        let locked = expected["controls"]["locked"].as_bool().unwrap();
+        expected["status"] = json!(if locked { "LOCKED" } else { "ACTIVE" });
+        assert_card_reads(&app, &issued, &expected).await;
+    }
 }

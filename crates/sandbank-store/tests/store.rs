@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sandbank_schemas::account::AccountRelationship;
 use sandbank_schemas::transaction::{TransactionCategory, TransactionStatus};
 use sandbank_schemas::{
-    AccountCategory, AccountId, AccountParty, Amount, CardId, Customer, CustomerData, PartyId,
-    PolicyId, Statement, StatementId, Transaction, TransactionId, examples,
+    AccountCategory, AccountId, AccountParty, Amount, Card, CardId, Customer, CustomerData,
+    PartyId, PolicyId, Statement, StatementId, Transaction, TransactionId, examples,
 };
 use sandbank_store::{
     Backend, BulkStart, DatasetManifest, LoadOutcome, Store, StoreError, TransactionFilter,
@@ -701,6 +701,96 @@ async fn every_query_returns_what_was_loaded() {
                 .unwrap(),
             None
         );
+    })
+    .await;
+}
+
+/// `change_card` is read, change, write in one transaction: changes racing from two handles
+/// (as two instances on one database would) are applied one after the other, none lost, and
+/// what they wrote is still there after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_card_changes_are_all_kept() {
+    on_each_backend(|db| async move {
+        db.store
+            .load_dataset(&manifest(1), dataset(1, 4))
+            .await
+            .unwrap();
+        let second = if db.persistent() {
+            Store::connect(&db.url).await.unwrap()
+        } else {
+            db.store.clone()
+        };
+        let card_id: CardId = id("card-0-1");
+        let before = db.store.card(&card_id).await.unwrap().unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..24 {
+            let store = if n % 2 == 0 {
+                db.store.clone()
+            } else {
+                second.clone()
+            };
+            let card_id = card_id.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .change_card(&card_id, |card| {
+                        // A read-modify-write whose result shows any lost update.
+                        card.product_name.push('+');
+                        if n == 7 {
+                            card.controls.abroad_allowed = !card.controls.abroad_allowed;
+                        }
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let after = db.store.card(&card_id).await.unwrap().unwrap();
+        assert_eq!(
+            after.product_name,
+            format!("{}{}", before.product_name, "+".repeat(24)),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            after.controls.abroad_allowed,
+            !before.controls.abroad_allowed
+        );
+        assert_eq!(
+            Card {
+                product_name: before.product_name.clone(),
+                controls: before.controls.clone(),
+                ..after.clone()
+            },
+            before,
+            "nothing else changed"
+        );
+        // The id is kept whatever the change does, and a card that is not there is not made.
+        let kept = db
+            .store
+            .change_card(&card_id, |card| card.card_id = id("card-elsewhere"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.card_id, card_id);
+        assert_eq!(db.store.card(&id("card-elsewhere")).await.unwrap(), None);
+        assert_eq!(
+            db.store
+                .change_card(&id("card-none"), |_| panic!("no card to change"))
+                .await
+                .unwrap(),
+            None
+        );
+        if db.persistent() {
+            second.close().await;
+            let url = db.url.clone();
+            db.store.close().await;
+            let reopened = Store::connect(&url).await.unwrap();
+            assert_eq!(reopened.card(&card_id).await.unwrap(), Some(after));
+            reopened.close().await;
+        }
     })
     .await;
 }

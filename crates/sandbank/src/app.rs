@@ -2,7 +2,8 @@
 //!
 //! Documented routes are assembled in [`api`] (an `OpenApiRouter`, so each route carries its
 //! OpenAPI operation); [`router`] adds the OpenAPI document at `/openapi.json`, Swagger UI at
-//! `/docs` and a problem+json fallback.
+//! `/docs` and a problem+json fallback, and limits the size of every request body
+//! ([`crate::body_limit`]).
 
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub store: Store,
     /// The authorization server.
     pub auth: AuthServer,
+    /// The largest request body the server reads, in bytes; larger ones are 413.
+    pub max_body_bytes: usize,
 }
 
 impl axum::extract::FromRef<AppState> for AuthServer {
@@ -62,6 +65,7 @@ impl AppState {
             registry: Arc::new(Registry::in_memory()),
             store,
             auth,
+            max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
         })
     }
 }
@@ -80,8 +84,9 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a
-/// problem+json fallback.
+/// problem+json fallback, every request body limited to `state.max_body_bytes`.
 pub fn router(state: AppState) -> Router {
+    let max_body_bytes = state.max_body_bytes;
     let (router, _) = api(state.registry.clone()).split_for_parts();
     let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
@@ -94,7 +99,7 @@ pub fn router(state: AppState) -> Router {
             Router::new()
         }
     };
-    router.merge(docs).fallback(not_found)
+    crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes)
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -117,6 +117,15 @@ pub struct ServeArgs {
     /// start when absent; the ready line prints it as `adminKey` either way.
     #[arg(long, env = "SANDBANK_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
+    /// The largest request body accepted, in bytes, on every endpoint; a larger one is refused
+    /// with 413 (problem+json, or OAuth JSON on the authorization server's endpoints).
+    #[arg(
+        long,
+        env = "SANDBANK_MAX_BODY_BYTES",
+        default_value_t = crate::body_limit::DEFAULT_MAX_BODY_BYTES as u64,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_body_bytes: u64,
 }
 
 /// Where `serve` listens when `--addr` is not given.

@@ -5,6 +5,7 @@
 //! application with [`app::router`] and drive it without a socket.
 
 pub mod app;
+pub mod body_limit;
 pub mod cli;
 pub mod commands;
 pub mod dataset;

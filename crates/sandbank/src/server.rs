@@ -157,6 +157,7 @@ async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
         registry: Arc::new(Registry::new(Arc::new(store.clone()))),
         store,
         auth,
+        max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
     };
     Ok(Prepared {
         listener,

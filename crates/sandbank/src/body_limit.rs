@@ -1,0 +1,133 @@
+//! One request-size limit for the whole server: bank API, registry, authorization server and
+//! whatever else [`crate::app::router`] serves.
+//!
+//! The limit is a middleware around every route rather than axum's `DefaultBodyLimit` or
+//! tower-http's `RequestBodyLimitLayer` alone, because both of those answer a plain-text 413
+//! (the extractor's rejection, or an empty body) whose format depends on where the body was
+//! read. Here the body is read, up to the limit, before any handler runs: a declared
+//! `Content-Length` over the limit is refused before a byte is read, and a chunked body is
+//! refused as soon as it grows past it. Either way the 413 is in the format of the endpoint:
+//! RFC 6749 JSON (`invalid_request`) on the OAuth endpoints, an RFC 9457 problem
+//! (`.../problems/request-too-large`) everywhere else. Handlers then get the body from memory,
+//! and axum's own extractor limit (2 MB by default) is set to the same value so that it never
+//! cuts in first.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use sandbank_fapi::OAuthError;
+use sandbank_fapi::interaction::{self, interaction_id};
+
+/// The default limit, 1 MiB. The largest bodies a client has reason to send are far below it:
+/// the largest catalogue schema (registered through the registry APIs) is 36 kB, and a page of
+/// 1,000 transactions (the most one response holds, which a client may post to
+/// `/schemas/page/latest/validate`) about 0.6 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The endpoints whose errors are OAuth JSON (RFC 6749 §5.2), so their 413 is too. A path
+/// under one of them (`/register/{client_id}`, RFC 7592) counts as that endpoint.
+const OAUTH_ENDPOINTS: &[&str] = &[
+    "/par",
+    "/token",
+    "/register",
+    "/introspect",
+    "/revoke",
+    "/login",
+    "/consent",
+];
+
+/// `router` with request bodies limited to `max_bytes`.
+pub fn limit_bodies(router: Router, max_bytes: usize) -> Router {
+    router
+        // Extractors (`Bytes`, `Json`, `Form`) check their own limit (2 MB by default); set to
+        // this one, it never cuts in below it, with a plain-text 413.
+        .layer(DefaultBodyLimit::max(max_bytes))
+        .layer(axum::middleware::from_fn_with_state(max_bytes, read_body))
+}
+
+/// Reads the body, up to `max_bytes`, and hands the request on with it in memory.
+async fn read_body(State(max_bytes): State<usize>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_bytes as u64) {
+        return refuse(&request, Refusal::TooLarge(max_bytes));
+    }
+    let (parts, body) = request.into_parts();
+    match Limited::new(body, max_bytes).collect().await {
+        Ok(collected) => {
+            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await
+        }
+        Err(error) => {
+            let request = Request::from_parts(parts, Body::empty());
+            if error.is::<LengthLimitError>() {
+                refuse(&request, Refusal::TooLarge(max_bytes))
+            } else {
+                tracing::debug!(%error, "unreadable request body");
+                refuse(&request, Refusal::Unreadable)
+            }
+        }
+    }
+}
+
+/// Why a request was refused before any handler saw it.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// The body is larger than the limit (in bytes).
+    TooLarge(usize),
+    /// The body could not be read: the client went away, or sent a malformed chunk.
+    Unreadable,
+}
+
+/// The refusal in the format of the endpoint `request` was for.
+fn refuse(request: &Request, refusal: Refusal) -> Response {
+    let path = request.uri().path();
+    let (status, detail) = match refusal {
+        Refusal::TooLarge(max_bytes) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the {max_bytes} bytes this server accepts"),
+        ),
+        Refusal::Unreadable => (
+            StatusCode::BAD_REQUEST,
+            "the request body could not be read".to_owned(),
+        ),
+    };
+    let oauth = OAUTH_ENDPOINTS.iter().any(|endpoint| {
+        path.strip_prefix(endpoint)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    if oauth {
+        return OAuthError::new(status, "invalid_request", detail).into_response();
+    }
+    let (kind, title) = match refusal {
+        Refusal::TooLarge(_) => ("request-too-large", "Request too large"),
+        Refusal::Unreadable => ("bad-request", "Bad request"),
+    };
+    let mut response = sandbank_api::problem::problem(
+        status,
+        kind,
+        title,
+        Some(detail),
+        Some(path.to_owned()),
+        Vec::new(),
+    );
+    fapi_headers(request.headers(), response.headers_mut());
+    response
+}
+
+/// The headers the bank API puts on every response. The limit does not tell the bank API's
+/// routes from the others, so every problem it answers carries them (harmless elsewhere, and
+/// an id to quote everywhere).
+fn fapi_headers(request: &HeaderMap, response: &mut HeaderMap) {
+    if let Ok(id) = HeaderValue::from_str(&interaction_id(request)) {
+        response.insert(interaction::HEADER, id);
+    }
+    response.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}

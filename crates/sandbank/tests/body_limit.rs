@@ -1,0 +1,363 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The request-size limit over a real socket: a declared `Content-Length` over the limit and a
+//! chunked body that grows past it are both 413, in problem+json on the bank API and the
+//! registry and in OAuth JSON on the token endpoint; a body of exactly the limit still reaches
+//! its handler; `serve --max-body-bytes` and `SANDBANK_MAX_BODY_BYTES` set the limit.
+//!
+//! Oversize requests are written by hand on a TCP stream, so that the test controls what the
+//! server has seen when it answers: only the head (a declared length), or a chunked body whose
+//! last chunk crosses the limit and is never terminated (the server must answer without waiting
+//! for the end).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+use sandbank::app::AppState;
+use sandbank::body_limit::DEFAULT_MAX_BODY_BYTES;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The application with `max_body_bytes`, served on a loopback port.
+async fn serve(max_body_bytes: usize) -> SocketAddr {
+    let state = AppState {
+        max_body_bytes,
+        ..AppState::ephemeral().await.unwrap()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sandbank::app::router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A response read off the wire.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Writes `head` (request line and headers, without the blank line) and `body` as they are,
+/// then reads one response.
+async fn exchange(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("{head}\r\nHost: {addr}\r\n\r\n").into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).await.unwrap();
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let read = stream.read(&mut buffer).await.unwrap();
+        raw.extend_from_slice(&buffer[..read]);
+        if let Some(answer) = parse(&raw) {
+            return answer;
+        }
+        assert!(read > 0, "connection closed mid-response: {raw:?}");
+    }
+}
+
+/// One complete response in `raw`, if it is all there.
+fn parse(raw: &[u8]) -> Option<Answer> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.trim().to_owned(), value.trim().to_owned())
+        })
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .map(|(_, value)| value.parse().unwrap())
+        .expect("a Content-Length on every answer here");
+    let body = raw.get(end + 4..end + 4 + length)?;
+    Some(Answer {
+        status,
+        headers,
+        body: serde_json::from_slice(body).unwrap_or(Value::Null),
+    })
+}
+
+/// `head` declaring a body of `length` bytes; nothing of the body is sent.
+async fn declared(addr: SocketAddr, head: &str, length: usize) -> Answer {
+    exchange(addr, &format!("{head}\r\nContent-Length: {length}"), b"").await
+}
+
+/// `head` with a chunked body of 64 KiB chunks whose last one makes it `total` bytes; the
+/// terminating chunk is never sent.
+async fn chunked(addr: SocketAddr, head: &str, total: usize) -> Answer {
+    let mut body = Vec::new();
+    let mut left = total;
+    while left > 0 {
+        let size = left.min(64 * 1024);
+        body.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+        body.resize(body.len() + size, b' ');
+        left -= size;
+        if left > 0 {
+            body.extend_from_slice(b"\r\n");
+        }
+    }
+    exchange(
+        addr,
+        &format!("{head}\r\nTransfer-Encoding: chunked"),
+        &body,
+    )
+    .await
+}
+
+const PATCH: &str = "PATCH /cards/card-1/controls HTTP/1.1\r\nContent-Type: application/json";
+const REGISTER: &str = "POST /registry/subjects/big-value/versions HTTP/1.1\r\n\
+                        Content-Type: application/vnd.schemaregistry.v1+json";
+const TOKEN: &str = "POST /token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+
+fn assert_problem_413(answer: &Answer, instance: &str, max: usize) {
+    assert_eq!(answer.status, 413, "{answer:?}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    assert!(answer.header("x-fapi-interaction-id").is_some());
+    assert_eq!(
+        answer.body["type"],
+        "https://sandbank.example/problems/request-too-large"
+    );
+    assert_eq!(answer.body["status"], 413);
+    assert_eq!(answer.body["instance"], instance);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&max.to_string()),
+        "{answer:?}"
+    );
+    let schema = sandbank_schemas::catalogue::find("problem")
+        .unwrap()
+        .document();
+    assert!(jsonschema::is_valid(&schema, &answer.body), "{answer:?}");
+}
+
+fn assert_oauth_413(answer: &Answer) {
+    assert_eq!(answer.status, 413, "{answer:?}");
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    assert_eq!(answer.body["error"], "invalid_request");
+    assert!(answer.body["error_description"].is_string());
+    assert_eq!(answer.body.as_object().unwrap().len(), 2, "{answer:?}");
+}
+
+/// How an oversize body is sent.
+#[derive(Debug, Clone, Copy)]
+enum Oversize {
+    /// Only a head declaring the length.
+    Declared,
+    /// A chunked body that grows to that length.
+    Chunked,
+}
+
+/// `head` with a body of `length` bytes sent the `how` way.
+async fn oversize(addr: SocketAddr, how: Oversize, head: &str, length: usize) -> Answer {
+    match how {
+        Oversize::Declared => declared(addr, head, length).await,
+        Oversize::Chunked => chunked(addr, head, length).await,
+    }
+}
+
+/// A bank-API PATCH, a registry POST and the token endpoint each refuse a body one byte over
+/// `max`, in their own format.
+async fn assert_refused_everywhere(addr: SocketAddr, how: Oversize, max: usize) {
+    let answer = oversize(addr, how, PATCH, max + 1).await;
+    assert_problem_413(&answer, "/cards/card-1/controls", max);
+    let answer = oversize(addr, how, REGISTER, max + 1).await;
+    assert_problem_413(&answer, "/registry/subjects/big-value/versions", max);
+    assert_oauth_413(&oversize(addr, how, TOKEN, max + 1).await);
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_413_before_the_body_is_sent() {
+    let max = DEFAULT_MAX_BODY_BYTES;
+    let addr = serve(max).await;
+    assert_refused_everywhere(addr, Oversize::Declared, max).await;
+    // Client management (RFC 7592) is an OAuth endpoint too.
+    assert_oauth_413(&declared(addr, "PUT /register/some-client HTTP/1.1", 10 * max).await);
+}
+
+#[tokio::test]
+async fn a_chunked_body_growing_over_the_limit_is_413_without_waiting_for_its_end() {
+    let max = DEFAULT_MAX_BODY_BYTES;
+    let addr = serve(max).await;
+    assert_refused_everywhere(addr, Oversize::Chunked, max).await;
+}
+
+/// A schema registration request of exactly `size` bytes (the schema padded with spaces).
+fn registration(size: usize) -> String {
+    let schema = json!({"type": "object", "title": "big value"}).to_string();
+    let mut body = json!({ "schema": schema }).to_string();
+    let padding = size - body.len();
+    body.insert_str(1, &" ".repeat(padding));
+    assert_eq!(body.len(), size);
+    body
+}
+
+/// What a request with a body of exactly the limit gets: what its handler says.
+#[tokio::test]
+async fn a_body_of_exactly_the_limit_reaches_its_handler() {
+    let max = DEFAULT_MAX_BODY_BYTES;
+    let addr = serve(max).await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("http://{addr}{path}");
+
+    let response = http
+        .post(url("/registry/subjects/big-value/versions"))
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .body(registration(max))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let registered: Value = response.json().await.unwrap();
+    assert!(registered["id"].is_u64(), "{registered}");
+
+    // The token endpoint reads the whole form, then refuses the client it names.
+    let mut form = "grant_type=client_credentials&client_id=nobody&padding=".to_owned();
+    form.push_str(&"x".repeat(max - form.len()));
+    let response = http
+        .post(url("/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status(), 413);
+    let error: Value = response.json().await.unwrap();
+    assert!(error["error"].is_string(), "{error}");
+    assert!(
+        !error["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("larger than"),
+        "{error}"
+    );
+
+    // The bank API's guard answers: no token.
+    let mut controls = r#"{"locked": true}"#.to_owned();
+    controls.push_str(&" ".repeat(max - controls.len()));
+    let response = http
+        .patch(url("/cards/card-1/controls"))
+        .header("content-type", "application/json")
+        .body(controls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+/// A limit above axum's own default for extractors (2 MB) holds: the extractors get the same
+/// limit, so they never refuse first (and in another format).
+#[tokio::test]
+async fn a_limit_above_axums_default_lets_bigger_bodies_through() {
+    let max = 3 * 1024 * 1024;
+    let addr = serve(max).await;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "http://{addr}/registry/subjects/big-value/versions"
+        ))
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .body(registration(max - 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer = declared(addr, REGISTER, max + 1).await;
+    assert_problem_413(&answer, "/registry/subjects/big-value/versions", max);
+}
+
+/// `serve --max-body-bytes` and `SANDBANK_MAX_BODY_BYTES` reach the server.
+#[tokio::test]
+async fn the_limit_is_set_on_the_command_line_or_in_the_environment() {
+    for (flag, env) in [(Some("2048"), None), (None, Some("2048"))] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sandbank"));
+        command
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--database-url",
+                "sqlite::memory:",
+            ])
+            .env_remove("SANDBANK_MAX_BODY_BYTES")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(value) = flag {
+            command.args(["--max-body-bytes", value]);
+        }
+        if let Some(value) = env {
+            command.env("SANDBANK_MAX_BODY_BYTES", value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ready: Value = serde_json::from_str(&line).unwrap();
+        let addr: SocketAddr = ready["url"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap();
+        assert_refused_everywhere(addr, Oversize::Declared, 2048).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_sandbank"))
+        .args(["serve", "--max-body-bytes", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+/// A body that cannot be read (here a malformed chunk) is a 400 in the endpoint's format.
+#[tokio::test]
+async fn an_unreadable_body_is_400_in_the_format_of_the_endpoint() {
+    let addr = serve(DEFAULT_MAX_BODY_BYTES).await;
+    let malformed = b"zz\r\n{}\r\n0\r\n\r\n";
+    let answer = exchange(
+        addr,
+        &format!("{PATCH}\r\nTransfer-Encoding: chunked"),
+        malformed,
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        answer.body["type"],
+        "https://sandbank.example/problems/bad-request"
+    );
+    let answer = exchange(
+        addr,
+        &format!("{TOKEN}\r\nTransfer-Encoding: chunked"),
+        malformed,
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert_eq!(answer.body["error"], "invalid_request");
+}
