@@ -40,6 +40,15 @@ const OAUTH_ENDPOINTS: &[&str] = &[
     "/consent",
 ];
 
+/// Whether the route at `path` (a request path or an OpenAPI path template) answers its
+/// refusals as OAuth error JSON rather than problem+json.
+pub fn answers_oauth_errors(path: &str) -> bool {
+    OAUTH_ENDPOINTS.iter().any(|endpoint| {
+        path.strip_prefix(endpoint)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// `router` with request bodies limited to `max_bytes`.
 pub fn limit_bodies(router: Router, max_bytes: usize) -> Router {
     router
@@ -99,11 +108,7 @@ fn refuse(request: &Request, refusal: Refusal) -> Response {
             "the request body could not be read".to_owned(),
         ),
     };
-    let oauth = OAUTH_ENDPOINTS.iter().any(|endpoint| {
-        path.strip_prefix(endpoint)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    });
-    if oauth {
+    if answers_oauth_errors(path) {
         return OAuthError::new(status, "invalid_request", detail).into_response();
     }
     let (kind, title) = match refusal {

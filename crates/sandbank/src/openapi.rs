@@ -112,8 +112,8 @@ fn assemble() -> Result<Value, OpenApiError> {
     fill_components(&mut value, &components);
     for operation in operations_mut(&mut value) {
         mark_public(operation);
-        document_body_limit(operation);
     }
+    document_body_limit(&mut value);
     add_examples(&mut value)?;
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {
@@ -174,12 +174,16 @@ fn operations_mut(document: &mut Value) -> impl Iterator<Item = &mut Map<String,
         .and_then(Value::as_object_mut)
         .into_iter()
         .flat_map(|paths| paths.values_mut())
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| {
-            item.iter_mut()
-                .filter(|(method, _)| METHODS.contains(&method.as_str()))
-                .filter_map(|(_, operation)| operation.as_object_mut())
-        })
+        .flat_map(item_operations)
+}
+
+/// The operation objects of one path item.
+fn item_operations(item: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
+    item.as_object_mut()
+        .into_iter()
+        .flat_map(|item| item.iter_mut())
+        .filter(|(method, _)| METHODS.contains(&method.as_str()))
+        .filter_map(|(_, operation)| operation.as_object_mut())
 }
 
 /// An operation that declares no security, or only the anonymous alternative, is public:
@@ -195,15 +199,29 @@ fn mark_public(operation: &mut Map<String, Value>) {
     }
 }
 
-/// Every body is read under the app's request size limit; a larger one is refused with 413.
-fn document_body_limit(operation: &mut Map<String, Value>) {
-    if !operation.contains_key("requestBody") {
+/// Every body is read under the app's request size limit; a larger one is refused with 413, in
+/// the error format of its endpoint (`crate::body_limit`).
+fn document_body_limit(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
-    }
-    if let Some(Value::Object(responses)) = operation.get_mut("responses") {
-        responses.entry("413").or_insert_with(
-            || json!({"description": "The request body is larger than the server accepts."}),
-        );
+    };
+    for (path, item) in paths.iter_mut() {
+        let (media, schema) = if crate::body_limit::answers_oauth_errors(path) {
+            ("application/json", "OAuthError")
+        } else {
+            ("application/problem+json", "Problem")
+        };
+        let response = json!({
+            "description": "The request body is larger than the server accepts (`serve --max-body-bytes`, 1 MiB by default).",
+            "content": { media: { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+        });
+        let operations =
+            item_operations(item).filter(|operation| operation.contains_key("requestBody"));
+        for operation in operations {
+            if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+                responses.entry("413").or_insert_with(|| response.clone());
+            }
+        }
     }
 }
 
