@@ -7,9 +7,9 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::jose::{JWT_BEARER, SigningKey};
+use crate::jose::{JWT_BEARER, SigningKey, random_token};
 use crate::login::Login;
-use crate::sandbox::Bank;
+use crate::sandbox::{Bank, http_client};
 
 /// The redirect URI clients register unless told otherwise. Nothing listens there: the kit
 /// reads the authorization response from the `Location` header and never follows it.
@@ -23,6 +23,7 @@ pub struct RegisterClient {
     bank: Bank,
     metadata: Map<String, Value>,
     key: Option<SigningKey>,
+    mutual_tls: bool,
 }
 
 impl RegisterClient {
@@ -41,6 +42,7 @@ impl RegisterClient {
                 _ => Map::new(),
             },
             key: None,
+            mutual_tls: false,
         }
     }
 
@@ -70,6 +72,16 @@ impl RegisterClient {
         self.metadata("sandbox_auto_consent", on)
     }
 
+    /// `tls_client_auth` (RFC 8705 §2) instead of `private_key_jwt`: the client gets a
+    /// certificate of its own (self-signed; its subject DN is registered as
+    /// `tls_client_auth_subject_dn`) and authenticates with it on every connection. Needs a
+    /// sandbox started with [`tls`](crate::SandboxBuilder::tls). Its tokens are still
+    /// DPoP-bound.
+    pub fn tls_client_auth(mut self) -> Self {
+        self.mutual_tls = true;
+        self
+    }
+
     /// Registers this key instead of a fresh one.
     pub fn key(mut self, key: SigningKey) -> Self {
         self.key = Some(key);
@@ -90,9 +102,27 @@ impl RegisterClient {
         };
         let mut metadata = self.metadata;
         metadata.insert("jwks".into(), json!({"keys": [key.public_jwk()]}));
-        let response = self
-            .bank
-            .http
+        let (http, auth) = match self.mutual_tls {
+            false => (self.bank.http.clone(), ClientAuth::PrivateKeyJwt),
+            true => {
+                let Some(ca) = self.bank.ca_pem.as_deref() else {
+                    return Err(Error::Protocol(
+                        "tls_client_auth needs a sandbox started with .tls(true)".into(),
+                    ));
+                };
+                let (subject_dn, identity) = client_certificate()?;
+                metadata.insert(
+                    "token_endpoint_auth_method".into(),
+                    json!("tls_client_auth"),
+                );
+                metadata.insert("tls_client_auth_subject_dn".into(), json!(subject_dn));
+                (
+                    http_client(Some(ca), Some(&identity))?,
+                    ClientAuth::TlsClientAuth,
+                )
+            }
+        };
+        let response = http
             .post(self.bank.socket_url("/register"))
             .json(&metadata)
             .send()
@@ -105,6 +135,8 @@ impl RegisterClient {
             .to_owned();
         Ok(TestClient {
             bank: self.bank,
+            http,
+            auth,
             client_id,
             key,
             redirect_uri,
@@ -122,12 +154,42 @@ impl IntoFuture for RegisterClient {
     }
 }
 
+/// How a client authenticates at the authorization server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientAuth {
+    /// A fresh client assertion in the form.
+    PrivateKeyJwt,
+    /// The connection's client certificate, and `client_id` in the form.
+    TlsClientAuth,
+}
+
+/// A self-signed client certificate of a random subject: its subject DN, and the certificate
+/// and key as one PEM, as reqwest presents them.
+fn client_certificate() -> Result<(String, String)> {
+    let failed = |error: rcgen::Error| Error::Crypto(format!("client certificate: {error}"));
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+    let common_name = format!("sandbank-testkit-{}", random_token(9)?);
+    let mut params = rcgen::CertificateParams::default();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name.clone());
+    let certificate = params.self_signed(&key).map_err(failed)?;
+    Ok((
+        format!("CN={common_name}"),
+        format!("{}{}", certificate.pem(), key.serialize_pem()),
+    ))
+}
+
 /// A registered client and its private key. It authenticates with `private_key_jwt` (a fresh
-/// assertion per request, on the sandbox clock) and starts logins with
-/// [`login_as`](Self::login_as).
+/// assertion per request, on the sandbox clock) or, registered with
+/// [`tls_client_auth`](RegisterClient::tls_client_auth), with its certificate; it starts logins
+/// with [`login_as`](Self::login_as).
 #[derive(Debug, Clone)]
 pub struct TestClient {
     pub(crate) bank: Bank,
+    /// The client's connections (with its certificate, for `tls_client_auth`).
+    pub(crate) http: reqwest::Client,
+    auth: ClientAuth,
     client_id: String,
     key: SigningKey,
     redirect_uri: String,
@@ -162,27 +224,46 @@ impl TestClient {
             .client_assertion(&self.client_id, &self.bank.issuer, self.bank.now())
     }
 
-    /// The form fields that authenticate the client: `client_assertion_type` and a fresh
-    /// `client_assertion`.
-    pub fn auth_params(&self) -> Result<Vec<(String, String)>> {
-        Ok(vec![
-            ("client_assertion_type".to_owned(), JWT_BEARER.to_owned()),
-            ("client_assertion".to_owned(), self.client_assertion()?),
-        ])
+    /// An HTTP client that connects as this client: trusts the sandbox's CA, follows no
+    /// redirects and, for `tls_client_auth`, presents the client's certificate.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
-    /// POSTs `form` to `path` with client authentication, and returns the response as it is.
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Result<Response> {
+    /// The form fields that authenticate the client: `client_assertion_type` and a fresh
+    /// `client_assertion` for `private_key_jwt`; `client_id` for `tls_client_auth` (the
+    /// certificate goes with the connection).
+    pub fn auth_params(&self) -> Result<Vec<(String, String)>> {
+        Ok(match self.auth {
+            ClientAuth::PrivateKeyJwt => vec![
+                ("client_assertion_type".to_owned(), JWT_BEARER.to_owned()),
+                ("client_assertion".to_owned(), self.client_assertion()?),
+            ],
+            ClientAuth::TlsClientAuth => vec![("client_id".to_owned(), self.client_id.clone())],
+        })
+    }
+
+    /// `form` with the client's authentication added (a `client_id` already there is kept,
+    /// not repeated).
+    fn authenticated(&self, form: &[(&str, &str)]) -> Result<Vec<(String, String)>> {
         let mut pairs: Vec<(String, String)> = form
             .iter()
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect();
-        pairs.extend(self.auth_params()?);
+        for (name, value) in self.auth_params()? {
+            if !pairs.iter().any(|(present, _)| *present == name) {
+                pairs.push((name, value));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// POSTs `form` to `path` with client authentication, and returns the response as it is.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Result<Response> {
         Ok(self
-            .bank
             .http
             .post(self.bank.socket_url(path))
-            .form(&pairs)
+            .form(&self.authenticated(form)?)
             .send()
             .await?)
     }
@@ -226,12 +307,10 @@ impl TestClient {
         let mut nonce: Option<String> = None;
         let mut retried = false;
         loop {
-            let mut pairs: Vec<(String, String)> = form
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-                .collect();
-            pairs.extend(self.auth_params()?);
-            let mut request = self.bank.http.post(self.bank.socket_url(path)).form(&pairs);
+            let mut request = self
+                .http
+                .post(self.bank.socket_url(path))
+                .form(&self.authenticated(form)?);
             if let Some(key) = dpop {
                 let claims = SigningKey::dpop_claims(
                     "POST",

@@ -20,20 +20,9 @@ use serde_json::{Value, json};
 use crate::client::TestClient;
 use crate::error::{Error, Result};
 use crate::jose::{SigningKey, random_token};
+use crate::login::{READ_PERMISSIONS, scope_of};
 use crate::sandbox::Sandbox;
 use crate::session::Session;
-
-/// Every permission a read-only session may have.
-pub const READ_PERMISSIONS: [Permission; 8] = [
-    Permission::Accounts,
-    Permission::Balances,
-    Permission::Transactions,
-    Permission::Statements,
-    Permission::Investments,
-    Permission::Insurance,
-    Permission::Cards,
-    Permission::Parties,
-];
 
 /// A grant and tokens to write; from [`Sandbox::forge_session`]. Await it for a [`Session`]
 /// whose access token (10 minutes) and refresh token (30 days) are bound to a fresh DPoP key.
@@ -105,12 +94,7 @@ impl ForgeSession<'_> {
         let token_accounts = self
             .token_accounts
             .unwrap_or_else(|| grant_accounts.clone());
-        let scopes: Vec<String> = self
-            .permissions
-            .iter()
-            .filter_map(|p| serde_json::to_value(p).ok())
-            .filter_map(|p| p.as_str().map(str::to_owned))
-            .collect();
+        let scopes: Vec<String> = self.permissions.iter().copied().map(scope_of).collect();
         let detail = AuthorizationDetail::AccountInformation {
             accounts: grant_accounts.clone(),
             permissions: self.permissions.clone(),

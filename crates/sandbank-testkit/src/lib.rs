@@ -55,9 +55,9 @@ mod session;
 
 pub use client::{DEFAULT_REDIRECT_URI, RegisterClient, TestClient};
 pub use error::{Error, Result};
-pub use forge::{ForgeSession, READ_PERMISSIONS};
+pub use forge::ForgeSession;
 pub use jose::SigningKey;
-pub use login::{DEFAULT_SCOPES, Login};
+pub use login::{Login, READ_PERMISSIONS};
 pub use sandbank_fapi::Clock;
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use session::{Session, SessionRequest};

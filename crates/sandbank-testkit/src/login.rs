@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
+use sandbank_schemas::Permission;
 use serde_json::Value;
 
 use crate::client::{TestClient, refusal, string_field};
@@ -14,18 +15,26 @@ use crate::error::{Error, Result};
 use crate::jose::{Pkce, SigningKey, random_token, unverified_claims};
 use crate::session::Session;
 
-/// The scopes a login asks for unless told otherwise: `openid` and every read permission.
-pub const DEFAULT_SCOPES: [&str; 9] = [
-    "openid",
-    "accounts",
-    "balances",
-    "transactions",
-    "statements",
-    "investments",
-    "insurance",
-    "cards",
-    "parties",
+/// Every permission a read-only session may have. A login asks for their scopes (and
+/// `openid`) unless told otherwise; a forged session gets them all unless told otherwise.
+pub const READ_PERMISSIONS: [Permission; 8] = [
+    Permission::Accounts,
+    Permission::Balances,
+    Permission::Transactions,
+    Permission::Statements,
+    Permission::Investments,
+    Permission::Insurance,
+    Permission::Cards,
+    Permission::Parties,
 ];
+
+/// The scope that stands for `permission` (the same name, `card_controls` style).
+pub(crate) fn scope_of(permission: Permission) -> String {
+    serde_json::to_value(permission)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
 
 /// The cookie the authorization endpoint ties the login and consent pages to.
 const INTERACTION_COOKIE: &str = "sandbank_interaction";
@@ -59,7 +68,8 @@ impl Login {
         }
     }
 
-    /// The scopes to ask for, instead of [`DEFAULT_SCOPES`] (add `openid` for an ID token).
+    /// The scopes to ask for, instead of `openid` and the scopes of [`READ_PERMISSIONS`] (add
+    /// `openid` for an ID token).
     pub fn with_scopes<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = Some(
             scopes
@@ -131,7 +141,10 @@ impl Login {
     fn scope(&self) -> String {
         match &self.scopes {
             Some(scopes) => scopes.join(" "),
-            None if self.authorization_details.is_empty() => DEFAULT_SCOPES.join(" "),
+            None if self.authorization_details.is_empty() => std::iter::once("openid".to_owned())
+                .chain(READ_PERMISSIONS.map(scope_of))
+                .collect::<Vec<_>>()
+                .join(" "),
             None => "openid".to_owned(),
         }
     }
@@ -176,7 +189,8 @@ impl Login {
     /// the authorization response.
     async fn authorize(&self, request_uri: &str) -> Result<String> {
         let bank = &self.client.bank;
-        let response = bank
+        let response = self
+            .client
             .http
             .get(bank.socket_url("/authorize"))
             .query(&[
@@ -210,8 +224,8 @@ impl Login {
             .split_once('=')
             .map(|(_, id)| id.to_owned())
             .unwrap_or_default();
-        let consent_page = bank
-            .http
+        let http = &self.client.http;
+        let consent_page = http
             .post(bank.socket_url("/login"))
             .header(COOKIE, &cookie)
             .form(&[
@@ -242,8 +256,7 @@ impl Login {
         let mut form = vec![("interaction", interaction.as_str())];
         form.extend(accounts.iter().map(|id| ("account", id.as_str())));
         form.push(("decision", "approve"));
-        let response = bank
-            .http
+        let response = http
             .post(bank.socket_url("/consent"))
             .header(COOKIE, &cookie)
             .form(&form)

@@ -23,6 +23,8 @@ pub(crate) struct Bank {
     pub clock: Clock,
     /// The password of every sandbox customer.
     pub password: String,
+    /// With TLS: the local CA's certificate (PEM).
+    pub ca_pem: Option<String>,
     /// A client that trusts the sandbox's CA and follows no redirects.
     pub http: reqwest::Client,
 }
@@ -78,8 +80,15 @@ impl SandboxBuilder {
         self
     }
 
-    /// The whole dataset configuration (seed, customers, months, ...), for full control. A
-    /// personas-only month (`customers: 0, months: 1`) starts fastest.
+    /// Only the five personas, with a month of history (no generated customers): the
+    /// smallest dataset, for tests that need no more. Keeps the seed.
+    pub fn personas_only(mut self) -> Self {
+        self.options.dataset.customers = 0;
+        self.options.dataset.months = 1;
+        self
+    }
+
+    /// The whole dataset configuration (seed, customers, months, ...), for full control.
     pub fn dataset(mut self, dataset: sandbank_synth::Config) -> Self {
         self.options.dataset = dataset;
         self
@@ -144,13 +153,14 @@ impl SandboxBuilder {
             .tls
             .as_ref()
             .map(|tls| tls.ca_certificate_pem.clone());
-        let http = http_client(ca_certificate_pem.as_deref())
+        let http = http_client(ca_certificate_pem.as_deref(), None)
             .map_err(|error| Error::Start(error.into()))?;
         let bank = Bank {
             url: instance.url.clone(),
             issuer: instance.issuer().to_owned(),
             clock,
             password,
+            ca_pem: ca_certificate_pem.clone(),
             http,
         };
         let state = instance.state.clone();
@@ -175,12 +185,19 @@ impl SandboxBuilder {
     }
 }
 
-/// An HTTP client that follows no redirects (the flow reads `Location` itself) and, with
-/// `ca_pem`, trusts only that CA.
-pub(crate) fn http_client(ca_pem: Option<&str>) -> reqwest::Result<reqwest::Client> {
+/// An HTTP client that follows no redirects (the flow reads `Location` itself), with `ca_pem`
+/// trusts only that CA, and with `identity` (PEM certificate and key) presents it as its client
+/// certificate.
+pub(crate) fn http_client(
+    ca_pem: Option<&str>,
+    identity: Option<&str>,
+) -> reqwest::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(ca) = ca_pem {
         builder = builder.tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes())?]);
+    }
+    if let Some(identity) = identity {
+        builder = builder.identity(reqwest::Identity::from_pem(identity.as_bytes())?);
     }
     builder.build()
 }

@@ -174,7 +174,8 @@ impl Session {
             session: self,
             method: method.clone(),
             htu: bank.htu(path),
-            builder: bank
+            builder: self
+                .client
                 .http
                 .request(method, bank.socket_url(path))
                 .header("authorization", self.authorization()),

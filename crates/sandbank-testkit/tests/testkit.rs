@@ -11,21 +11,8 @@ use sandbank_schemas::Permission;
 use sandbank_testkit::{Clock, Error, Sandbox};
 use serde_json::{Value, json};
 
-/// The personas and their customers, in a month of history: starts fastest.
-fn personas_only() -> sandbank_synth::Config {
-    sandbank_synth::Config {
-        customers: 0,
-        months: 1,
-        ..sandbank_synth::Config::default()
-    }
-}
-
 async fn small_sandbox() -> Sandbox {
-    Sandbox::builder()
-        .dataset(personas_only())
-        .start()
-        .await
-        .unwrap()
+    Sandbox::builder().personas_only().start().await.unwrap()
 }
 
 /// The `error` of a 401's body.
@@ -254,7 +241,7 @@ async fn seed_and_size_shape_the_dataset() {
 #[tokio::test]
 async fn tls_serves_https_that_the_kit_trusts_and_others_do_not() {
     let sandbox = Sandbox::builder()
-        .dataset(personas_only())
+        .personas_only()
         .tls(true)
         .start()
         .await
@@ -294,10 +281,58 @@ async fn tls_serves_https_that_the_kit_trusts_and_others_do_not() {
 }
 
 #[tokio::test]
+async fn tls_client_auth_clients_authenticate_with_their_certificate() {
+    let sandbox = Sandbox::builder()
+        .personas_only()
+        .tls(true)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.register_client().tls_client_auth().await.unwrap();
+    let registration = client.registration();
+    assert_eq!(
+        registration["token_endpoint_auth_method"],
+        "tls_client_auth"
+    );
+    assert!(
+        registration["tls_client_auth_subject_dn"]
+            .as_str()
+            .unwrap()
+            .starts_with("CN=sandbank-testkit-")
+    );
+    let mut alice = client.login_as("alice").await.unwrap();
+    alice.refresh().await.unwrap();
+    assert_eq!(
+        alice.get("/accounts").await.unwrap().status(),
+        StatusCode::OK
+    );
+    let introspected = client.introspect(alice.access_token()).await.unwrap();
+    assert_eq!(introspected["client_id"], client.client_id());
+    // Without its certificate the client is nobody.
+    let response = sandbox
+        .http()
+        .post(sandbox.endpoint("/introspect"))
+        .form(&[
+            ("client_id", client.client_id()),
+            ("token", alice.access_token()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // Over plain HTTP there is no certificate to authenticate with.
+    let plain = small_sandbox().await;
+    assert!(matches!(
+        plain.register_client().tls_client_auth().await,
+        Err(Error::Protocol(_))
+    ));
+}
+
+#[tokio::test]
 async fn the_clock_expires_access_tokens_and_refresh_still_works() {
     let clock = Clock::system();
     let sandbox = Sandbox::builder()
-        .dataset(personas_only())
+        .personas_only()
         .clock(clock.clone())
         .start()
         .await
@@ -356,7 +391,7 @@ async fn chosen_accounts_go_through_the_consent_page() {
 #[tokio::test]
 async fn without_auto_consent_the_kit_signs_in_on_the_pages() {
     let sandbox = Sandbox::builder()
-        .dataset(personas_only())
+        .personas_only()
         .auto_consent(false)
         .start()
         .await
@@ -422,7 +457,7 @@ async fn authorization_details_are_asked_and_granted() {
 #[tokio::test]
 async fn server_dpop_nonces_are_answered() {
     let sandbox = Sandbox::builder()
-        .dataset(personas_only())
+        .personas_only()
         .dpop_nonces(true)
         .start()
         .await
