@@ -35,22 +35,9 @@ fn sha256(bytes: &[u8]) -> String {
     sha256_b64url(bytes)
 }
 
-/// The personas in a month of history: all these tests need.
-fn personas_only() -> sandbank_synth::Config {
-    sandbank_synth::Config {
-        customers: 0,
-        months: 1,
-        ..Default::default()
-    }
-}
-
 /// A sandbox with the personas loaded.
 async fn start() -> Sandbox {
-    Sandbox::builder()
-        .dataset(personas_only())
-        .start()
-        .await
-        .unwrap()
+    Sandbox::builder().personas_only().start().await.unwrap()
 }
 
 /// `path` on the issuer: what `htu` names.
@@ -58,20 +45,15 @@ fn on_issuer(sandbox: &Sandbox, path: &str) -> String {
     format!("{}{path}", sandbox.issuer())
 }
 
-/// A session by `username` for `client` whose grant reaches `grant_accounts` and whose token
-/// reaches `token_accounts`, with `permissions`.
-async fn issue_with(
+/// A session by `username` for `client` on all their accounts with `permissions`.
+async fn forge(
     sandbox: &Sandbox,
     client: &TestClient,
     username: &str,
-    grant_accounts: &[AccountId],
-    token_accounts: &[AccountId],
     permissions: &[Permission],
 ) -> Session {
     sandbox
         .forge_session(client, username)
-        .accounts(grant_accounts.to_vec())
-        .token_accounts(token_accounts.to_vec())
         .permissions(permissions.iter().copied())
         .await
         .unwrap()
@@ -80,15 +62,12 @@ async fn issue_with(
 /// Alice's first two accounts, shared with `accounts` and `balances`.
 async fn issue(sandbox: &Sandbox, client: &TestClient) -> Session {
     let accounts = sandbox.accounts_of("alice").await.unwrap()[..2].to_vec();
-    issue_with(
-        sandbox,
-        client,
-        "alice",
-        &accounts,
-        &accounts,
-        &[Permission::Accounts, Permission::Balances],
-    )
-    .await
+    sandbox
+        .forge_session(client, "alice")
+        .accounts(accounts)
+        .permissions([Permission::Accounts, Permission::Balances])
+        .await
+        .unwrap()
 }
 
 async fn put_grant(sandbox: &Sandbox, grant: &Consent) {
@@ -582,16 +561,7 @@ mod a25_rejections {
     async fn a25_a_valid_token_without_the_permission_is_403_insufficient_scope() {
         let app = start().await;
         let client = app.register_client().await.unwrap();
-        let accounts = app.accounts_of("alice").await.unwrap();
-        let issued = issue_with(
-            &app,
-            &client,
-            "alice",
-            &accounts,
-            &accounts,
-            &[Permission::Balances],
-        )
-        .await;
+        let issued = forge(&app, &client, "alice", &[Permission::Balances]).await;
         let response = get_accounts(&issued).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let challenge = www_authenticate(&response);
@@ -789,16 +759,7 @@ mod a27_interaction_id {
     async fn a27_403_responses_carry_it_too() {
         let app = start().await;
         let client = app.register_client().await.unwrap();
-        let accounts = app.accounts_of("alice").await.unwrap();
-        let issued = issue_with(
-            &app,
-            &client,
-            "alice",
-            &accounts,
-            &accounts,
-            &[Permission::Cards],
-        )
-        .await;
+        let issued = forge(&app, &client, "alice", &[Permission::Cards]).await;
         let response = get_accounts(&issued).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert!(uuid::Uuid::parse_str(&interaction_id(&response)).is_ok());
@@ -819,15 +780,12 @@ mod a28_consented_data {
         let alice = app.accounts_of("alice").await.unwrap();
         assert!(alice.len() >= 3, "alice has several accounts");
         let shared = vec![alice[0].clone(), alice[2].clone()];
-        let issued = issue_with(
-            &app,
-            &client,
-            "alice",
-            &shared,
-            &shared,
-            &[Permission::Accounts],
-        )
-        .await;
+        let issued = app
+            .forge_session(&client, "alice")
+            .accounts(shared.clone())
+            .permissions([Permission::Accounts])
+            .await
+            .unwrap();
         let response = get_accounts(&issued).await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
@@ -856,15 +814,12 @@ mod a28_consented_data {
         // A (wrongly issued) token and grant naming sam's accounts, on alice's consent.
         let mut listed = alice.clone();
         listed.extend(sams_own.iter().cloned());
-        let issued = issue_with(
-            &app,
-            &client,
-            "alice",
-            &listed,
-            &listed,
-            &[Permission::Accounts],
-        )
-        .await;
+        let issued = app
+            .forge_session(&client, "alice")
+            .accounts(listed.clone())
+            .permissions([Permission::Accounts])
+            .await
+            .unwrap();
         let body: Value = get_accounts(&issued).await.json().await.unwrap();
         let seen = account_ids_of(&body);
         let alices: BTreeSet<String> = alice.iter().map(ToString::to_string).collect();
@@ -887,15 +842,13 @@ mod a28_consented_data {
         let alice = app.accounts_of("alice").await.unwrap();
         let grant = vec![alice[0].clone(), alice[1].clone()];
         let token = vec![alice[1].clone(), alice[2].clone()];
-        let issued = issue_with(
-            &app,
-            &client,
-            "alice",
-            &grant,
-            &token,
-            &[Permission::Accounts],
-        )
-        .await;
+        let issued = app
+            .forge_session(&client, "alice")
+            .accounts(grant)
+            .token_accounts(token)
+            .permissions([Permission::Accounts])
+            .await
+            .unwrap();
         let body: Value = get_accounts(&issued).await.json().await.unwrap();
         assert_eq!(
             account_ids_of(&body),
@@ -924,7 +877,7 @@ mod a28_consented_data {
         let client = app.register_client().await.unwrap();
         let alice = app.accounts_of("alice").await.unwrap();
         let sam = app.accounts_of("sam").await.unwrap();
-        let issued = issue_with(&app, &client, "sam", &sam, &sam, &[Permission::Accounts]).await;
+        let issued = forge(&app, &client, "sam", &[Permission::Accounts]).await;
         let body: Value = get_accounts(&issued).await.json().await.unwrap();
         let seen = account_ids_of(&body);
         assert_eq!(seen, sam.iter().map(ToString::to_string).collect());
@@ -1521,9 +1474,7 @@ mod shared_database {
 
     async fn two_instances_on(url: &str) {
         let start_on = |public_url: Option<String>| {
-            let mut builder = Sandbox::builder()
-                .dataset(personas_only())
-                .database_url(url);
+            let mut builder = Sandbox::builder().personas_only().database_url(url);
             if let Some(public_url) = public_url {
                 builder = builder.public_url(public_url);
             }
