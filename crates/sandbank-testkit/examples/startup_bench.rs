@@ -1,9 +1,11 @@
 //! How long a test waits for its bank: `Sandbox::start()` (default dataset, in-memory
-//! database), then `register_client` + `login_as("alice")`, each run from nothing. Prints the
-//! median, fastest and slowest of each over the runs.
+//! database; the personas only with `personas`), then `register_client` +
+//! `login_as("alice")`, each run from nothing. Prints the median, fastest and slowest of each
+//! over the runs.
 //!
 //! ```sh
 //! cargo run --release -p sandbank-testkit --example startup_bench -- 20
+//! cargo run --release -p sandbank-testkit --example startup_bench -- 20 personas
 //! ```
 
 use std::time::{Duration, Instant};
@@ -32,12 +34,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(runs) => runs.parse()?,
         None => 10,
     };
+    let personas_only = std::env::args().nth(2).as_deref() == Some("personas");
     let mut start = Vec::with_capacity(runs);
     let mut login = Vec::with_capacity(runs);
     let mut total = Vec::with_capacity(runs);
     for _ in 0..runs {
         let began = Instant::now();
-        let sandbox = Sandbox::start().await?;
+        let sandbox = match personas_only {
+            true => Sandbox::builder().personas_only().start().await?,
+            false => Sandbox::start().await?,
+        };
         let started = began.elapsed();
         let client = sandbox.register_client().await?;
         let alice = client

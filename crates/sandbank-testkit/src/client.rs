@@ -28,19 +28,25 @@ pub struct RegisterClient {
 
 impl RegisterClient {
     pub(crate) fn new(bank: Bank) -> RegisterClient {
-        let metadata = json!({
-            "client_name": "sandbank-testkit",
-            "redirect_uris": [DEFAULT_REDIRECT_URI],
-            "token_endpoint_auth_method": "private_key_jwt",
-            "grant_types": ["authorization_code", "refresh_token"],
-            "authorization_details_types": ["account_information", "payment_initiation"],
-        });
+        let metadata = [
+            ("client_name", json!("sandbank-testkit")),
+            ("redirect_uris", json!([DEFAULT_REDIRECT_URI])),
+            ("token_endpoint_auth_method", json!("private_key_jwt")),
+            (
+                "grant_types",
+                json!(["authorization_code", "refresh_token"]),
+            ),
+            (
+                "authorization_details_types",
+                json!(["account_information", "payment_initiation"]),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
         RegisterClient {
             bank,
-            metadata: match metadata {
-                Value::Object(map) => map,
-                _ => Map::new(),
-            },
+            metadata,
             key: None,
             mutual_tls: false,
         }

@@ -38,7 +38,7 @@ impl Bank {
     /// Where to send a request for `path_or_url`: a path is taken on the socket; an absolute
     /// URL on the issuer (a `links.next`, say) is moved onto the socket.
     pub fn socket_url(&self, path_or_url: &str) -> String {
-        match path_or_url.strip_prefix(&self.issuer) {
+        match under(path_or_url, &self.issuer) {
             Some(path) => format!("{}{path}", self.url),
             None if path_or_url.starts_with('/') => format!("{}{path_or_url}", self.url),
             None => path_or_url.to_owned(),
@@ -48,7 +48,7 @@ impl Bank {
     /// The URL a DPoP proof names (`htu`) for `path_or_url`: on the issuer, without query or
     /// fragment.
     pub fn htu(&self, path_or_url: &str) -> String {
-        let full = match path_or_url.strip_prefix(&self.url) {
+        let full = match under(path_or_url, &self.url) {
             Some(path) => format!("{}{path}", self.issuer),
             None if path_or_url.starts_with('/') => format!("{}{path_or_url}", self.issuer),
             None => path_or_url.to_owned(),
@@ -58,6 +58,13 @@ impl Bank {
             None => full,
         }
     }
+}
+
+/// The rest of `url` when it lies under `base` (`http://h:1/x` under `http://h:1`, but not
+/// `http://h:10/x`).
+fn under<'a>(url: &'a str, base: &str) -> Option<&'a str> {
+    url.strip_prefix(base)
+        .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
 }
 
 /// How to start a [`Sandbox`]; from [`Sandbox::builder`].
@@ -336,5 +343,49 @@ impl Drop for Sandbox {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bank(url: &str, issuer: &str) -> Bank {
+        Bank {
+            url: url.to_owned(),
+            issuer: issuer.to_owned(),
+            clock: Clock::system(),
+            password: String::new(),
+            ca_pem: None,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    #[test]
+    fn paths_and_issuer_urls_go_to_the_socket_and_proofs_name_the_issuer() {
+        let bank = bank("http://127.0.0.1:4000", "https://bank.example");
+        assert_eq!(
+            bank.socket_url("/accounts?x=1"),
+            "http://127.0.0.1:4000/accounts?x=1"
+        );
+        assert_eq!(
+            bank.socket_url("https://bank.example/accounts"),
+            "http://127.0.0.1:4000/accounts"
+        );
+        assert_eq!(bank.htu("/accounts?x=1#f"), "https://bank.example/accounts");
+        assert_eq!(
+            bank.htu("http://127.0.0.1:4000/accounts"),
+            "https://bank.example/accounts"
+        );
+        // Another port that merely starts with the same digits is another server.
+        let bank = self::bank("http://127.0.0.1:4000", "http://127.0.0.1:4000");
+        assert_eq!(
+            bank.socket_url("http://127.0.0.1:40001/x"),
+            "http://127.0.0.1:40001/x"
+        );
+        assert_eq!(
+            bank.htu("http://127.0.0.1:40001/x"),
+            "http://127.0.0.1:40001/x"
+        );
     }
 }

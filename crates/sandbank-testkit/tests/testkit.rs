@@ -8,11 +8,24 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use reqwest::StatusCode;
 use sandbank_schemas::Permission;
-use sandbank_testkit::{Clock, Error, Sandbox};
+use sandbank_testkit::{Clock, Error, Sandbox, SandboxBuilder, Session};
 use serde_json::{Value, json};
 
+/// A sandbox of the personas only (the fastest to start), with more `options`.
+async fn small_sandbox_with(options: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Sandbox {
+    options(Sandbox::builder().personas_only())
+        .start()
+        .await
+        .unwrap()
+}
+
 async fn small_sandbox() -> Sandbox {
-    Sandbox::builder().personas_only().start().await.unwrap()
+    small_sandbox_with(|builder| builder).await
+}
+
+/// The status of `GET path` through `session`.
+async fn status(session: &Session, path: &str) -> StatusCode {
+    session.get(path).await.unwrap().status()
 }
 
 /// The `error` of a 401's body.
@@ -41,9 +54,21 @@ async fn every_persona_logs_in_and_reads_accounts_and_transactions() {
     let sandbox = Sandbox::start().await.unwrap();
     assert!(sandbox.url().starts_with("http://127.0.0.1:"));
     assert_eq!(sandbox.issuer(), sandbox.url());
+    // The default dataset: the one committed in seed-data/default.
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../seed-data/default/manifest.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let dataset = sandbox.store().dataset().await.unwrap().unwrap();
-    assert_eq!(dataset.manifest.seed, 42);
-    assert_eq!(dataset.counts.transactions, 15_942, "the default dataset");
+    assert_eq!(dataset.manifest.seed, committed["config"]["seed"]);
+    assert_eq!(
+        dataset.counts.transactions,
+        committed["counts"]["transactions"]
+    );
     let client = sandbox.register_client().await.unwrap();
     for username in ["alice", "sam", "ivan", "harbourline", "edge"] {
         let session = client.login_as(username).await.unwrap();
@@ -208,7 +233,7 @@ async fn two_sandboxes_in_one_test_are_independent() {
     first.shutdown().await.unwrap();
     assert!(port_closes(&first_url).await);
     let sam = other.login_as("sam").await.unwrap();
-    assert_eq!(sam.get("/accounts").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(status(&sam, "/accounts").await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -232,20 +257,12 @@ async fn seed_and_size_shape_the_dataset() {
         .with_scopes(["investments", "accounts"])
         .await
         .unwrap();
-    assert_eq!(
-        ivan.get("/accounts").await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(status(&ivan, "/accounts").await, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn tls_serves_https_that_the_kit_trusts_and_others_do_not() {
-    let sandbox = Sandbox::builder()
-        .personas_only()
-        .tls(true)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = small_sandbox_with(|builder| builder.tls(true)).await;
     assert!(
         sandbox.url().starts_with("https://127.0.0.1:"),
         "{}",
@@ -255,10 +272,7 @@ async fn tls_serves_https_that_the_kit_trusts_and_others_do_not() {
     assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
     let client = sandbox.register_client().await.unwrap();
     let alice = client.login_as("alice").await.unwrap();
-    assert_eq!(
-        alice.get("/accounts").await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(status(&alice, "/accounts").await, StatusCode::OK);
     let metadata: Value = sandbox
         .http()
         .get(sandbox.endpoint("/.well-known/openid-configuration"))
@@ -282,12 +296,7 @@ async fn tls_serves_https_that_the_kit_trusts_and_others_do_not() {
 
 #[tokio::test]
 async fn tls_client_auth_clients_authenticate_with_their_certificate() {
-    let sandbox = Sandbox::builder()
-        .personas_only()
-        .tls(true)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = small_sandbox_with(|builder| builder.tls(true)).await;
     let client = sandbox.register_client().tls_client_auth().await.unwrap();
     let registration = client.registration();
     assert_eq!(
@@ -302,10 +311,7 @@ async fn tls_client_auth_clients_authenticate_with_their_certificate() {
     );
     let mut alice = client.login_as("alice").await.unwrap();
     alice.refresh().await.unwrap();
-    assert_eq!(
-        alice.get("/accounts").await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(status(&alice, "/accounts").await, StatusCode::OK);
     let introspected = client.introspect(alice.access_token()).await.unwrap();
     assert_eq!(introspected["client_id"], client.client_id());
     // Without its certificate the client is nobody.
@@ -331,12 +337,7 @@ async fn tls_client_auth_clients_authenticate_with_their_certificate() {
 #[tokio::test]
 async fn the_clock_expires_access_tokens_and_refresh_still_works() {
     let clock = Clock::system();
-    let sandbox = Sandbox::builder()
-        .personas_only()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+    let sandbox = small_sandbox_with(|builder| builder.clock(clock.clone())).await;
     let client = sandbox.register_client().await.unwrap();
     let mut alice = client.login_as("alice").await.unwrap();
     let lifetime = alice.token_response()["expires_in"].as_i64().unwrap();
@@ -348,10 +349,7 @@ async fn the_clock_expires_access_tokens_and_refresh_still_works() {
     assert_eq!(error_code(expired).await, "invalid_token");
     // The refresh token lives 30 days; proofs and assertions follow the moved clock.
     alice.refresh().await.unwrap();
-    assert_eq!(
-        alice.get("/accounts").await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(status(&alice, "/accounts").await, StatusCode::OK);
     // Past the refresh token too: nothing works any more.
     clock.advance(Duration::days(31));
     match alice.refresh().await {
@@ -390,12 +388,7 @@ async fn chosen_accounts_go_through_the_consent_page() {
 
 #[tokio::test]
 async fn without_auto_consent_the_kit_signs_in_on_the_pages() {
-    let sandbox = Sandbox::builder()
-        .personas_only()
-        .auto_consent(false)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = small_sandbox_with(|builder| builder.auto_consent(false)).await;
     let client = sandbox.register_client().await.unwrap();
     let session = client.login_as("harbourline").await.unwrap();
     let body: Value = session
@@ -448,27 +441,16 @@ async fn authorization_details_are_asked_and_granted() {
         .await
         .unwrap();
     assert_eq!(transactions.status(), StatusCode::OK);
-    assert_eq!(
-        session.get("/accounts").await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(status(&session, "/accounts").await, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn server_dpop_nonces_are_answered() {
-    let sandbox = Sandbox::builder()
-        .personas_only()
-        .dpop_nonces(true)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = small_sandbox_with(|builder| builder.dpop_nonces(true)).await;
     let client = sandbox.register_client().await.unwrap();
     let mut session = client.login_as("edge").await.unwrap();
     session.refresh().await.unwrap();
-    assert_eq!(
-        session.get("/accounts").await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(status(&session, "/accounts").await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -505,11 +487,7 @@ async fn a_forged_session_reaches_exactly_what_it_was_given() {
     let body: Value = forged.get("/accounts").await.unwrap().json().await.unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), 2);
     assert_eq!(
-        forged
-            .get(&format!("/accounts/{}/balances", accounts[0]))
-            .await
-            .unwrap()
-            .status(),
+        status(&forged, &format!("/accounts/{}/balances", accounts[0])).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
