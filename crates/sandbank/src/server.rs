@@ -1,22 +1,14 @@
 //! `sandbank serve`: bind, announce readiness on stdout, serve until told to stop.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use sandbank_fapi::Clock;
 use serde::Serialize;
-use tokio::net::TcpListener;
 
-use std::sync::Arc;
-
-use sandbank_fapi::tls::LocalCa;
-use sandbank_fapi::{AsConfig, AuthServer, Clock};
-use sandbank_registry::Registry;
-use sandbank_store::Store;
-
-use crate::app::AppState;
 use crate::cli::ServeArgs;
-use crate::dataset::Loaded;
+use crate::instance::{Instance, Options};
 use crate::sandbox::AdminKey;
 
 /// The one JSON line printed on stdout once the server accepts connections. Test harnesses in
@@ -62,133 +54,51 @@ pub fn run_blocking(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// A server that is ready to accept connections.
-struct Prepared {
-    listener: TcpListener,
-    tls: Option<(PathBuf, Arc<rustls::ServerConfig>)>,
-    ready: ReadyLine,
-    state: AppState,
-}
-
 /// Serves until SIGINT or SIGTERM (or, with `--ephemeral`, until a piped stdin closes). A
 /// signal that arrives while the dataset loads stops the server as cleanly as one after.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut stop = Box::pin(shutdown_signal(args.ephemeral)?);
-    let prepared = tokio::select! {
-        prepared = prepare(&args) => prepared?,
+    let options = args.instance_options().map_err(anyhow::Error::msg)?;
+    let admin_key = AdminKey::chosen_or_generated(args.admin_key.as_deref())?;
+    let instance = tokio::select! {
+        instance = Instance::start(options) => instance?,
         () = &mut stop => {
             tracing::info!("stopped before it was ready");
             return Ok(());
         }
     };
-    let Prepared {
-        listener,
-        tls,
-        ready,
-        state,
-    } = prepared;
+    let ca_file = match &instance.tls {
+        Some(tls) => Some(write_ca_file(&args.tls_ca_file, &tls.ca_certificate_pem)?),
+        None => None,
+    };
+    let ready = ReadyLine {
+        event: "ready",
+        url: instance.url.clone(),
+        issuer: instance.issuer().to_owned(),
+        version: env!("CARGO_PKG_VERSION"),
+        ca_file: ca_file.map(|path| path.display().to_string()),
+        admin_key: admin_key.expose().to_owned(),
+    };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::to_string(&ready)?)?;
     stdout.flush()?;
     drop(stdout);
     tracing::info!(url = %ready.url, elapsed_ms = started.elapsed().as_millis() as u64, "sandbank is ready");
-    let store = state.store.clone();
-    let app = crate::app::router(state);
-    match tls {
-        Some((_, config)) => {
-            sandbank_fapi::tls::serve(listener.into_std()?, app, config, stop).await?
-        }
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await?
-        }
-    }
+    let store = instance.state.store.clone();
+    instance.serve(stop).await?;
     store.close().await;
     tracing::info!("sandbank stopped");
     Ok(())
 }
 
-/// Everything before the ready line: the database and its dataset, the listener, the
-/// authorization server and, with `--tls`, the local CA.
-async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
-    let database_url = args.database_url().map_err(anyhow::Error::msg)?;
-    let admin_key = AdminKey::chosen_or_generated(args.admin_key.as_deref())?;
-    let store = Store::connect(database_url)
-        .await
-        .map_err(|error| anyhow::anyhow!("could not open {database_url}: {error}"))?;
-    let config = sandbank_synth::Config {
-        seed: args.seed,
-        ..sandbank_synth::Config::default()
-    };
-    match crate::dataset::load(&store, &config, |_| {}).await? {
-        Loaded::Written(counts) => tracing::info!(
-            transactions = counts.transactions,
-            "loaded the dataset of seed {}",
-            args.seed
-        ),
-        Loaded::AlreadyThere(_) => tracing::info!("the database already holds its dataset"),
-    }
-    let addr = args.addr();
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|error| anyhow::anyhow!("could not listen on {addr}: {error}"))?;
-    let local = listener.local_addr()?;
-    let scheme = if args.tls { "https" } else { "http" };
-    let url = format!("{scheme}://{local}");
-    let issuer = args.public_url.clone().unwrap_or_else(|| url.clone());
-    let generator = sandbank_synth::Generator::new(config.clone())?;
-    let as_config = authorization_server_config(args, &issuer, generator.password());
-    let auth = AuthServer::start(store.clone(), as_config, Clock::system()).await?;
-    let tls = match args.tls {
-        true => Some(prepare_tls(&auth, args).await?),
-        false => None,
-    };
-    let ready = ReadyLine {
-        event: "ready",
-        url,
-        issuer: auth.config.issuer.clone(),
-        version: env!("CARGO_PKG_VERSION"),
-        ca_file: tls.as_ref().map(|(path, _)| path.display().to_string()),
-        admin_key: admin_key.expose().to_owned(),
-    };
-    let state = AppState {
-        registry: Arc::new(Registry::new(Arc::new(store.clone()))),
-        store,
-        auth,
-        max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
-    };
-    Ok(Prepared {
-        listener,
-        tls,
-        ready,
-        state,
-    })
-}
-
-/// Loads (or creates) the local CA, writes its certificate where `--tls-ca-file` says and
-/// builds the rustls configuration: the CA file's absolute path and the configuration.
-async fn prepare_tls(
-    auth: &AuthServer,
-    args: &ServeArgs,
-) -> anyhow::Result<(PathBuf, Arc<rustls::ServerConfig>)> {
-    let ca = LocalCa::load_or_create(auth).await?;
-    let path = std::path::absolute(&args.tls_ca_file).map_err(|error| {
-        anyhow::anyhow!("bad --tls-ca-file {}: {error}", args.tls_ca_file.display())
-    })?;
-    std::fs::write(&path, &ca.certificate_pem)
+/// Writes the local CA's certificate where `--tls-ca-file` says; its absolute path.
+fn write_ca_file(path: &Path, pem: &str) -> anyhow::Result<PathBuf> {
+    let path = std::path::absolute(path)
+        .map_err(|error| anyhow::anyhow!("bad --tls-ca-file {}: {error}", path.display()))?;
+    std::fs::write(&path, pem)
         .map_err(|error| anyhow::anyhow!("could not write {}: {error}", path.display()))?;
-    // The public URL's host, when it is not loopback, goes into the server certificate too.
-    let extra_names: Vec<String> = args
-        .public_url
-        .as_deref()
-        .and_then(|public| url::Url::parse(public).ok())
-        .and_then(|public| public.host_str().map(str::to_owned))
-        .into_iter()
-        .collect();
-    let config = ca.server_config(auth.now(), &extra_names)?;
-    Ok((path, config))
+    Ok(path)
 }
 
 /// Resolves on SIGINT or SIGTERM, and with `watch_stdin` also when standard input is a pipe
@@ -283,24 +193,33 @@ fn init_tracing() {
         .try_init();
 }
 
-/// The authorization server's configuration for these `serve` options.
-pub fn authorization_server_config(args: &ServeArgs, issuer: &str, password: &str) -> AsConfig {
-    let mut config = AsConfig::new(issuer, password);
-    config.auto_consent = args.auto_consent();
-    config.dpop_nonces = args.dpop_nonces;
-    if args.tls {
-        // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
-        config.mtls_base = Some(config.issuer.clone());
+impl ServeArgs {
+    /// The instance these options describe: the dataset of `--seed`, on real time.
+    /// `Err` with a message for the user when the flags contradict each other.
+    pub fn instance_options(&self) -> Result<Options, String> {
+        Ok(Options {
+            addr: self.addr(),
+            database_url: self.database_url()?.to_owned(),
+            dataset: sandbank_synth::Config {
+                seed: self.seed,
+                ..sandbank_synth::Config::default()
+            },
+            public_url: self.public_url.clone(),
+            auto_consent: self.auto_consent(),
+            dpop_nonces: self.dpop_nonces,
+            tls: self.tls,
+            clock: Clock::system(),
+            max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
+        })
     }
-    config
 }
 
 #[cfg(test)]
 mod tests {
     use clap::Parser;
 
-    use super::authorization_server_config;
     use crate::cli::Cli;
+    use crate::instance::authorization_server_config;
 
     #[test]
     fn serve_options_reach_the_authorization_server() {
@@ -308,7 +227,11 @@ mod tests {
         let Some(crate::cli::Command::Serve(args)) = cli.command else {
             panic!("not serve");
         };
-        let config = authorization_server_config(&args, "http://127.0.0.1:1/", "pw");
+        let config = authorization_server_config(
+            &args.instance_options().unwrap(),
+            "http://127.0.0.1:1/",
+            "pw",
+        );
         assert_eq!(config.issuer, "http://127.0.0.1:1");
         assert!(!config.auto_consent && !config.dpop_nonces && config.mtls_base.is_none());
 
@@ -322,7 +245,11 @@ mod tests {
         let Some(crate::cli::Command::Serve(args)) = cli.command else {
             panic!("not serve");
         };
-        let config = authorization_server_config(&args, "https://127.0.0.1:1", "pw");
+        let config = authorization_server_config(
+            &args.instance_options().unwrap(),
+            "https://127.0.0.1:1",
+            "pw",
+        );
         assert!(config.auto_consent && config.dpop_nonces);
         assert_eq!(config.mtls_base.as_deref(), Some("https://127.0.0.1:1"));
         assert_eq!(config.sandbox_password, "pw");
@@ -341,7 +268,7 @@ mod tests {
         let args = serve_args(&["sandbank", "serve", "--ephemeral"]);
         assert_eq!(args.database_url(), Ok("sqlite::memory:"));
         assert_eq!(args.addr().to_string(), "127.0.0.1:0");
-        assert!(authorization_server_config(&args, "http://x", "pw").auto_consent);
+        assert!(args.instance_options().unwrap().auto_consent);
 
         let args = serve_args(&[
             "sandbank",
@@ -364,6 +291,6 @@ mod tests {
         let args = serve_args(&["sandbank", "serve"]);
         assert_eq!(args.database_url(), Ok("sqlite:sandbank.db"));
         assert_eq!(args.addr().to_string(), "127.0.0.1:8080");
-        assert!(!authorization_server_config(&args, "http://x", "pw").auto_consent);
+        assert!(!args.instance_options().unwrap().auto_consent);
     }
 }

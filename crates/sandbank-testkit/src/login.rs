@@ -1,0 +1,383 @@
+//! The authorization code flow, for real over HTTP: PAR with `private_key_jwt`, PKCE S256 and
+//! a DPoP proof, `/authorize` (headless consent, or the login and consent pages driven as a
+//! browser would post them), then `/token` with the code, the verifier and a DPoP proof.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Response, StatusCode};
+use sandbank_schemas::Permission;
+use serde_json::Value;
+
+use crate::client::{TestClient, refusal, string_field};
+use crate::error::{Error, Result};
+use crate::jose::{Pkce, SigningKey, random_token, unverified_claims};
+use crate::session::Session;
+
+/// Every permission a read-only session may have. A login asks for their scopes (and
+/// `openid`) unless told otherwise; a forged session gets them all unless told otherwise.
+pub const READ_PERMISSIONS: [Permission; 8] = [
+    Permission::Accounts,
+    Permission::Balances,
+    Permission::Transactions,
+    Permission::Statements,
+    Permission::Investments,
+    Permission::Insurance,
+    Permission::Cards,
+    Permission::Parties,
+];
+
+/// The scope that stands for `permission` (the same name, `card_controls` style).
+pub(crate) fn scope_of(permission: Permission) -> String {
+    serde_json::to_value(permission)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The cookie the authorization endpoint ties the login and consent pages to.
+const INTERACTION_COOKIE: &str = "sandbank_interaction";
+
+/// A login to perform; from [`TestClient::login_as`]. Await it for a [`Session`].
+///
+/// With the sandbox's headless consent (the default) the customer named by `login_hint`
+/// grants what is asked on all their accounts. [`with_accounts`](Self::with_accounts), or a
+/// sandbox without auto-consent, goes through the login and consent pages instead: the kit
+/// posts the username and sandbox password, then ticks the accounts and approves.
+#[derive(Debug)]
+#[must_use = "a login happens when awaited"]
+pub struct Login {
+    client: TestClient,
+    username: String,
+    scopes: Option<Vec<String>>,
+    authorization_details: Vec<Value>,
+    accounts: Option<Vec<String>>,
+    dpop_key: Option<SigningKey>,
+}
+
+impl Login {
+    pub(crate) fn new(client: TestClient, username: &str) -> Login {
+        Login {
+            client,
+            username: username.to_owned(),
+            scopes: None,
+            authorization_details: Vec::new(),
+            accounts: None,
+            dpop_key: None,
+        }
+    }
+
+    /// The scopes to ask for, instead of `openid` and the scopes of [`READ_PERMISSIONS`] (add
+    /// `openid` for an ID token).
+    pub fn with_scopes<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = Some(
+            scopes
+                .into_iter()
+                .map(|scope| scope.as_ref().to_owned())
+                .collect(),
+        );
+        self
+    }
+
+    /// Rich authorization details to ask for (RFC 9396), e.g.
+    /// `json!({"type": "account_information", "permissions": ["transactions"]})`. Without
+    /// [`with_scopes`](Self::with_scopes), the login then asks for `openid` only besides them.
+    pub fn with_authorization_details(mut self, details: impl IntoIterator<Item = Value>) -> Self {
+        self.authorization_details.extend(details);
+        self
+    }
+
+    /// The accounts the customer ticks on the consent page; without it every account the page
+    /// offers is shared. Goes through the login and consent pages even when the sandbox
+    /// consents headlessly.
+    pub fn with_accounts<A: ToString>(mut self, accounts: impl IntoIterator<Item = A>) -> Self {
+        self.accounts = Some(accounts.into_iter().map(|a| a.to_string()).collect());
+        self
+    }
+
+    /// The DPoP key the tokens are bound to, instead of a fresh one.
+    pub fn with_dpop_key(mut self, key: SigningKey) -> Self {
+        self.dpop_key = Some(key);
+        self
+    }
+
+    /// Performs the flow.
+    pub async fn send(self) -> Result<Session> {
+        let key = match self.dpop_key.clone() {
+            Some(key) => key,
+            None => SigningKey::generate()?,
+        };
+        let pkce = Pkce::new()?;
+        let state = random_token(16)?;
+        let nonce = random_token(16)?;
+        let request_uri = self.push(&key, &pkce, &state, &nonce).await?;
+        let location = self.authorize(&request_uri).await?;
+        let code = self.code_from(&location, &state)?;
+        let client = &self.client;
+        let tokens = client
+            .oauth_post(
+                "token",
+                "/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", client.redirect_uri()),
+                    ("code_verifier", &pkce.verifier),
+                ],
+                Some(&key),
+                StatusCode::OK,
+            )
+            .await?;
+        if tokens.get("token_type").and_then(Value::as_str) != Some("DPoP") {
+            return Err(Error::Protocol(format!(
+                "token: token_type is not DPoP in {tokens}"
+            )));
+        }
+        self.check_id_token(&tokens, &nonce)?;
+        Session::new(self.client, key, tokens)
+    }
+
+    fn scope(&self) -> String {
+        match &self.scopes {
+            Some(scopes) => scopes.join(" "),
+            None if self.authorization_details.is_empty() => std::iter::once("openid".to_owned())
+                .chain(READ_PERMISSIONS.map(scope_of))
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => "openid".to_owned(),
+        }
+    }
+
+    /// `POST /par`; the `request_uri`.
+    async fn push(
+        &self,
+        key: &SigningKey,
+        pkce: &Pkce,
+        state: &str,
+        nonce: &str,
+    ) -> Result<String> {
+        let client = &self.client;
+        let scope = self.scope();
+        let jkt = key.thumbprint();
+        let mut form = vec![
+            ("response_type", "code"),
+            ("client_id", client.client_id()),
+            ("redirect_uri", client.redirect_uri()),
+            ("scope", scope.as_str()),
+            ("code_challenge", pkce.challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("state", state),
+            ("nonce", nonce),
+            ("dpop_jkt", jkt.as_str()),
+        ];
+        if self.accounts.is_none() {
+            // Names the customer, so headless consent applies.
+            form.push(("login_hint", &self.username));
+        }
+        let details = Value::Array(self.authorization_details.clone()).to_string();
+        if !self.authorization_details.is_empty() {
+            form.push(("authorization_details", &details));
+        }
+        let pushed = client
+            .oauth_post("PAR", "/par", &form, Some(key), StatusCode::CREATED)
+            .await?;
+        string_field(&pushed, "request_uri", "PAR")
+    }
+
+    /// `GET /authorize`, then the pages when there is no headless consent; the `Location` of
+    /// the authorization response.
+    async fn authorize(&self, request_uri: &str) -> Result<String> {
+        let bank = &self.client.bank;
+        let response = self
+            .client
+            .http
+            .get(bank.socket_url("/authorize"))
+            .query(&[
+                ("client_id", self.client.client_id()),
+                ("request_uri", request_uri),
+            ])
+            .send()
+            .await?;
+        match response.status() {
+            StatusCode::SEE_OTHER => location(response, "authorize").await,
+            StatusCode::OK => self.through_the_pages(response).await,
+            _ => Err(unexpected(response, "authorize").await),
+        }
+    }
+
+    /// Signs in and consents on the pages, as a browser would post them.
+    async fn through_the_pages(&self, login_page: Response) -> Result<String> {
+        let bank = &self.client.bank;
+        let cookie = login_page
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|value| value.split(';').next())
+            .find(|pair| pair.starts_with(&format!("{INTERACTION_COOKIE}=")))
+            .map(str::to_owned);
+        let Some(cookie) = cookie else {
+            return Err(unexpected(login_page, "authorize (no interaction cookie)").await);
+        };
+        let interaction = cookie
+            .split_once('=')
+            .map(|(_, id)| id.to_owned())
+            .unwrap_or_default();
+        let http = &self.client.http;
+        let consent_page = http
+            .post(bank.socket_url("/login"))
+            .header(COOKIE, &cookie)
+            .form(&[
+                ("interaction", interaction.as_str()),
+                ("username", &self.username),
+                ("password", &bank.password),
+            ])
+            .send()
+            .await?;
+        let status = consent_page.status();
+        let page = consent_page.text().await?;
+        if !page.contains(r#"name="decision""#) {
+            if page.contains(r#"name="password""#) {
+                return Err(Error::Login {
+                    username: self.username.clone(),
+                });
+            }
+            return Err(Error::Unexpected {
+                step: "login",
+                status,
+                body: page,
+            });
+        }
+        let accounts = match &self.accounts {
+            Some(accounts) => accounts.clone(),
+            None => offered_accounts(&page),
+        };
+        let mut form = vec![("interaction", interaction.as_str())];
+        form.extend(accounts.iter().map(|id| ("account", id.as_str())));
+        form.push(("decision", "approve"));
+        let response = http
+            .post(bank.socket_url("/consent"))
+            .header(COOKIE, &cookie)
+            .form(&form)
+            .send()
+            .await?;
+        match response.status() {
+            StatusCode::SEE_OTHER => location(response, "consent").await,
+            _ => Err(unexpected(response, "consent").await),
+        }
+    }
+
+    /// The code from an authorization response to the client's redirect URI, after checking
+    /// that it is one: same redirect URI, same `state`, `iss` the issuer (RFC 9207).
+    fn code_from(&self, location: &str, state: &str) -> Result<String> {
+        let client = &self.client;
+        if !location.starts_with(client.redirect_uri()) {
+            return Err(Error::Protocol(format!(
+                "the authorization response goes to {location}, not to {}",
+                client.redirect_uri()
+            )));
+        }
+        let url = url::Url::parse(location)
+            .map_err(|_| Error::Protocol(format!("{location} is not a URL")))?;
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+        };
+        if param("iss").as_deref() != Some(client.bank.issuer.as_str()) {
+            return Err(Error::Protocol(format!(
+                "the authorization response's iss is not the issuer: {location}"
+            )));
+        }
+        if param("state").as_deref() != Some(state) {
+            return Err(Error::Protocol(format!(
+                "the authorization response's state is not the request's: {location}"
+            )));
+        }
+        if let Some(error) = param("error") {
+            return Err(Error::Authorization {
+                error,
+                description: param("error_description"),
+            });
+        }
+        param("code").ok_or_else(|| {
+            Error::Protocol(format!(
+                "the authorization response has no code: {location}"
+            ))
+        })
+    }
+
+    /// With `openid`: an ID token for this client, from the issuer, answering this nonce.
+    fn check_id_token(&self, tokens: &Value, nonce: &str) -> Result<()> {
+        if !self.scope().split(' ').any(|scope| scope == "openid") {
+            return Ok(());
+        }
+        let id_token = string_field(tokens, "id_token", "token")?;
+        let claims = unverified_claims(&id_token)?;
+        let bank = &self.client.bank;
+        if claims["iss"] != bank.issuer.as_str()
+            || claims["aud"] != self.client.client_id()
+            || claims["nonce"] != nonce
+        {
+            return Err(Error::Protocol(format!(
+                "the ID token is not for this request: {claims}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl IntoFuture for Login {
+    type Output = Result<Session>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The `Location` of a redirect.
+async fn location(response: Response, step: &'static str) -> Result<String> {
+    match response
+        .headers()
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(location) => Ok(location.to_owned()),
+        None => Err(unexpected(response, step).await),
+    }
+}
+
+/// What a response the flow did not expect at `step` stands for.
+async fn unexpected(response: Response, step: &'static str) -> Error {
+    let status = response.status();
+    match response.text().await {
+        Ok(text) => refusal(step, status, text),
+        Err(error) => error.into(),
+    }
+}
+
+/// The accounts the consent page ticks by default: every checked `account` checkbox.
+fn offered_accounts(page: &str) -> Vec<String> {
+    page.split(r#"name="account" value=""#)
+        .skip(1)
+        .filter_map(|rest| {
+            let (id, after) = rest.split_once('"')?;
+            after.starts_with(" checked").then(|| id.to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticked_accounts_are_read_off_the_consent_page() {
+        let page = r#"<label><input type="checkbox" name="account" value="acc-1" checked> A</label>
+<label><input type="checkbox" name="account" value="acc-2"> B</label>
+<label><input type="checkbox" name="account" value="acc-3" checked> C</label>"#;
+        assert_eq!(offered_accounts(page), vec!["acc-1", "acc-3"]);
+    }
+}

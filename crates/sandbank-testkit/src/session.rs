@@ -1,0 +1,251 @@
+//! An authorized session: DPoP-bound tokens and the key they are bound to, and requests that
+//! carry them.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use reqwest::{Method, Response, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::{TestClient, string_field};
+use crate::error::{Error, Result};
+use crate::jose::{SigningKey, unverified_claims};
+
+/// What a login gave: access, refresh and ID tokens bound to a DPoP key. Requests through it
+/// carry `Authorization: DPoP <token>` and a fresh DPoP proof each (`htm`, `htu`, `ath`,
+/// `jti`, `iat` on the sandbox clock).
+pub struct Session {
+    client: TestClient,
+    dpop: SigningKey,
+    tokens: Value,
+    access_token: String,
+    refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("client_id", &self.client.client_id())
+            .field("scope", &self.tokens.get("scope"))
+            .field("grant_id", &self.grant_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session from a token response (RFC 6749 §5.1) whose tokens are bound to `dpop`.
+    pub(crate) fn new(client: TestClient, dpop: SigningKey, tokens: Value) -> Result<Session> {
+        let access_token = string_field(&tokens, "access_token", "token")?;
+        let refresh_token = tokens
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok(Session {
+            client,
+            dpop,
+            tokens,
+            access_token,
+            refresh_token,
+        })
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
+    /// The refresh token, when the client may refresh.
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.refresh_token.as_deref()
+    }
+
+    /// The ID token, when `openid` was asked.
+    pub fn id_token(&self) -> Option<&str> {
+        self.tokens.get("id_token").and_then(Value::as_str)
+    }
+
+    /// The ID token's claims (`sub`, `auth_time`, ...), decoded without verification.
+    pub fn id_token_claims(&self) -> Result<Value> {
+        match self.id_token() {
+            Some(id_token) => unverified_claims(id_token),
+            None => Err(Error::Protocol("the session has no ID token".into())),
+        }
+    }
+
+    /// The grant (consent) the tokens were issued on.
+    pub fn grant_id(&self) -> Option<&str> {
+        self.tokens.get("grant_id").and_then(Value::as_str)
+    }
+
+    /// The latest token response as the server sent it.
+    pub fn token_response(&self) -> &Value {
+        &self.tokens
+    }
+
+    /// The DPoP key the tokens are bound to.
+    pub fn dpop_key(&self) -> &SigningKey {
+        &self.dpop
+    }
+
+    /// The client the session belongs to.
+    pub fn client(&self) -> &TestClient {
+        &self.client
+    }
+
+    /// The `Authorization` header value: `DPoP <access token>`.
+    pub fn authorization(&self) -> String {
+        format!("DPoP {}", self.access_token)
+    }
+
+    /// A fresh DPoP proof for `method` on `url` with `ath` for the access token, for requests
+    /// made with a client of your own. `url` is a path on the sandbox (`/accounts`) or an
+    /// absolute URL; query and fragment are left out of `htu`.
+    pub fn dpop_proof(&self, method: &str, url: &str) -> Result<String> {
+        let bank = &self.client.bank;
+        self.dpop
+            .dpop_proof(method, &bank.htu(url), bank.now(), Some(&self.access_token))
+    }
+
+    /// Gets a new access token with the refresh token (same DPoP key, `private_key_jwt`).
+    pub async fn refresh(&mut self) -> Result<()> {
+        let Some(refresh_token) = self.refresh_token.clone() else {
+            return Err(Error::Protocol(
+                "the session has no refresh token (is the client registered for refresh_token?)"
+                    .into(),
+            ));
+        };
+        let tokens = self
+            .client
+            .oauth_post(
+                "refresh",
+                "/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &refresh_token),
+                ],
+                Some(&self.dpop),
+                StatusCode::OK,
+            )
+            .await?;
+        self.access_token = string_field(&tokens, "access_token", "refresh")?;
+        if let Some(rotated) = tokens.get("refresh_token").and_then(Value::as_str) {
+            self.refresh_token = Some(rotated.to_owned());
+        }
+        // Keep the ID token and grant of the login when the refresh response has none.
+        let mut merged = self.tokens.clone();
+        if let (Some(merged), Some(fresh)) = (merged.as_object_mut(), tokens.as_object()) {
+            merged.extend(fresh.clone());
+        }
+        self.tokens = merged;
+        Ok(())
+    }
+
+    /// `GET path`: a path on the sandbox (`/accounts?pageSize=10`) or an absolute URL such as
+    /// a `links.next`.
+    pub fn get(&self, path: &str) -> SessionRequest<'_> {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(&self, path: &str) -> SessionRequest<'_> {
+        self.request(Method::POST, path)
+    }
+
+    /// `PUT path`.
+    pub fn put(&self, path: &str) -> SessionRequest<'_> {
+        self.request(Method::PUT, path)
+    }
+
+    /// `PATCH path`.
+    pub fn patch(&self, path: &str) -> SessionRequest<'_> {
+        self.request(Method::PATCH, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> SessionRequest<'_> {
+        self.request(Method::DELETE, path)
+    }
+
+    /// A request with any method; add a body or headers, then await it.
+    pub fn request(&self, method: Method, path: &str) -> SessionRequest<'_> {
+        let bank = &self.client.bank;
+        SessionRequest {
+            session: self,
+            method: method.clone(),
+            htu: bank.htu(path),
+            builder: self
+                .client
+                .http
+                .request(method, bank.socket_url(path))
+                .header("authorization", self.authorization()),
+        }
+    }
+}
+
+/// A request through a [`Session`]; await it (or [`send`](Self::send)) for the
+/// `reqwest::Response`, whatever its status.
+#[must_use = "a request is sent when awaited"]
+pub struct SessionRequest<'a> {
+    session: &'a Session,
+    method: Method,
+    htu: String,
+    builder: reqwest::RequestBuilder,
+}
+
+impl std::fmt::Debug for SessionRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRequest")
+            .field("method", &self.method)
+            .field("htu", &self.htu)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionRequest<'_> {
+    /// A JSON body (and `Content-Type: application/json`).
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.builder = self.builder.json(body);
+        self
+    }
+
+    /// A raw body.
+    pub fn body(mut self, body: impl Into<reqwest::Body>) -> Self {
+        self.builder = self.builder.body(body);
+        self
+    }
+
+    /// A header (`x-fapi-interaction-id`, `x-fapi-customer-ip-address`, ...).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// Query parameters added to the URL (they are not part of `htu`).
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        self.builder = self.builder.query(query);
+        self
+    }
+
+    /// Sends it with a DPoP proof made now.
+    pub async fn send(self) -> Result<Response> {
+        let session = self.session;
+        let bank = &session.client.bank;
+        let proof = session.dpop.dpop_proof(
+            self.method.as_str(),
+            &self.htu,
+            bank.now(),
+            Some(&session.access_token),
+        )?;
+        Ok(self.builder.header("dpop", proof).send().await?)
+    }
+}
+
+impl<'a> IntoFuture for SessionRequest<'a> {
+    type Output = Result<Response>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

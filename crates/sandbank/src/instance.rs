@@ -1,0 +1,182 @@
+//! Starting one Sandbank instance: the database and its dataset, the listener, the
+//! authorization server, TLS and the router.
+//!
+//! `sandbank serve` and the Rust test kit (`sandbank-testkit`) both start through
+//! [`Instance::start`] and [`Instance::serve`], so a test runs exactly what the binary serves.
+//! What only the binary does (the ready line, the CA file, signals) stays in
+//! [`crate::server`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sandbank_fapi::tls::LocalCa;
+use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_registry::Registry;
+use sandbank_store::Store;
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+use crate::dataset::Loaded;
+
+/// How to start an instance. `sandbank serve` fills it from its flags; the default is what a
+/// test wants: a free loopback port, an in-memory database, the default dataset, real time.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// `sqlite:FILE`, `sqlite::memory:` or `postgres://...`.
+    pub database_url: String,
+    /// The dataset loaded into an empty database (a database that holds it is used as it is).
+    pub dataset: sandbank_synth::Config,
+    /// The URL clients reach the server at, used as the OAuth issuer; the bound URL when
+    /// absent.
+    pub public_url: Option<String>,
+    /// Headless consent for authorization requests with `login_hint`.
+    pub auto_consent: bool,
+    /// Require server-provided DPoP nonces at the authorization server.
+    pub dpop_nonces: bool,
+    /// Serve HTTPS with the local CA, asking clients for certificates.
+    pub tls: bool,
+    /// The sandbox clock every expiry is measured on.
+    pub clock: Clock,
+    /// The largest request body accepted; larger ones are refused with 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: "sqlite::memory:".to_owned(),
+            dataset: sandbank_synth::Config::default(),
+            public_url: None,
+            auto_consent: false,
+            dpop_nonces: false,
+            tls: false,
+            clock: Clock::system(),
+            max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// The HTTPS side of an instance started with [`Options::tls`].
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The local CA's certificate (PEM): what clients trust.
+    pub ca_certificate_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+/// An instance bound to its port with its dataset loaded, ready to [`serve`](Self::serve).
+#[derive(Debug)]
+pub struct Instance {
+    /// Base URL with the port actually bound (`http://` or `https://`).
+    pub url: String,
+    /// The application's state: store, registry and authorization server.
+    pub state: AppState,
+    /// With [`Options::tls`]: the CA and the server's TLS configuration.
+    pub tls: Option<Tls>,
+    /// Whether the dataset was written now or was already there.
+    pub loaded: Loaded,
+    listener: TcpListener,
+}
+
+impl Instance {
+    /// Opens the database, loads the dataset when it is missing, binds the listener and starts
+    /// the authorization server (and the local CA with TLS). Nothing is served yet.
+    pub async fn start(options: Options) -> anyhow::Result<Instance> {
+        let store = Store::connect(&options.database_url)
+            .await
+            .map_err(|error| anyhow::anyhow!("could not open {}: {error}", options.database_url))?;
+        let loaded = crate::dataset::load(&store, &options.dataset, |_| {}).await?;
+        match &loaded {
+            Loaded::Written(counts) => tracing::info!(
+                transactions = counts.transactions,
+                "loaded the dataset of seed {}",
+                options.dataset.seed
+            ),
+            Loaded::AlreadyThere(_) => tracing::info!("the database already holds its dataset"),
+        }
+        let listener = TcpListener::bind(options.addr)
+            .await
+            .map_err(|error| anyhow::anyhow!("could not listen on {}: {error}", options.addr))?;
+        let scheme = if options.tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr()?);
+        let issuer = options.public_url.clone().unwrap_or_else(|| url.clone());
+        let generator = sandbank_synth::Generator::new(options.dataset.clone())?;
+        let as_config = authorization_server_config(&options, &issuer, generator.password());
+        let auth = AuthServer::start(store.clone(), as_config, options.clock.clone()).await?;
+        let tls = match options.tls {
+            true => Some(prepare_tls(&auth, options.public_url.as_deref()).await?),
+            false => None,
+        };
+        let state = AppState {
+            registry: Arc::new(Registry::new(Arc::new(store.clone()))),
+            store,
+            auth,
+            max_body_bytes: options.max_body_bytes,
+        };
+        Ok(Instance {
+            url,
+            state,
+            tls,
+            loaded,
+            listener,
+        })
+    }
+
+    /// The OAuth issuer (discovery at `{issuer}/.well-known/openid-configuration`).
+    pub fn issuer(&self) -> &str {
+        &self.state.auth.config.issuer
+    }
+
+    /// Serves [`crate::app::router`] until `shutdown` completes, then stops accepting
+    /// connections and finishes the requests in flight.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = crate::app::router(self.state);
+        match self.tls {
+            Some(tls) => {
+                sandbank_fapi::tls::serve(self.listener.into_std()?, app, tls.config, shutdown)
+                    .await?
+            }
+            None => {
+                axum::serve(self.listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loads (or creates) the local CA and builds the rustls configuration. The public URL's host,
+/// when there is one, goes into the server certificate too.
+async fn prepare_tls(auth: &AuthServer, public_url: Option<&str>) -> anyhow::Result<Tls> {
+    let ca = LocalCa::load_or_create(auth).await?;
+    let extra_names: Vec<String> = public_url
+        .and_then(|public| url::Url::parse(public).ok())
+        .and_then(|public| public.host_str().map(str::to_owned))
+        .into_iter()
+        .collect();
+    let config = ca.server_config(auth.now(), &extra_names)?;
+    Ok(Tls {
+        ca_certificate_pem: ca.certificate_pem,
+        config,
+    })
+}
+
+/// The authorization server's configuration for these options.
+pub fn authorization_server_config(options: &Options, issuer: &str, password: &str) -> AsConfig {
+    let mut config = AsConfig::new(issuer, password);
+    config.auto_consent = options.auto_consent;
+    config.dpop_nonces = options.dpop_nonces;
+    if options.tls {
+        // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
+        config.mtls_base = Some(config.issuer.clone());
+    }
+    config
+}
