@@ -44,6 +44,8 @@ pub struct AppState {
     pub store: Store,
     /// The authorization server.
     pub auth: AuthServer,
+    /// The sandbox control API's key and seed dataset.
+    pub sandbox: Arc<crate::sandbox::Sandbox>,
 }
 
 impl axum::extract::FromRef<AppState> for AuthServer {
@@ -58,10 +60,15 @@ impl AppState {
         let store = Store::connect("sqlite::memory:").await?;
         let config = AsConfig::new("http://127.0.0.1", "sandbank");
         let auth = AuthServer::start(store.clone(), config, Clock::system()).await?;
+        let sandbox = crate::sandbox::Sandbox::new(
+            crate::sandbox::AdminKey::generate()?,
+            sandbank_synth::Config::default(),
+        );
         Ok(Self {
             registry: Arc::new(Registry::in_memory()),
             store,
             auth,
+            sandbox: Arc::new(sandbox),
         })
     }
 }
@@ -75,6 +82,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
         .routes(routes!(ready))
         .merge(sandbank_registry::http::router(registry))
         .merge(sandbank_api::router())
+        .merge(crate::sandbox::router())
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a

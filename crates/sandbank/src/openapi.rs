@@ -42,7 +42,8 @@ pub fn document() -> Result<Value, OpenApiError> {
             "A mock bank for open-finance developers. This document covers the JSON schema \
              registry (Sandbank's own API under /schemas and a Confluent Schema \
              Registry-compatible API under /registry), the bank API (accounts, balances, transactions, statements, holdings, \
-             parties, insurance and cards, behind the FAPI 2.0 guard) and the health checks.",
+             parties, insurance and cards, behind the FAPI 2.0 guard), the sandbox control API \
+             under /sandbox (behind the admin key) and the health checks.",
         ))
         .license(Some(LicenseBuilder::new().name("Apache-2.0").build()))
         .build();
@@ -80,6 +81,13 @@ pub fn document() -> Result<Value, OpenApiError> {
             .description(Some("The bank API: payment cards."))
             .build(),
         TagBuilder::new()
+            .name("sandbox")
+            .description(Some(
+                "The sandbox control API, for test suites: reset, clock, personas, customers, \
+                 pending consents. Every operation needs the admin key of the ready line.",
+            ))
+            .build(),
+        TagBuilder::new()
             .name("health")
             .description(Some("Liveness and readiness."))
             .build(),
@@ -87,6 +95,7 @@ pub fn document() -> Result<Value, OpenApiError> {
     let mut value = serde_json::to_value(&openapi)?;
     let mut components = sandbank_registry::http::components()?;
     components.add_type::<Health>("Health")?;
+    crate::sandbox::add_components(&mut components)?;
     fill_components(&mut value, &components);
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {

@@ -10,14 +10,14 @@ use tokio::net::TcpListener;
 use std::sync::Arc;
 
 use sandbank_fapi::tls::LocalCa;
-use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use sandbank_fapi::{AsConfig, AuthServer};
 use sandbank_registry::Registry;
 use sandbank_store::Store;
 
 use crate::app::AppState;
 use crate::cli::ServeArgs;
 use crate::dataset::Loaded;
-use crate::sandbox::AdminKey;
+use crate::sandbox::{AdminKey, Sandbox};
 
 /// The one JSON line printed on stdout once the server accepts connections. Test harnesses in
 /// any language wait for it and read the URL from it.
@@ -122,7 +122,10 @@ async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
         seed: args.seed,
         ..sandbank_synth::Config::default()
     };
-    match crate::dataset::load(&store, &config, |_| {}).await? {
+    // What the sandbox control API changed on this database (a clock move, created customers)
+    // decides which dataset it holds, and where the clock stands.
+    let (clock, loaded) = crate::sandbox::state::open(&store, &config).await?;
+    match loaded {
         Loaded::Written(counts) => tracing::info!(
             transactions = counts.transactions,
             "loaded the dataset of seed {}",
@@ -140,7 +143,7 @@ async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
     let issuer = args.public_url.clone().unwrap_or_else(|| url.clone());
     let generator = sandbank_synth::Generator::new(config.clone())?;
     let as_config = authorization_server_config(args, &issuer, generator.password());
-    let auth = AuthServer::start(store.clone(), as_config, Clock::system()).await?;
+    let auth = AuthServer::start(store.clone(), as_config, clock).await?;
     let tls = match args.tls {
         true => Some(prepare_tls(&auth, args).await?),
         false => None,
@@ -157,6 +160,7 @@ async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
         registry: Arc::new(Registry::new(Arc::new(store.clone()))),
         store,
         auth,
+        sandbox: Arc::new(Sandbox::new(admin_key, config)),
     };
     Ok(Prepared {
         listener,
