@@ -31,6 +31,12 @@ impl Clock {
             .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
 
+    /// Sets how far the clock is from real time (zero: back on real time).
+    pub fn set_offset(&self, offset: Duration) {
+        self.offset_ms
+            .store(offset.num_milliseconds(), Ordering::SeqCst);
+    }
+
     /// How far the clock is from real time.
     pub fn offset(&self) -> Duration {
         Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
@@ -50,5 +56,7 @@ mod tests {
         let after = other.now();
         assert!(after - before >= Duration::days(3));
         assert_eq!(other.offset(), Duration::days(3));
+        clock.set_offset(Duration::zero());
+        assert_eq!(other.offset(), Duration::zero());
     }
 }

@@ -9,6 +9,7 @@ pub mod client_auth;
 pub mod clock;
 pub mod code;
 pub mod config;
+pub mod decision;
 pub mod dpop;
 pub mod error;
 pub mod form;

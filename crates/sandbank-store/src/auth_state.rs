@@ -44,6 +44,33 @@ fn key_binds(kind: &str, key: &str) -> Vec<Bind> {
     vec![Bind::Text(kind.to_owned()), Bind::Text(key.to_owned())]
 }
 
+/// Stores an entry, replacing whatever was under its key (consumed or not).
+pub(crate) const PUT_ENTRY: &str = "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) \
+     VALUES ($1, $2, $3, $4, $5, NULL) \
+     ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
+     created_at = excluded.created_at, expires_at = excluded.expires_at, \
+     consumed_at = NULL";
+
+/// Deletes every entry of a kind.
+pub(crate) const DELETE_KIND: &str = "DELETE FROM auth_state WHERE kind = $1";
+
+/// The parameters of [`PUT_ENTRY`].
+pub(crate) fn put_binds(
+    kind: &str,
+    key: &str,
+    value: &Value,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<Vec<Bind>> {
+    let mut binds = key_binds(kind, key);
+    binds.extend([
+        Bind::Text(body(value)?),
+        Bind::Int(micros(now)),
+        Bind::Int(micros(expires_at)),
+    ]);
+    Ok(binds)
+}
+
 /// The authorization server's state, from [`Store::auth_state`].
 #[derive(Debug, Clone)]
 pub struct AuthState {
@@ -70,21 +97,8 @@ impl AuthState {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut binds = key_binds(kind, key);
-        binds.extend([
-            Bind::Text(body(value)?),
-            Bind::Int(micros(now)),
-            Bind::Int(micros(expires_at)),
-        ]);
         self.pool
-            .execute(
-                "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) \
-                 VALUES ($1, $2, $3, $4, $5, NULL) \
-                 ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
-                 created_at = excluded.created_at, expires_at = excluded.expires_at, \
-                 consumed_at = NULL",
-                binds,
-            )
+            .execute(PUT_ENTRY, put_binds(kind, key, value, now, expires_at)?)
             .await?;
         Ok(())
     }

@@ -35,6 +35,9 @@ pub enum StoreError {
     /// loading this one would mix two datasets.
     #[error("the database already holds other data; load into an empty database")]
     NotEmpty,
+    /// The operation needs a loaded dataset and the database holds none.
+    #[error("the database holds no dataset")]
+    NoDataset,
     /// A pagination cursor was not one this store issued.
     #[error("invalid pagination cursor")]
     InvalidCursor,

@@ -6,6 +6,7 @@ pub use sandbank_schemas::DatasetCounts;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
+use crate::auth_state::{DELETE_KIND, PUT_ENTRY, put_binds};
 use crate::db::{Bind, TableSpec, Tx};
 use crate::encode::{body, from_body};
 use crate::error::{StoreError, StoreResult};
@@ -53,6 +54,34 @@ pub enum BulkStart {
 
 const SELECT_DATASET: &str =
     "SELECT seed, generator_version, content_hash, counts FROM dataset WHERE id = 1";
+
+/// Empties every table of the dataset, records that refer to others first.
+const CLEAR_DATASET: [&str; 12] = [
+    "DELETE FROM claims",
+    "DELETE FROM policies",
+    "DELETE FROM cards",
+    "DELETE FROM holdings",
+    "DELETE FROM statements",
+    "DELETE FROM transactions",
+    "DELETE FROM balances",
+    "DELETE FROM account_parties",
+    "DELETE FROM accounts",
+    "DELETE FROM customers",
+    "DELETE FROM parties",
+    "DELETE FROM dataset",
+];
+
+const INSERT_DATASET: &str = "INSERT INTO dataset (id, seed, generator_version, content_hash, counts) \
+     VALUES (1, $1, $2, $3, $4)";
+
+fn manifest_binds(manifest: &DatasetManifest, counts: &DatasetCounts) -> StoreResult<Vec<Bind>> {
+    Ok(vec![
+        Bind::Text(manifest.seed.to_string()),
+        Bind::Text(manifest.generator_version.clone()),
+        Bind::OptText(manifest.content_hash.clone()),
+        Bind::Text(body(counts)?),
+    ])
+}
 
 type DatasetRow = (String, String, Option<String>, String);
 
@@ -119,12 +148,7 @@ impl Store {
             .execute(
                 "INSERT INTO dataset (id, seed, generator_version, content_hash, counts) \
                  VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-                vec![
-                    Bind::Text(manifest.seed.to_string()),
-                    Bind::Text(manifest.generator_version.clone()),
-                    Bind::OptText(manifest.content_hash.clone()),
-                    Bind::Text(body(&DatasetCounts::default())?),
-                ],
+                manifest_binds(manifest, &DatasetCounts::default())?,
             )
             .await?;
         if claimed == 0 {
@@ -157,6 +181,58 @@ impl Store {
             manifest: manifest.clone(),
             counts: DatasetCounts::default(),
         }))
+    }
+
+    /// Starts replacing the database's dataset, whatever it is (or none), with another, in one
+    /// transaction that [`BulkLoader::commit`] ends: every record of the old dataset — and
+    /// records added to it since — is deleted, then the new bundles are inserted. Until the
+    /// commit, readers see the old dataset; dropping the loader (or any error) keeps it.
+    ///
+    /// What is not dataset stays: the authorization server's state (unless the loader is told
+    /// otherwise with [`BulkLoader::delete_auth_state`]) and the schema registry's.
+    pub async fn begin_replace(&self, manifest: &DatasetManifest) -> StoreResult<BulkLoader> {
+        let mut tx = self.pool.begin_write().await?;
+        for statement in CLEAR_DATASET {
+            tx.execute(statement, vec![]).await?;
+        }
+        tx.execute(
+            INSERT_DATASET,
+            manifest_binds(manifest, &DatasetCounts::default())?,
+        )
+        .await?;
+        Ok(BulkLoader {
+            tx,
+            rows: Box::default(),
+            manifest: manifest.clone(),
+            counts: DatasetCounts::default(),
+        })
+    }
+
+    /// Starts adding bundles to the dataset the database holds, which from then on goes by
+    /// `manifest`, in one transaction that [`BulkLoader::commit`] ends. Fails with
+    /// [`StoreError::NoDataset`] when no dataset is loaded.
+    pub async fn begin_extend(&self, manifest: &DatasetManifest) -> StoreResult<BulkLoader> {
+        let mut tx = self.pool.begin_write().await?;
+        let Some(existing) = tx
+            .fetch_optional::<DatasetRow>(SELECT_DATASET, vec![])
+            .await?
+        else {
+            tx.rollback().await?;
+            return Err(StoreError::NoDataset);
+        };
+        let existing = dataset_from_row(existing)?;
+        tx.execute(
+            "UPDATE dataset SET seed = $1, generator_version = $2, content_hash = $3, \
+             counts = $4 WHERE id = 1",
+            manifest_binds(manifest, &existing.counts)?,
+        )
+        .await?;
+        Ok(BulkLoader {
+            tx,
+            rows: Box::default(),
+            manifest: manifest.clone(),
+            counts: existing.counts,
+        })
     }
 
     /// Writes one customer's bundle in its own transaction, outside any dataset (for records
@@ -212,6 +288,35 @@ impl BulkLoader {
             manifest: self.manifest,
             counts: self.counts,
         })
+    }
+
+    /// Stores an authorization-server entry (see [`crate::AuthState::put`]) in the load's
+    /// transaction, so that the dataset and state that describes it change together.
+    pub async fn put_auth_state(
+        &mut self,
+        kind: &str,
+        key: &str,
+        value: &serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(PUT_ENTRY, put_binds(kind, key, value, now, expires_at)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every authorization-server entry of these kinds in the load's transaction (state
+    /// that refers to the dataset being replaced); returns how many.
+    pub async fn delete_auth_state(&mut self, kinds: &[&str]) -> StoreResult<u64> {
+        let mut deleted = 0;
+        for kind in kinds {
+            deleted += self
+                .tx
+                .execute(DELETE_KIND, vec![Bind::Text((*kind).to_owned())])
+                .await?;
+        }
+        Ok(deleted)
     }
 
     /// Abandons the load: nothing of it is written.

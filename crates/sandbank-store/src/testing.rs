@@ -250,6 +250,57 @@ where
     }
 }
 
+/// The dataset tables and how to read every row of each as one string.
+const DATASET_ROWS: [(&str, &str); 12] = [
+    (
+        "dataset",
+        "SELECT seed || '|' || generator_version || '|' || COALESCE(content_hash, '') || '|' || counts FROM dataset",
+    ),
+    ("parties", "SELECT body FROM parties"),
+    (
+        "customers",
+        "SELECT username || '|' || party_id || '|' || body FROM customers",
+    ),
+    ("accounts", "SELECT body FROM accounts"),
+    (
+        "account_parties",
+        "SELECT relationship || '|' || body FROM account_parties",
+    ),
+    (
+        "balances",
+        "SELECT account_id || '|' || ord || '|' || body FROM balances",
+    ),
+    ("transactions", "SELECT body FROM transactions"),
+    ("statements", "SELECT body FROM statements"),
+    (
+        "holdings",
+        "SELECT account_id || '|' || ord || '|' || body FROM holdings",
+    ),
+    ("policies", "SELECT body FROM policies"),
+    ("claims", "SELECT body FROM claims"),
+    ("cards", "SELECT body FROM cards"),
+];
+
+/// Every row of every dataset table, as stored, table by table (rows sorted): two stores hold
+/// the same dataset exactly when these are equal. For tests that check a reset or a reload
+/// gives back the very same data.
+pub async fn dataset_rows(store: &Store) -> Result<Vec<(&'static str, Vec<String>)>, TestDbError> {
+    let mut tables = Vec::with_capacity(DATASET_ROWS.len());
+    for (table, sql) in DATASET_ROWS {
+        let mut rows: Vec<String> = store
+            .pool
+            .fetch_all::<(String,)>(sql, vec![])
+            .await
+            .map_err(|e| TestDbError(format!("could not read {table}: {e}")))?
+            .into_iter()
+            .map(|(row,)| row)
+            .collect();
+        rows.sort_unstable();
+        tables.push((table, rows));
+    }
+    Ok(tables)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -501,6 +501,117 @@ async fn bulk_loading_bundle_by_bundle() {
 }
 
 #[tokio::test]
+async fn replacing_a_dataset_gives_exactly_the_new_one_and_keeps_auth_state() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let fresh = async |data: Vec<CustomerData>| {
+            let reference = sandbank_store::testing::sqlite_memory().await.unwrap();
+            reference
+                .store
+                .load_dataset(&manifest(9), data)
+                .await
+                .unwrap();
+            let rows = sandbank_store::testing::dataset_rows(&reference.store)
+                .await
+                .unwrap();
+            reference.close().await.unwrap();
+            rows
+        };
+        store
+            .load_dataset(&manifest(7), dataset(3, 20))
+            .await
+            .unwrap();
+        // Records added to the dataset later go too.
+        store.load_customer(&customer(3, 4)).await.unwrap();
+        let auth = store.auth_state();
+        let far = now() + Duration::days(1);
+        auth.put("client", "c1", &json!({"keep": true}), now(), far)
+            .await
+            .unwrap();
+        auth.put("grant", "g1", &json!({"drop": true}), now(), far)
+            .await
+            .unwrap();
+
+        let mut loader = store.begin_replace(&manifest(9)).await.unwrap();
+        for bundle in dataset(2, 5) {
+            loader.insert(&bundle).await.unwrap();
+        }
+        assert_eq!(
+            loader.delete_auth_state(&["grant", "par"]).await.unwrap(),
+            1
+        );
+        loader
+            .put_auth_state("sandbox", "state", &json!({"n": 1}), now(), far)
+            .await
+            .unwrap();
+        let replaced = loader.commit().await.unwrap();
+        assert_eq!(replaced.manifest, manifest(9));
+        assert_eq!(replaced.counts.transactions, 10);
+        assert_eq!(store.dataset().await.unwrap(), Some(replaced));
+        assert_eq!(
+            sandbank_store::testing::dataset_rows(&store).await.unwrap(),
+            fresh(dataset(2, 5)).await
+        );
+        assert!(auth.get("client", "c1", now()).await.unwrap().is_some());
+        assert!(auth.get("grant", "g1", now()).await.unwrap().is_none());
+        assert_eq!(
+            auth.get("sandbox", "state", now())
+                .await
+                .unwrap()
+                .unwrap()
+                .value,
+            json!({"n": 1})
+        );
+
+        // A replacement abandoned halfway leaves the dataset as it was.
+        let before = sandbank_store::testing::dataset_rows(&store).await.unwrap();
+        let mut loader = store.begin_replace(&manifest(11)).await.unwrap();
+        loader.insert(&customer(0, 1)).await.unwrap();
+        drop(loader);
+        assert_eq!(
+            sandbank_store::testing::dataset_rows(&store).await.unwrap(),
+            before
+        );
+        assert_eq!(
+            store.dataset().await.unwrap().unwrap().manifest,
+            manifest(9)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn extending_a_dataset_adds_bundles_under_a_new_manifest() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let missing = store.begin_extend(&manifest(8)).await;
+        assert!(matches!(missing, Err(StoreError::NoDataset)), "{missing:?}");
+        store
+            .load_dataset(&manifest(7), dataset(2, 5))
+            .await
+            .unwrap();
+        let mut loader = store.begin_extend(&manifest(8)).await.unwrap();
+        loader.insert(&customer(2, 3)).await.unwrap();
+        let extended = loader.commit().await.unwrap();
+        assert_eq!(extended.manifest, manifest(8));
+        assert_eq!(extended.counts.customers, 3);
+        assert_eq!(extended.counts.transactions, 13);
+        assert_eq!(store.dataset().await.unwrap(), Some(extended));
+        assert!(store.customer_by_username("user2").await.unwrap().is_some());
+
+        // A bundle whose ids are taken fails, and the whole extension with it.
+        let mut loader = store.begin_extend(&manifest(9)).await.unwrap();
+        loader.insert(&customer(2, 3)).await.unwrap();
+        assert!(loader.commit().await.is_err());
+        assert_eq!(
+            store.dataset().await.unwrap().unwrap().manifest,
+            manifest(8)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn load_customer_writes_one_bundle_atomically() {
     on_each_backend(|db| async move {
         let store = db.store;

@@ -36,6 +36,10 @@ pub struct World {
     pub root: Seed,
     /// First day of history.
     pub start: NaiveDate,
+    /// The day the history was first generated for. Whatever is drawn before the simulation
+    /// runs (birth dates, when accounts open and close, trips, claims) is placed relative to
+    /// it, never to `end`, so that simulating on to a later `end` keeps every earlier day.
+    pub origin: NaiveDate,
     /// Day the history ends (exclusive); "today" for the dataset.
     pub end: NaiveDate,
     /// Daily security prices.
@@ -80,10 +84,10 @@ pub fn draw(seed: Seed, index: u64, commercial_share_pct: u32) -> CustomerSpec {
     if rng.random_range(0..100) < commercial_share_pct {
         return draw_business(&mut rng, username, given, family);
     }
-    let mut accounts = vec![account_spec("current", Product::Checking)];
+    let mut accounts = vec![AccountSpec::new("current", Product::Checking)];
     let mut add = |rng: &mut ChaCha8Rng, percent: u32, key: &str, product: Product| {
         if rng.random_range(0..100) < percent {
-            accounts.push(account_spec(key, product));
+            accounts.push(AccountSpec::new(key, product));
         }
     };
     add(&mut rng, 65, "savings", Product::Savings);
@@ -100,7 +104,7 @@ pub fn draw(seed: Seed, index: u64, commercial_share_pct: u32) -> CustomerSpec {
     add(&mut rng, 10, "travel", Product::TravelInsurance);
     if rng.random_range(0..100) < 15 {
         // A savings account opened during the history.
-        let mut late = account_spec("new-saver", Product::Savings);
+        let mut late = AccountSpec::new("new-saver", Product::Savings);
         late.opened_months_ago = Some(rng.random_range(1..6));
         late.opening_balance = Some("0.00".to_owned());
         accounts.push(late);
@@ -154,14 +158,14 @@ fn draw_business(
         });
     }
     let cardholders = employees.iter().skip(1).map(|e| e.key.clone()).collect();
-    let mut facility = account_spec("facility", Product::CommercialLineOfCredit);
+    let mut facility = AccountSpec::new("facility", Product::CommercialLineOfCredit);
     facility.cardholders = cardholders;
     let mut accounts = vec![
-        account_spec("operating", Product::CommercialDeposit),
+        AccountSpec::new("operating", Product::CommercialDeposit),
         facility,
     ];
     if rng.random_range(0..100) < 40 {
-        accounts.push(account_spec("loan", Product::CommercialLoan));
+        accounts.push(AccountSpec::new("loan", Product::CommercialLoan));
     }
     CustomerSpec {
         username,
@@ -178,27 +182,6 @@ fn draw_business(
         }),
         salary: None,
         accounts,
-    }
-}
-
-fn account_spec(key: &str, product: Product) -> AccountSpec {
-    AccountSpec {
-        key: key.to_owned(),
-        product,
-        currency: None,
-        nickname: None,
-        opening_balance: None,
-        limit: None,
-        principal: None,
-        opened_months_ago: None,
-        closed_months_ago: None,
-        dormant: false,
-        overdrawn: false,
-        card_locked: false,
-        min_transactions: None,
-        joint_with: None,
-        cardholders: Vec::new(),
-        claim: false,
     }
 }
 
@@ -235,7 +218,7 @@ pub fn build(world: &World, spec: &CustomerSpec, seed: Seed, persona: bool) -> C
         party_id: party_id(seed),
         given: given.clone(),
         family: family.clone(),
-        date_of_birth: birth_date(&mut rng, end),
+        date_of_birth: birth_date(&mut rng, world.origin),
     };
     let mut data = CustomerData::default();
 
@@ -254,7 +237,7 @@ pub fn build(world: &World, spec: &CustomerSpec, seed: Seed, persona: bool) -> C
                             party_id: party_id(seed.child("employee").child(&e.key)),
                             given: e.given_name.clone(),
                             family: e.family_name.clone(),
-                            date_of_birth: birth_date(&mut rng, end),
+                            date_of_birth: birth_date(&mut rng, world.origin),
                         }
                     };
                     (e.key.clone(), person, e.role.clone())
@@ -297,7 +280,7 @@ pub fn build(world: &World, spec: &CustomerSpec, seed: Seed, persona: bool) -> C
         ));
     }
     let prices = world.prices.clone();
-    let mut sim = Sim::new(seed, world.start, end, accts, prices.clone());
+    let mut sim = Sim::new(seed, world.start, world.origin, end, accts, prices.clone());
     let main = sim
         .accts
         .iter()
@@ -418,7 +401,7 @@ pub fn build(world: &World, spec: &CustomerSpec, seed: Seed, persona: bool) -> C
             let expiry_seed = acct.seed.child("card-expiry").nth(n as u64).value();
             let expiry = (
                 (expiry_seed % 12) as u8 + 1,
-                (end.year() + 1 + (expiry_seed / 12 % 4) as i32) as u16,
+                (world.origin.year() + 1 + (expiry_seed / 12 % 4) as i32) as u16,
             );
             let limit = (acct.spec.product == Product::CommercialLineOfCredit).then_some(300_000);
             data.cards.push(records::card(
@@ -619,17 +602,18 @@ fn setup_account(
     rng: &mut ChaCha8Rng,
 ) -> Acct {
     let acct_seed = seed.child("account").child(&spec.key);
-    let end = world.end;
+    // "Months ago" and "days ago" count back from the day the history was first made for.
+    let origin = world.origin;
     let currency = spec
         .currency
         .as_deref()
         .and_then(|c| c.parse().ok())
         .unwrap_or(Currency::GBP);
     let opened = match spec.opened_months_ago {
-        Some(months) => end
+        Some(months) => origin
             .checked_sub_months(Months::new(months))
             .and_then(|d| d.checked_add_days(Days::new(rng.random_range(0..20))))
-            .unwrap_or(end),
+            .unwrap_or(origin),
         None => world
             .start
             .checked_sub_days(Days::new(rng.random_range(60..4000)))
@@ -637,7 +621,7 @@ fn setup_account(
     };
     let closed = spec
         .closed_months_ago
-        .and_then(|months| end.checked_sub_months(Months::new(months)));
+        .and_then(|months| origin.checked_sub_months(Months::new(months)));
     let product = spec.product;
     let (rate_bp, limit, default_opening) = match product {
         Product::Checking => (10, 50_000, rng.random_range(20_000..400_000)),
@@ -694,7 +678,7 @@ fn setup_account(
     };
     let locked_from = spec
         .card_locked
-        .then(|| end.checked_sub_days(Days::new(20)))
+        .then(|| origin.checked_sub_days(Days::new(20)))
         .flatten();
     let mut cards = Vec::new();
     let card_for = |holder: &Person, n: u64| CardRef {
@@ -731,7 +715,7 @@ fn setup_account(
         let claim_drawn = matches!(product, Product::AutoInsurance | Product::HomeInsurance)
             && rng.random_range(0..100) < 20;
         let claim = (spec.claim || claim_drawn).then(|| {
-            let days = (end - world.start).num_days().max(60);
+            let days = (origin - world.start).num_days().max(60);
             let incident = world
                 .start
                 .checked_add_days(Days::new(rng.random_range(10..(days - 40) as u64)))
@@ -850,7 +834,7 @@ fn live_retail(sim: &mut Sim, main: usize, spec: &CustomerSpec, rng: &mut ChaCha
     };
     let invest = salary * rng.random_range(5..12) / 100;
     let credit_share = rng.random_range(20..70);
-    let trips: Vec<(NaiveDate, u64, Currency)> = (0..((sim.end - sim.start).num_days() / 180)
+    let trips: Vec<(NaiveDate, u64, Currency)> = (0..((sim.origin - sim.start).num_days() / 180)
         .max(1))
         .map(|n| {
             let offset = n as u64 * 180 + rng.random_range(20..150);
@@ -1204,7 +1188,7 @@ fn live_retail(sim: &mut Sim, main: usize, spec: &CustomerSpec, rng: &mut ChaCha
                 .get(acct)
                 .and_then(|a| a.spec.min_transactions)
                 .unwrap_or(0);
-            let total_days = (sim.end - sim.start).num_days().max(1) as u32;
+            let total_days = (sim.origin - sim.start).num_days().max(1) as u32;
             let per_day = wanted.div_ceil(total_days).max(1);
             let at = day.and_hms_opt(6, 30, 0).unwrap_or_default().and_utc();
             let details = sim.transfer(

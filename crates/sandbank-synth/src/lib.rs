@@ -57,6 +57,13 @@ pub struct Config {
     pub as_of: NaiveDate,
     /// Whether to include the personas.
     pub personas: bool,
+    /// Set when the history has been simulated on past the day it was first generated for:
+    /// that first `as_of`. The history then still starts `months` before it, and what a spec
+    /// counts back from "the end" (an account opened three months ago, a card locked twenty
+    /// days ago) counts back from it, so that every day before it is the same as in the
+    /// dataset first generated — the later dataset extends that one, it does not shift it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_from: Option<NaiveDate>,
 }
 
 /// The day the default dataset's history ends.
@@ -74,6 +81,30 @@ impl Default for Config {
             commercial_share_percent: 10,
             as_of: default_as_of(),
             personas: true,
+            advanced_from: None,
+        }
+    }
+}
+
+impl Config {
+    /// The day the history was first generated for: what specs count back from.
+    pub fn origin(&self) -> NaiveDate {
+        self.advanced_from.unwrap_or(self.as_of)
+    }
+
+    /// The first day of history: `months` before [`Config::origin`].
+    pub fn start(&self) -> Option<NaiveDate> {
+        self.origin().checked_sub_months(Months::new(self.months))
+    }
+
+    /// The same dataset simulated on until `as_of` (exclusive). Every day before the current
+    /// end stays as it was, except that card payments still pending in its last two days may
+    /// have settled.
+    pub fn advanced_to(&self, as_of: NaiveDate) -> Config {
+        Config {
+            as_of,
+            advanced_from: Some(self.origin()),
+            ..self.clone()
         }
     }
 }
@@ -106,14 +137,19 @@ impl Generator {
             ));
         }
         let start = config
-            .as_of
-            .checked_sub_months(Months::new(config.months))
+            .start()
             .ok_or_else(|| SynthError::Config("history starts before the calendar".to_owned()))?;
+        if config.as_of < config.origin() {
+            return Err(SynthError::Config(
+                "as_of is before advanced_from: a history can only be extended".to_owned(),
+            ));
+        }
         let root = Seed::root(config.seed);
         let days = (config.as_of - start).num_days().max(1) as usize + 1;
         let world = World {
             root,
             start,
+            origin: config.origin(),
             end: config.as_of,
             prices: Arc::new(sim::price_series(root, days)),
             personas: Arc::new(personas.personas),
@@ -174,6 +210,15 @@ impl Generator {
         let seed = self.world.root.child("synthetic").nth(n);
         let spec = draw(seed, n + 1, self.config.commercial_share_percent);
         Some(build(&self.world, &spec, seed, false))
+    }
+
+    /// A customer created at run time from `spec` (the sandbox's `POST /sandbox/customers`),
+    /// simulated like everyone else over the same history, from a seed of its own derived
+    /// from the root seed and the username: the same spec in the same dataset gives the same
+    /// records, and it changes nobody else's.
+    pub fn created(&self, spec: &CustomerSpec) -> CustomerData {
+        let seed = self.world.root.child("created").child(&spec.username);
+        build(&self.world, spec, seed, false)
     }
 
     /// Every bundle, one at a time, so memory stays bounded whatever the size.

@@ -163,6 +163,8 @@ pub struct Sim {
     pub rng: ChaCha8Rng,
     /// First day of history.
     pub start: NaiveDate,
+    /// The day the history was first generated for (see [`crate::customer::World::origin`]).
+    pub origin: NaiveDate,
     /// Day the history ends (exclusive).
     pub end: NaiveDate,
     /// End of history as a time.
@@ -202,10 +204,11 @@ pub fn last_day_of_month(day: NaiveDate) -> u32 {
 }
 
 impl Sim {
-    /// A simulation over `[start, end)`.
+    /// A simulation over `[start, end)`, first generated for `origin`.
     pub fn new(
         seed: Seed,
         start: NaiveDate,
+        origin: NaiveDate,
         end: NaiveDate,
         accts: Vec<Acct>,
         prices: std::sync::Arc<Vec<Vec<i64>>>,
@@ -213,6 +216,7 @@ impl Sim {
         Sim {
             rng: seed.child("behaviour").rng(),
             start,
+            origin,
             end,
             as_of: end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
             accts,

@@ -637,3 +637,191 @@ fn every_record_validates_against_its_schema() {
             .for_each(|r| check("card", serde_json::to_value(r).unwrap()));
     }
 }
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+/// Moving the history's end forward extends the simulation: every day before the old end is
+/// what it was (but for card payments still pending in its last two days, which may settle),
+/// and the new days have new transactions. This is what `POST /sandbox/clock` relies on.
+#[test]
+fn advancing_the_end_extends_the_history_and_keeps_every_earlier_day() {
+    let base = Config {
+        customers: 40,
+        commercial_share_percent: 20,
+        ..Config::default()
+    };
+    let advanced = base.advanced_to(base.as_of + chrono::Days::new(45));
+    assert_eq!(advanced.start(), base.start());
+    assert_eq!(advanced.origin(), base.as_of);
+    // Advancing in steps is advancing at once.
+    assert_eq!(
+        base.advanced_to(base.as_of + chrono::Days::new(10))
+            .advanced_to(advanced.as_of),
+        advanced
+    );
+    let before = generate(base.clone());
+    let after = generate(advanced.clone());
+    assert_eq!(before.len(), after.len());
+    let settled_before = (base.as_of - chrono::Days::new(2))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let mut new_days = 0;
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!(json(&old.customers), json(&new.customers));
+        assert_eq!(json(&old.parties), json(&new.parties));
+        assert_eq!(json(&old.account_parties), json(&new.account_parties));
+        let ids = |data: &CustomerData| -> Vec<String> {
+            data.accounts
+                .iter()
+                .map(|a| a.account_id.to_string())
+                .collect()
+        };
+        assert_eq!(ids(old), ids(new));
+        let extended: HashMap<&str, String> = new
+            .transactions
+            .iter()
+            .map(|t| (t.transaction_id.as_str(), json(t)))
+            .collect();
+        for txn in old
+            .transactions
+            .iter()
+            .filter(|t| t.booking_date_time < settled_before)
+        {
+            assert_eq!(
+                extended.get(txn.transaction_id.as_str()),
+                Some(&json(txn)),
+                "{} changed",
+                txn.transaction_id
+            );
+        }
+        let statements: HashMap<&str, String> = new
+            .statements
+            .iter()
+            .map(|s| (s.statement_id.as_str(), json(s)))
+            .collect();
+        for statement in old
+            .statements
+            .iter()
+            .filter(|s| s.end_date < settled_before.date_naive())
+        {
+            assert_eq!(
+                statements.get(statement.statement_id.as_str()),
+                Some(&json(statement)),
+                "{} changed",
+                statement.statement_id
+            );
+        }
+        new_days += new
+            .transactions
+            .iter()
+            .filter(|t| t.booking_date_time.date_naive() >= base.as_of)
+            .count();
+        check_invariants(new, advanced.as_of);
+    }
+    assert!(
+        new_days > 500,
+        "only {new_days} transactions in 45 new days"
+    );
+    // The new days bring the statements of the months they complete.
+    let statements =
+        |data: &[CustomerData]| -> usize { data.iter().map(|d| d.statements.len()).sum() };
+    assert!(statements(&after) > statements(&before));
+}
+
+#[test]
+fn a_history_cannot_be_shortened() {
+    let base = Config::default();
+    let mut backwards = base.advanced_to(base.as_of);
+    backwards.as_of = base.as_of - chrono::Days::new(1);
+    assert!(Generator::new(backwards).is_err());
+}
+
+/// Customers created at run time (the sandbox's `POST /sandbox/customers`) get a consistent,
+/// deterministic history whatever accounts they hold besides the current account (business
+/// account) that carries their income and bills, and change nobody else.
+#[test]
+fn created_customers_have_consistent_deterministic_histories() {
+    use sandbank_synth::spec::{CustomerSpec, Product};
+    let config = Config {
+        customers: 2,
+        ..Config::default()
+    };
+    let generator = Generator::new(config.clone()).unwrap();
+    let specs = [
+        CustomerSpec::individual(
+            "jo",
+            Some("Jo".into()),
+            Some("Bloggs".into()),
+            &[Product::Checking, Product::CreditCard, Product::Mortgage],
+        ),
+        CustomerSpec::individual("current", None, None, &[Product::Checking]),
+        CustomerSpec::individual(
+            "everything",
+            None,
+            None,
+            &[
+                Product::Checking,
+                Product::Savings,
+                Product::TermDeposit,
+                Product::MoneyMarket,
+                Product::CreditCard,
+                Product::ChargeCard,
+                Product::Mortgage,
+                Product::AutoLoan,
+                Product::PersonalLoan,
+                Product::Brokerage,
+                Product::Retirement,
+                Product::TermLife,
+                Product::WholeLife,
+                Product::AutoInsurance,
+                Product::HomeInsurance,
+                Product::TravelInsurance,
+            ],
+        ),
+        CustomerSpec::business(
+            "acme",
+            "Acme Widgets Ltd",
+            &[
+                Product::CommercialDeposit,
+                Product::CommercialLineOfCredit,
+                Product::CommercialLoan,
+            ],
+        ),
+        CustomerSpec::business("small-ltd", "Small Ltd", &[Product::CommercialDeposit]),
+    ];
+    for spec in &specs {
+        let data = generator.created(spec);
+        assert_eq!(data.customers.len(), 1, "{}", spec.username);
+        assert_eq!(data.customers[0].username, spec.username);
+        assert!(!data.customers[0].persona);
+        assert_eq!(
+            data.accounts.len(),
+            spec.accounts.len(),
+            "{}",
+            spec.username
+        );
+        check_invariants(&data, config.as_of);
+        assert_eq!(
+            json(&data),
+            json(&generator.created(spec)),
+            "{}",
+            spec.username
+        );
+        // Simulated on with the rest of the dataset, the created customer keeps their past.
+        let later = Generator::new(config.advanced_to(config.as_of + chrono::Days::new(9)))
+            .unwrap()
+            .created(spec);
+        check_invariants(&later, config.as_of + chrono::Days::new(9));
+        assert_eq!(json(&data.parties), json(&later.parties));
+    }
+    assert!(
+        generator.created(&specs[0]).transactions.len() > 300,
+        "a year of salary, bills and spending"
+    );
+    // Nobody else changes.
+    let everyone: Vec<CustomerData> = generator.customers().collect();
+    assert_eq!(json(&everyone), json(&generate(config)));
+}

@@ -47,6 +47,8 @@ pub struct AppState {
     pub auth: AuthServer,
     /// The largest request body the server reads, in bytes; larger ones are 413.
     pub max_body_bytes: usize,
+    /// The sandbox control API's key and seed dataset.
+    pub sandbox: Arc<crate::sandbox::Sandbox>,
 }
 
 impl axum::extract::FromRef<AppState> for AuthServer {
@@ -61,11 +63,16 @@ impl AppState {
         let store = Store::connect("sqlite::memory:").await?;
         let config = AsConfig::new("http://127.0.0.1", "sandbank");
         let auth = AuthServer::start(store.clone(), config, Clock::system()).await?;
+        let sandbox = crate::sandbox::Sandbox::new(
+            crate::sandbox::AdminKey::generate()?,
+            sandbank_synth::Config::default(),
+        );
         Ok(Self {
             registry: Arc::new(Registry::in_memory()),
             store,
             auth,
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+            sandbox: Arc::new(sandbox),
         })
     }
 }
@@ -81,6 +88,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
         .merge(sandbank_registry::http::router(registry))
         .merge(sandbank_fapi::routes::openapi_router())
         .merge(sandbank_api::router())
+        .merge(crate::sandbox::router())
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a

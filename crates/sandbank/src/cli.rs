@@ -263,6 +263,7 @@ impl GenerateArgs {
             commercial_share_percent: self.commercial_share,
             as_of: self.as_of.unwrap_or(defaults.as_of),
             personas: !self.no_personas,
+            advanced_from: None,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Loading a generated dataset into a store: at `serve` start-up and from `sandbank generate`.
 
+use sandbank_schemas::CustomerData;
 use sandbank_store::{BulkStart, DatasetCounts, DatasetManifest, Store};
+use sandbank_synth::spec::CustomerSpec;
 use sandbank_synth::{Config, GENERATOR_VERSION, Generator};
 
 /// What a load did.
@@ -15,18 +17,48 @@ pub enum Loaded {
 /// The manifest that identifies a generated dataset in the store: generator version, seed and
 /// every setting that shapes the data.
 pub fn manifest(config: &Config) -> DatasetManifest {
+    manifest_with(config, &[])
+}
+
+/// The manifest of `config`'s dataset with the customers the sandbox created at run time.
+/// The seed's own dataset keeps the manifest it always had, so databases loaded before the
+/// sandbox existed are still recognised.
+pub fn manifest_with(config: &Config, created: &[CustomerSpec]) -> DatasetManifest {
+    let mut content = format!(
+        "customers={};months={};commercial={};as_of={};personas={}",
+        config.customers,
+        config.months,
+        config.commercial_share_percent,
+        config.as_of,
+        config.personas
+    );
+    if let Some(from) = config.advanced_from {
+        content.push_str(&format!(";advanced_from={from}"));
+    }
+    if !created.is_empty() {
+        let specs = serde_json::to_vec(created).unwrap_or_default();
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &specs);
+        let hex: String = digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        content.push_str(&format!(";created={}:{hex}", created.len()));
+    }
     DatasetManifest {
         seed: config.seed,
         generator_version: GENERATOR_VERSION.to_owned(),
-        content_hash: Some(format!(
-            "customers={};months={};commercial={};as_of={};personas={}",
-            config.customers,
-            config.months,
-            config.commercial_share_percent,
-            config.as_of,
-            config.personas
-        )),
+        content_hash: Some(content),
     }
+}
+
+/// Every bundle of the dataset: the generator's, then the created customers'.
+pub fn bundles<'a>(
+    generator: &'a Generator,
+    created: &'a [CustomerSpec],
+) -> impl Iterator<Item = CustomerData> + 'a {
+    generator
+        .customers()
+        .chain(created.iter().map(|spec| generator.created(spec)))
 }
 
 /// Generates `config`'s dataset into `store` in one transaction, bundle by bundle; a no-op
@@ -34,13 +66,23 @@ pub fn manifest(config: &Config) -> DatasetManifest {
 pub async fn load(
     store: &Store,
     config: &Config,
+    progress: impl FnMut(&DatasetCounts),
+) -> anyhow::Result<Loaded> {
+    load_with(store, config, &[], progress).await
+}
+
+/// [`load`] with the customers the sandbox created at run time.
+pub async fn load_with(
+    store: &Store,
+    config: &Config,
+    created: &[CustomerSpec],
     mut progress: impl FnMut(&DatasetCounts),
 ) -> anyhow::Result<Loaded> {
     let generator = Generator::new(config.clone())?;
-    match store.begin_bulk(&manifest(config)).await? {
+    match store.begin_bulk(&manifest_with(config, created)).await? {
         BulkStart::AlreadyLoaded(dataset) => Ok(Loaded::AlreadyThere(dataset.counts)),
         BulkStart::Started(mut loader) => {
-            for bundle in generator.customers() {
+            for bundle in bundles(&generator, created) {
                 loader.insert(&bundle).await?;
                 progress(loader.counts());
             }

@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 
 use crate::app::AppState;
 use crate::dataset::Loaded;
+use crate::sandbox::{AdminKey, Sandbox};
 
 /// How to start an instance. `sandbank serve` fills it from its flags; the default is what a
 /// test wants: a free loopback port, an in-memory database, the default dataset, real time.
@@ -42,6 +43,8 @@ pub struct Options {
     pub clock: Clock,
     /// The largest request body accepted; larger ones are refused with 413.
     pub max_body_bytes: usize,
+    /// The sandbox control API's key; a random one when absent.
+    pub admin_key: Option<String>,
 }
 
 impl Default for Options {
@@ -56,6 +59,7 @@ impl Default for Options {
             tls: false,
             clock: Clock::system(),
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+            admin_key: None,
         }
     }
 }
@@ -89,7 +93,10 @@ impl Instance {
         let store = Store::connect(&options.database_url)
             .await
             .map_err(|error| anyhow::anyhow!("could not open {}: {error}", options.database_url))?;
-        let loaded = crate::dataset::load(&store, &options.dataset, |_| {}).await?;
+        let admin_key = AdminKey::chosen_or_generated(options.admin_key.as_deref())?;
+        // What the sandbox control API changed on this database (a clock move, created
+        // customers) decides which dataset it holds, and where the clock stands.
+        let loaded = crate::sandbox::state::open(&store, &options.dataset, &options.clock).await?;
         match &loaded {
             Loaded::Written(counts) => tracing::info!(
                 transactions = counts.transactions,
@@ -116,6 +123,7 @@ impl Instance {
             store,
             auth,
             max_body_bytes: options.max_body_bytes,
+            sandbox: Arc::new(Sandbox::new(admin_key, options.dataset.clone())),
         };
         Ok(Instance {
             url,

@@ -76,7 +76,8 @@ fn assemble() -> Result<Value, OpenApiError> {
              authorization server (discovery, JWKS, dynamic client registration, PAR, the \
              login and consent pages, tokens, userinfo, introspection and revocation), the \
              JSON schema registry (Sandbank's own API under /schemas and a Confluent Schema \
-             Registry-compatible API under /registry) and the health checks.\n\n\
+             Registry-compatible API under /registry), the sandbox control API under /sandbox (for \
+             test suites, behind the admin key) and the health checks.\n\n\
              Examples are real answers from the default dataset (seed 42): alice's and ivan's \
              data, as `sandbank serve` on its default address gives them.",
         ))
@@ -109,6 +110,7 @@ fn assemble() -> Result<Value, OpenApiError> {
     let mut value = serde_json::to_value(&openapi)?;
     let mut components = sandbank_registry::http::components()?;
     components.add_type::<Health>("Health")?;
+    crate::sandbox::add_components(&mut components)?;
     fill_components(&mut value, &components);
     for operation in operations_mut(&mut value) {
         mark_public(operation);
@@ -123,7 +125,7 @@ fn assemble() -> Result<Value, OpenApiError> {
 }
 
 /// The tags, in the order readers meet them.
-const TAGS: [(&str, &str); 11] = [
+const TAGS: [(&str, &str); 12] = [
     (
         "accounts",
         "The bank API: accounts and what hangs off them — balances, transactions, statements, \
@@ -163,6 +165,11 @@ const TAGS: [(&str, &str); 11] = [
     (
         "confluent",
         "Confluent Schema Registry-compatible API for JSON schemas, under /registry.",
+    ),
+    (
+        "sandbox",
+        "The sandbox control API, for test suites: reset, clock, personas, customers, pending \
+         consents. Every operation needs the admin key of the ready line.",
     ),
     ("health", "Liveness and readiness."),
 ];

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::cli::ServeArgs;
 use crate::instance::{Instance, Options};
-use crate::sandbox::AdminKey;
 
 /// The one JSON line printed on stdout once the server accepts connections. Test harnesses in
 /// any language wait for it and read the URL from it.
@@ -60,7 +59,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut stop = Box::pin(shutdown_signal(args.ephemeral)?);
     let options = args.instance_options().map_err(anyhow::Error::msg)?;
-    let admin_key = AdminKey::chosen_or_generated(args.admin_key.as_deref())?;
     let instance = tokio::select! {
         instance = Instance::start(options) => instance?,
         () = &mut stop => {
@@ -78,7 +76,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         issuer: instance.issuer().to_owned(),
         version: env!("CARGO_PKG_VERSION"),
         ca_file: ca_file.map(|path| path.display().to_string()),
-        admin_key: admin_key.expose().to_owned(),
+        admin_key: instance.state.sandbox.admin_key().expose().to_owned(),
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::to_string(&ready)?)?;
@@ -210,6 +208,7 @@ impl ServeArgs {
             tls: self.tls,
             clock: Clock::system(),
             max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
+            admin_key: self.admin_key.clone(),
         })
     }
 }

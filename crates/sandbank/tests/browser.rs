@@ -18,15 +18,16 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fantoccini::{Client, ClientBuilder, Locator};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
+
+#[path = "support/keys.rs"]
+mod keys;
+
+use keys::{ClientKey, random, sha256};
 
 const PASSWORD: &str = "sandbank";
 const CLIENT_NAME: &str = "Budget Buddy";
@@ -252,20 +253,6 @@ impl RedirectTarget {
     }
 }
 
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sha256(input: &str) -> String {
-    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes()).as_ref())
-}
-
-fn random() -> String {
-    let mut buffer = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut buffer).unwrap();
-    b64(&buffer)
-}
-
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -273,45 +260,10 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// A P-256 key that signs client assertions or DPoP proofs.
-struct Key {
-    encoding: EncodingKey,
-    jwk: Value,
-}
-
-impl Key {
-    fn generate() -> Key {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
-        let der = pair.to_pkcs8v1().unwrap();
-        let point = pair.public_key().as_ref();
-        Key {
-            encoding: EncodingKey::from_ec_der(der.as_ref()),
-            jwk: json!({"kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65])}),
-        }
-    }
-
-    fn sign(&self, header: &Header, claims: &Value) -> String {
-        jsonwebtoken::encode(header, claims, &self.encoding).unwrap()
-    }
-
-    /// A DPoP proof for `htm htu`, bound to `access_token` when given.
-    fn dpop(&self, htm: &str, htu: &str, access_token: Option<&str>) -> String {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some("dpop+jwt".to_owned());
-        header.jwk = Some(serde_json::from_value(self.jwk.clone()).unwrap());
-        let mut claims = json!({"jti": random(), "htm": htm, "htu": htu, "iat": now()});
-        if let Some(token) = access_token {
-            claims["ath"] = json!(sha256(token));
-        }
-        self.sign(&header, &claims)
-    }
-}
-
 /// A client registered at `/register` with a `private_key_jwt` key.
 struct App {
     client_id: String,
-    key: Key,
-    kid: String,
+    key: ClientKey,
     redirect_uri: String,
     http: reqwest::Client,
 }
@@ -325,25 +277,14 @@ struct Pushed {
 
 impl App {
     async fn register(sandbank: &Sandbank, redirect_uri: &str) -> App {
-        let key = Key::generate();
-        let kid = random();
-        let mut jwk = key.jwk.clone();
-        jwk["kid"] = json!(kid);
-        jwk["use"] = json!("sig");
-        jwk["alg"] = json!("ES256");
+        let key = ClientKey::generate();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         let response = http
             .post(sandbank.url("/register"))
-            .json(&json!({
-                "client_name": CLIENT_NAME,
-                "redirect_uris": [redirect_uri],
-                "jwks": {"keys": [jwk]},
-                "grant_types": ["authorization_code", "refresh_token"],
-                "authorization_details_types": ["account_information"],
-            }))
+            .json(&key.registration(CLIENT_NAME, redirect_uri))
             .send()
             .await
             .unwrap();
@@ -353,7 +294,6 @@ impl App {
         App {
             client_id: registration["client_id"].as_str().unwrap().to_owned(),
             key,
-            kid,
             redirect_uri: redirect_uri.to_owned(),
             http,
         }
@@ -361,26 +301,8 @@ impl App {
 
     /// The `private_key_jwt` client authentication parameters.
     fn authentication(&self, sandbank: &Sandbank) -> Vec<(String, String)> {
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.kid.clone());
-        let claims = json!({
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": sandbank.issuer,
-            "jti": random(),
-            "iat": now(),
-            "exp": now() + 60,
-        });
-        vec![
-            (
-                "client_assertion_type".to_owned(),
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
-            ),
-            (
-                "client_assertion".to_owned(),
-                self.key.sign(&header, &claims),
-            ),
-        ]
+        self.key
+            .authentication(&self.client_id, &sandbank.issuer, now())
     }
 
     /// Pushes an authorization request for accounts and balances, with transactions through
@@ -446,7 +368,7 @@ impl App {
         let response = self
             .http
             .post(&token_url)
-            .header("DPoP", self.key.dpop("POST", &token_url, None))
+            .header("DPoP", self.key.key.dpop("POST", &token_url, None, now()))
             .form(&form)
             .send()
             .await
@@ -465,7 +387,10 @@ impl App {
             .http
             .get(&url)
             .header("Authorization", format!("DPoP {access_token}"))
-            .header("DPoP", self.key.dpop("GET", &url, Some(access_token)))
+            .header(
+                "DPoP",
+                self.key.key.dpop("GET", &url, Some(access_token), now()),
+            )
             .send()
             .await
             .unwrap();

@@ -52,7 +52,7 @@ impl Bank {
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        http_get(self.url(), path)
+        http_get(self.url(), path, None)
     }
 
     fn terminate(&self) {
@@ -84,12 +84,15 @@ impl Drop for Bank {
     }
 }
 
-fn http_get(url: &str, path: &str) -> (u16, String) {
+fn http_get(url: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
     let host = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).unwrap();
+    let authorization = bearer
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -124,6 +127,14 @@ fn ephemeral_announces_a_free_port_and_an_admin_key_and_stops_when_stdin_closes(
     assert_eq!(status, 200);
     let metadata: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(metadata["issuer"], ready["issuer"]);
+
+    // The key opens the sandbox control API, and nothing else does.
+    let (status, body) = http_get(&url, "/sandbox/clock", Some(key));
+    assert_eq!(status, 200, "{body}");
+    let clock: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(clock["offsetSeconds"], 0);
+    assert_eq!(http_get(&url, "/sandbox/clock", None).0, 401);
+    assert_eq!(http_get(&url, "/sandbox/clock", Some("not-the-key")).0, 401);
 
     // The test runner's end closes the pipe: the bank goes with it, cleanly.
     drop(bank.stdin.take());
@@ -181,6 +192,11 @@ fn ephemeral_takes_an_explicit_address_seed_and_admin_key() {
     assert_eq!(bank.ready["url"], format!("http://{addr}"));
     assert_eq!(bank.ready["adminKey"], "my-test-key");
     assert_eq!(bank.get("/health/ready").0, 200);
+    let (status, body) = http_get(bank.url(), "/sandbox/personas", Some("my-test-key"));
+    assert_eq!(status, 200, "{body}");
+    // Seed 7's dataset has the same five personas.
+    let personas: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(personas["data"].as_array().unwrap().len(), 5);
 }
 
 #[test]

@@ -58,49 +58,79 @@ pub struct Pending {
     pub client: Client,
 }
 
-/// Why a pushed request cannot be used, in words for the error page.
-pub async fn pending(
+/// Why a pushed request cannot be answered, in words for the error page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unanswerable {
+    /// Unknown, expired, already answered, another client's, or its client is gone.
+    Gone(&'static str),
+    /// The server failed.
+    Failed(&'static str),
+}
+
+impl Unanswerable {
+    /// The words for the error page.
+    pub fn message(self) -> &'static str {
+        match self {
+            Unanswerable::Gone(message) | Unanswerable::Failed(message) => message,
+        }
+    }
+}
+
+/// The pushed request `request_uri` if it can still be answered, with its client; `client_id`,
+/// when given, must be the client that pushed it.
+pub async fn find_pending(
     server: &AuthServer,
     request_uri: &str,
-    client_id: &str,
-) -> Result<Pending, Response> {
+    client_id: Option<&str>,
+) -> Result<Pending, Unanswerable> {
     let entry = server
         .auth()
         .get(kinds::PAR, request_uri, server.now())
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "reading a pushed request failed");
-            pages::error("The server could not read this request. Try again.")
+            Unanswerable::Failed("The server could not read this request. Try again.")
         })?;
     let Some(entry) = entry else {
-        return Err(pages::error(
+        return Err(Unanswerable::Gone(
             "This authorization request is unknown or has expired.",
         ));
     };
     if entry.consumed_at.is_some() {
-        return Err(pages::error(
+        return Err(Unanswerable::Gone(
             "This authorization request has already been completed.",
         ));
     }
     let request: PushedRequest = serde_json::from_value(entry.value).map_err(|e| {
         tracing::error!(error = %e, "a stored pushed request is unreadable");
-        pages::error("This authorization request is unreadable.")
+        Unanswerable::Failed("This authorization request is unreadable.")
     })?;
-    if request.client_id != client_id {
-        return Err(pages::error(
+    if client_id.is_some_and(|client_id| request.client_id != client_id) {
+        return Err(Unanswerable::Gone(
             "This authorization request belongs to another app (client_id does not match).",
         ));
     }
-    let client = match server.client(client_id).await {
+    let client = match server.client(&request.client_id).await {
         Ok(Some(client)) => client,
-        Ok(None) => return Err(pages::error("The app is no longer registered.")),
-        Err(_) => return Err(pages::error("The server could not read this app.")),
+        Ok(None) => return Err(Unanswerable::Gone("The app is no longer registered.")),
+        Err(_) => return Err(Unanswerable::Failed("The server could not read this app.")),
     };
     Ok(Pending {
         request_uri: request_uri.to_owned(),
         request,
         client,
     })
+}
+
+/// Why a pushed request cannot be used, as the error page.
+pub async fn pending(
+    server: &AuthServer,
+    request_uri: &str,
+    client_id: &str,
+) -> Result<Pending, Response> {
+    find_pending(server, request_uri, Some(client_id))
+        .await
+        .map_err(|e| pages::error(e.message()))
 }
 
 /// Start the authorization in the browser.
@@ -238,19 +268,21 @@ pub async fn accounts_of(
 }
 
 /// Consumes the pushed request (once: a second completion finds it used).
-async fn finish(server: &AuthServer, pending: &Pending) -> Result<(), Response> {
+async fn finish(server: &AuthServer, pending: &Pending) -> Result<(), Unanswerable> {
     match server
         .auth()
         .consume_once(kinds::PAR, &pending.request_uri, server.now())
         .await
     {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(pages::error(
+        Ok(None) => Err(Unanswerable::Gone(
             "This authorization request has already been completed or has expired.",
         )),
         Err(e) => {
             tracing::error!(error = %e, "consuming a pushed request failed");
-            Err(pages::error("The server could not complete this request."))
+            Err(Unanswerable::Failed(
+                "The server could not complete this request.",
+            ))
         }
     }
 }
@@ -263,9 +295,19 @@ pub async fn approve(
     owned: &[AccountId],
     chosen: &[AccountId],
 ) -> Response {
-    if let Err(page) = finish(server, pending).await {
-        return page;
-    }
+    respond(approved(server, pending, who, owned, chosen).await)
+}
+
+/// The customer approved: the grant and the code are issued, and the answer is the
+/// authorization response URL (with `code`, or `error=server_error` if issuing failed).
+pub async fn approved(
+    server: &AuthServer,
+    pending: &Pending,
+    who: &LoggedIn,
+    owned: &[AccountId],
+    chosen: &[AccountId],
+) -> Result<Url, Unanswerable> {
+    finish(server, pending).await?;
     let request = &pending.request;
     let decision = grant::decide(request, owned, chosen);
     let issued = async {
@@ -295,8 +337,8 @@ pub async fn approve(
     }
     .await;
     match issued {
-        Ok(code) => redirect(server, request, &[("code", &code)]),
-        Err(_) => redirect(
+        Ok(code) => response_url(server, request, &[("code", &code)]),
+        Err(_) => response_url(
             server,
             request,
             &[
@@ -309,10 +351,13 @@ pub async fn approve(
 
 /// The customer denied: `access_denied`.
 pub async fn deny(server: &AuthServer, pending: &Pending) -> Response {
-    if let Err(page) = finish(server, pending).await {
-        return page;
-    }
-    redirect(
+    respond(denied(server, pending).await)
+}
+
+/// The customer denied: the authorization response URL, with `error=access_denied`.
+pub async fn denied(server: &AuthServer, pending: &Pending) -> Result<Url, Unanswerable> {
+    finish(server, pending).await?;
+    response_url(
         server,
         &pending.request,
         &[
@@ -325,8 +370,18 @@ pub async fn deny(server: &AuthServer, pending: &Pending) -> Response {
 /// An authorization response: 303 to the request's redirect URI with `params`, `state` when
 /// the client sent one, and `iss`.
 pub fn redirect(server: &AuthServer, request: &PushedRequest, params: &[(&str, &str)]) -> Response {
+    respond(response_url(server, request, params))
+}
+
+/// The authorization response URL: the request's redirect URI with `params`, `state` when the
+/// client sent one, and `iss`.
+pub fn response_url(
+    server: &AuthServer,
+    request: &PushedRequest,
+    params: &[(&str, &str)],
+) -> Result<Url, Unanswerable> {
     let Ok(mut url) = Url::parse(&request.redirect_uri) else {
-        return pages::error("The app's redirect URI is invalid.");
+        return Err(Unanswerable::Gone("The app's redirect URI is invalid."));
     };
     {
         let mut query = url.query_pairs_mut();
@@ -338,6 +393,15 @@ pub fn redirect(server: &AuthServer, request: &PushedRequest, params: &[(&str, &
         }
         query.append_pair("iss", &server.config.issuer);
     }
+    Ok(url)
+}
+
+/// A 303 to an authorization response, or the error page.
+fn respond(result: Result<Url, Unanswerable>) -> Response {
+    let url = match result {
+        Ok(url) => url,
+        Err(e) => return pages::error(e.message()),
+    };
     match HeaderValue::from_str(url.as_str()) {
         Ok(location) => (
             StatusCode::SEE_OTHER,

@@ -1,0 +1,191 @@
+//! `GET /sandbox/clock` and `POST /sandbox/clock`: the sandbox's time, and moving it forward.
+//!
+//! The clock is the authorization server's: codes, pushed requests, tokens and grants expire
+//! by it. Each whole day it moves also moves the dataset's history end by a day, and the days
+//! in between are simulated — new salaries, card payments, statements — exactly as if the
+//! dataset had been generated that much later (see `sandbank_synth::Config::advanced_to`).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sandbank_schemas::Problem;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Admin;
+use super::body;
+use super::duration::IsoDuration;
+use super::error::SandboxError;
+use super::state::{self, SandboxState};
+use crate::app::AppState;
+use sandbank_api::problem::PROBLEM_JSON;
+
+/// The furthest the clock may move from real time: ten years. The dataset is simulated on to
+/// the new day at every move, so there has to be an end.
+pub const MAX_OFFSET_DAYS: i64 = 3_650;
+
+/// The sandbox's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "SandboxClock")]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxClock {
+    /// Now, by the sandbox clock: what expiries are measured against.
+    pub now: DateTime<Utc>,
+    /// How far the sandbox clock is ahead of real time, in whole seconds. A client that signs
+    /// DPoP proofs or client assertions after the clock moved must date them by the sandbox
+    /// clock: real time plus this.
+    pub offset_seconds: i64,
+    /// The last day of the dataset's history is the day before this one: transactions are
+    /// booked up to (not including) `dataAsOf`. It moves by whole days with the clock.
+    pub data_as_of: NaiveDate,
+}
+
+sandbank_schemas::openapi_component!(SandboxClock => "SandboxClock");
+
+/// How far to move the clock: exactly one of the two.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "SandboxClockAdvance")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClockAdvance {
+    /// An ISO 8601 duration: `P3D`, `PT2H30M`, `P1M` (calendar months and years count from
+    /// the sandbox's now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_by: Option<String>,
+    /// Seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_by_seconds: Option<i64>,
+}
+
+sandbank_schemas::openapi_component!(ClockAdvance => "SandboxClockAdvance");
+
+/// The sandbox's time now.
+pub async fn clock(app: &AppState) -> Result<SandboxClock, SandboxError> {
+    let state = SandboxState::load(&app.store, app.auth.now()).await?;
+    Ok(view(app, &state))
+}
+
+fn view(app: &AppState, state: &SandboxState) -> SandboxClock {
+    SandboxClock {
+        now: app.auth.now(),
+        offset_seconds: app.auth.clock.offset().num_seconds(),
+        data_as_of: state.data_as_of(app.sandbox.dataset()),
+    }
+}
+
+/// Moves the sandbox clock forward by `by` (never back: a negative duration is refused). When
+/// that completes one or more days, the dataset is simulated on to the new day and replaced in
+/// one transaction; ids stay, so grants and tokens still reach their accounts.
+pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock, SandboxError> {
+    if by < Duration::zero() {
+        return Err(SandboxError::invalid(
+            "",
+            "the sandbox clock only moves forward (reset goes back to real time)",
+        ));
+    }
+    let _change = app.sandbox.changes.lock().await;
+    let mut state = SandboxState::load(&app.store, app.auth.now()).await?;
+    let before = state.elapsed_days();
+    let offset = state
+        .clock_offset()
+        .checked_add(&by)
+        .filter(|offset| *offset <= Duration::days(MAX_OFFSET_DAYS))
+        .ok_or_else(|| {
+            SandboxError::invalid(
+                "",
+                format!("the sandbox clock cannot move more than {MAX_OFFSET_DAYS} days ahead of real time"),
+            )
+        })?;
+    state.clock_offset_ms = offset.num_milliseconds();
+    if state.elapsed_days() == before {
+        state::save(app, &state).await?;
+        app.auth.clock.set_offset(offset);
+    } else {
+        state::rebuild(app, Some(&state), &[]).await?;
+    }
+    Ok(view(app, &state))
+}
+
+/// The sandbox's time.
+#[utoipa::path(
+    get,
+    path = "/sandbox/clock",
+    operation_id = "getSandboxClock",
+    tag = "sandbox",
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "Now by the sandbox clock, its offset from real time and the dataset's history end.", body = SandboxClock),
+        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        (status = 500, description = "The sandbox could not read its state.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn get_clock(
+    _admin: Admin,
+    State(app): State<AppState>,
+) -> Result<Json<SandboxClock>, SandboxError> {
+    clock(&app).await.map(Json)
+}
+
+/// Moves the sandbox clock forward.
+///
+/// Codes, pushed requests, access and refresh tokens and grants expire as they would in real
+/// time, and each whole day adds a day of synthetic history (salaries, card payments,
+/// statements...) to every customer.
+#[utoipa::path(
+    post,
+    path = "/sandbox/clock",
+    operation_id = "advanceSandboxClock",
+    tag = "sandbox",
+    security(("adminKey" = [])),
+    request_body(content = ClockAdvance, description = "`{\"advanceBy\": \"P3D\"}` (ISO 8601) or `{\"advanceBySeconds\": 600}`."),
+    responses(
+        (status = 200, description = "The clock after the move. After it, sign DPoP proofs and client assertions by the sandbox clock (`now`, or real time plus `offsetSeconds`).", body = SandboxClock),
+        (status = 400, description = "Not exactly one of `advanceBy` and `advanceBySeconds`, a malformed duration, a negative one, or a move beyond ten years ahead of real time (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        (status = 500, description = "The sandbox could not move its clock; nothing changed.", body = Problem, content_type = PROBLEM_JSON)
+    )
+)]
+pub async fn post_clock(
+    _admin: Admin,
+    State(app): State<AppState>,
+    bytes: Bytes,
+) -> Result<Json<SandboxClock>, SandboxError> {
+    let request: ClockAdvance = body::json(&bytes, false)?;
+    let by = match (&request.advance_by, request.advance_by_seconds) {
+        (Some(text), None) => {
+            let duration = IsoDuration::parse(text)
+                .map_err(|error| SandboxError::invalid("/advanceBy", error.to_string()))?;
+            if duration.negative {
+                return Err(SandboxError::invalid(
+                    "/advanceBy",
+                    "the sandbox clock only moves forward (reset goes back to real time)",
+                ));
+            }
+            let now = app.auth.now();
+            duration
+                .after(now)
+                .map(|then| then - now)
+                .ok_or_else(|| SandboxError::invalid("/advanceBy", "the duration is too long"))?
+        }
+        (None, Some(seconds)) => {
+            if seconds < 0 {
+                return Err(SandboxError::invalid(
+                    "/advanceBySeconds",
+                    "the sandbox clock only moves forward (reset goes back to real time)",
+                ));
+            }
+            Duration::try_seconds(seconds).ok_or_else(|| {
+                SandboxError::invalid("/advanceBySeconds", "the duration is too long")
+            })?
+        }
+        _ => {
+            return Err(SandboxError::invalid(
+                "",
+                "give exactly one of advanceBy (an ISO 8601 duration such as P3D) and advanceBySeconds",
+            ));
+        }
+    };
+    advance_clock(&app, by).await.map(Json)
+}
