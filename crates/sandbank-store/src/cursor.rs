@@ -2,6 +2,8 @@
 //! which way to read from it, as base64url (no padding) of a small JSON object. Clients must not
 //! build or read them; the store refuses any cursor it could not have issued.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sandbank_schemas::TransactionId;
 use serde::{Deserialize, Serialize};
 
@@ -76,43 +78,14 @@ pub fn cursor_after(transaction: &sandbank_schemas::Transaction) -> String {
     .encode()
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
+/// Base64url without padding. Decoding refuses padding and non-zero trailing bits (the
+/// engine's defaults), so every cursor has exactly one spelling.
 fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for chunk in text.as_bytes().chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            let value = ALPHABET.iter().position(|&a| a == c)? as u32;
-            n |= value << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-        // Unused low bits must be zero, so that every cursor has exactly one spelling.
-        if n & (0xFF_FFFF >> (8 * (chunk.len() - 1))) != 0 {
-            return None;
-        }
-    }
-    Some(out)
+    URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 #[cfg(test)]
@@ -128,6 +101,10 @@ mod tests {
             assert_eq!(base64url_decode(&text), Some(bytes));
         }
         assert_eq!(base64url_encode(b"hello?>"), "aGVsbG8_Pg");
+        // One spelling per cursor: no padding, no stray low bits.
+        assert_eq!(base64url_decode("aGVsbG8_Pg=="), None);
+        assert_eq!(base64url_decode("aGVsbG8_Ph"), None);
+        assert_eq!(base64url_decode("aGVsbG8_P"), None);
     }
 
     fn cursor(json: &str) -> String {

@@ -28,25 +28,10 @@ use sandbank_fapi::interaction::{self, interaction_id};
 /// `/schemas/page/latest/validate`) about 0.6 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The endpoints whose errors are OAuth JSON (RFC 6749 §5.2), so their 413 is too. A path
-/// under one of them (`/register/{client_id}`, RFC 7592) counts as that endpoint.
-const OAUTH_ENDPOINTS: &[&str] = &[
-    "/par",
-    "/token",
-    "/register",
-    "/introspect",
-    "/revoke",
-    "/login",
-    "/consent",
-];
-
 /// Whether the route at `path` (a request path or an OpenAPI path template) answers its
-/// refusals as OAuth error JSON rather than problem+json.
+/// refusals as OAuth error JSON rather than problem+json: the authorization server's endpoints.
 pub fn answers_oauth_errors(path: &str) -> bool {
-    OAUTH_ENDPOINTS.iter().any(|endpoint| {
-        path.strip_prefix(endpoint)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    sandbank_fapi::routes::is_endpoint(path)
 }
 
 /// `router` with request bodies limited to `max_bytes`.

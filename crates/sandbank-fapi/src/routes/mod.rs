@@ -10,6 +10,8 @@ pub mod revoke;
 pub mod token;
 pub mod userinfo;
 
+use std::sync::LazyLock;
+
 use axum::Router;
 use axum::extract::FromRef;
 use utoipa_axum::router::OpenApiRouter;
@@ -43,8 +45,81 @@ where
     router
 }
 
+/// Whether `path` (a request path, or an OpenAPI path template) is one of the authorization
+/// server's endpoints, whose refusals are OAuth error JSON (RFC 6749 §5.2) rather than
+/// problem+json. The endpoints are read from [`openapi_router`]'s own paths, so a route added
+/// there is counted without a second list; `{parameter}` segments match any one segment
+/// (`/register/{client_id}`, RFC 7592).
+pub fn is_endpoint(path: &str) -> bool {
+    static TEMPLATES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        openapi_router::<AuthServer>()
+            .into_openapi()
+            .paths
+            .paths
+            .into_keys()
+            .collect()
+    });
+    TEMPLATES
+        .iter()
+        .any(|template| template_matches(template, path))
+}
+
+/// Whether `path` fills `template` segment by segment.
+fn template_matches(template: &str, path: &str) -> bool {
+    let mut templates = template.split('/');
+    let mut segments = path.split('/');
+    loop {
+        match (templates.next(), segments.next()) {
+            (None, None) => return true,
+            (Some(expected), Some(segment))
+                if expected == segment
+                    || (expected.starts_with('{')
+                        && expected.ends_with('}')
+                        && !segment.is_empty()) => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Every authorization-server route on `server`, without the documentation.
 pub fn router(server: AuthServer) -> Router {
     let (router, _) = openapi_router::<AuthServer>().split_for_parts();
     router.with_state(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_endpoint;
+
+    #[test]
+    fn the_endpoints_are_the_documented_paths_and_nothing_else() {
+        for path in [
+            "/par",
+            "/token",
+            "/register",
+            "/register/abc",
+            "/introspect",
+            "/revoke",
+            "/login",
+            "/consent",
+            "/authorize",
+        ] {
+            assert!(is_endpoint(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/accounts",
+            "/tokens",
+            "/register/",
+            "/register/a/b",
+            "/sandbox/reset",
+            "/schemas/x",
+        ] {
+            assert!(!is_endpoint(path), "{path}");
+        }
+        assert!(
+            is_endpoint("/register/{client_id}"),
+            "a path template counts too"
+        );
+    }
 }

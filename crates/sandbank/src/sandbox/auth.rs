@@ -43,3 +43,30 @@ pub async fn no_store(request: Request, next: Next) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// The response every control operation documents for the [`Admin`] extractor's refusal: 401
+/// problem+json with the admin realm's `WWW-Authenticate` challenge.
+pub struct AdminKeyRefused;
+
+impl utoipa::IntoResponses for AdminKeyRefused {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        use sandbank_fapi::openapi::responses::header;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
+        let refused = ResponseBuilder::new()
+            .description("No admin key, or a wrong one.")
+            .content(
+                sandbank_api::problem::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .header(
+                "WWW-Authenticate",
+                header(&format!("`Bearer realm=\"{}\"`", super::error::REALM)),
+            )
+            .build();
+        std::collections::BTreeMap::from([("401".to_owned(), refused.into())])
+    }
+}

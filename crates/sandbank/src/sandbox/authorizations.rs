@@ -13,7 +13,7 @@ use sandbank_schemas::{AccountId, AuthorizationDetail, Problem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::{Admin, AdminKeyRefused};
 use super::body;
 use super::error::SandboxError;
 use crate::app::AppState;
@@ -176,8 +176,7 @@ pub async fn deny(app: &AppState, id: &str) -> Result<DecisionOutcome, SandboxEr
     security(("adminKey" = [])),
     responses(
         (status = 200, description = "Every pushed authorization request not yet answered nor expired: client, scopes, authorization details, login_hint, and its id (the `request_uri`).", body = AuthorizationList),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 500, description = "The sandbox could not read the requests.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
@@ -200,8 +199,7 @@ pub async fn get_authorizations(
     responses(
         (status = 200, description = "Approved: a grant and a code were issued. `redirectTo` is the authorization response (`code`, `state`, `iss`) the browser would have followed.", body = DecisionOutcome),
         (status = 400, description = "A malformed body; an unknown username, or none known; an account that is not the customer's, or none chosen when the request asks for account data (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 404, description = "No pending request has this id: unknown, expired, or already answered.", body = Problem, content_type = PROBLEM_JSON),
         (status = 500, description = "The sandbox could not decide.", body = Problem, content_type = PROBLEM_JSON)
     )
@@ -226,8 +224,7 @@ pub async fn post_approve(
     params(("id" = String, Path, description = "The request's `request_uri` (from PAR), or the login page's interaction id.")),
     responses(
         (status = 200, description = "Denied. `redirectTo` is the authorization response (`error=access_denied`, `state`, `iss`) the browser would have followed.", body = DecisionOutcome),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 404, description = "No pending request has this id: unknown, expired, or already answered.", body = Problem, content_type = PROBLEM_JSON),
         (status = 500, description = "The sandbox could not decide.", body = Problem, content_type = PROBLEM_JSON)
     )

@@ -13,7 +13,7 @@ use sandbank_schemas::Problem;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::{Admin, AdminKeyRefused};
 use super::body;
 use super::duration::IsoDuration;
 use super::error::SandboxError;
@@ -115,8 +115,7 @@ pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock,
     security(("adminKey" = [])),
     responses(
         (status = 200, description = "Now by the sandbox clock, its offset from real time and the dataset's history end.", body = SandboxClock),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 500, description = "The sandbox could not read its state.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
@@ -142,8 +141,7 @@ pub async fn get_clock(
     responses(
         (status = 200, description = "The clock after the move. After it, sign DPoP proofs and client assertions by the sandbox clock (`now`, or real time plus `offsetSeconds`).", body = SandboxClock),
         (status = 400, description = "Not exactly one of `advanceBy` and `advanceBySeconds`, a malformed duration, a negative one, or a move beyond ten years ahead of real time (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 500, description = "The sandbox could not move its clock; nothing changed.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]

@@ -12,7 +12,7 @@ use sandbank_synth::spec::{CustomerSpec, Product};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::{Admin, AdminKeyRefused};
 use super::body;
 use super::error::SandboxError;
 use super::state::{self, SandboxState};
@@ -310,8 +310,7 @@ pub async fn create_customer(
     responses(
         (status = 201, description = "The customer, their party and accounts. Their history (salary, bills, card spending, statements...) is simulated like everyone's, deterministically from the seed and the username. They log in at once with the password `sandbank`, stay through clock moves and go with a reset.", body = CreatedCustomer),
         (status = 400, description = "A malformed body, username, name or party type, no accounts or more than twenty, or an unknown account type (`errors[].pointer` names it, e.g. `/accounts/1/accountType`).", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 409, description = "The username is taken (by a persona, a generated customer or a created one).", body = Problem, content_type = PROBLEM_JSON),
         (status = 500, description = "The sandbox could not create the customer; nothing changed.", body = Problem, content_type = PROBLEM_JSON)
     )

@@ -8,7 +8,7 @@ use sandbank_schemas::{Account, Customer, Problem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::{Admin, AdminKeyRefused};
 use super::error::SandboxError;
 use super::state::SandboxState;
 use crate::app::AppState;
@@ -141,8 +141,7 @@ pub fn account(account: &Account) -> PersonaAccount {
     security(("adminKey" = [])),
     responses(
         (status = 200, description = "The hand-written personas (alice, sam, ivan, harbourline, edge), then the customers created at run time, each with their accounts' ids, categories and types. Every one logs in with the password `sandbank` (also in `password`).", body = PersonaList),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 500, description = "The sandbox could not read its customers.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]

@@ -5,7 +5,7 @@ use axum::extract::State;
 use sandbank_api::problem::PROBLEM_JSON;
 use sandbank_schemas::Problem;
 
-use super::auth::Admin;
+use super::auth::{Admin, AdminKeyRefused};
 use super::clock::{SandboxClock, clock};
 use super::error::SandboxError;
 use super::state::{DROPPED_ON_RESET, rebuild};
@@ -34,8 +34,7 @@ pub async fn reset(app: &AppState) -> Result<SandboxClock, SandboxError> {
     security(("adminKey" = [])),
     responses(
         (status = 200, description = "The seed's dataset is back, byte for byte as a fresh start loads it; customers created at run time are gone; the clock is on real time; pushed requests, codes, tokens and grants are dropped. Registered clients and signing keys stay. The body is the clock after the reset.", body = SandboxClock),
-        (status = 401, description = "No admin key, or a wrong one.", body = Problem, content_type = PROBLEM_JSON,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"sandbank-admin\"`"))),
+        AdminKeyRefused,
         (status = 500, description = "The sandbox could not reset; nothing changed.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
