@@ -95,6 +95,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many months of history the dataset holds (12 by default; 1 with
+    /// [`personas_only`](Self::personas_only)). Keeps the seed and the customers.
+    pub fn months(mut self, months: u32) -> Self {
+        self.options.dataset.months = months;
+        self
+    }
+
     /// The whole dataset configuration (seed, customers, months, ...), for full control.
     pub fn dataset(mut self, dataset: sandbank_synth::Config) -> Self {
         self.options.dataset = dataset;
@@ -236,6 +243,11 @@ impl Sandbox {
                 ..Options::default()
             },
         }
+    }
+
+    /// Where the sandbox is, for clients and sessions moved onto it.
+    pub(crate) fn bank(&self) -> &Bank {
+        &self.bank
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234`.
