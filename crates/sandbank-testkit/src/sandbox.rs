@@ -199,10 +199,12 @@ impl SandboxBuilder {
     }
 }
 
-/// An HTTP client that follows no redirects (the flow reads `Location` itself), with `ca_pem`
-/// trusts only that CA, and with `identity` (PEM certificate and key) presents it as its client
-/// certificate.
-pub(crate) fn http_client(
+/// An HTTP client as the kit's own: it follows no redirects (a flow reads `Location` itself),
+/// with `ca_pem` trusts only that CA (a sandbox's
+/// [`ca_certificate_pem`](Sandbox::ca_certificate_pem)), and with `identity` (PEM certificate
+/// and private key) presents it as its client certificate, for mutual-TLS tests with
+/// certificates of your own.
+pub fn http_client(
     ca_pem: Option<&str>,
     identity: Option<&str>,
 ) -> reqwest::Result<reqwest::Client> {

@@ -494,6 +494,13 @@ async fn a_forged_session_reaches_exactly_what_it_was_given() {
         client.introspect(forged.access_token()).await.unwrap()["active"],
         true
     );
+    // The same request without the session carries no credentials: a stranger's 401.
+    let anonymous = sandbox
+        .request(reqwest::Method::GET, "/accounts")
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
 }
 
 #[tokio::test]
