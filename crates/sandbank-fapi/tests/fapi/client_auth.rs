@@ -88,21 +88,16 @@ async fn a4_bad_or_missing_assertions_are_invalid_client() {
     assert_invalid_client(&ts, &client, Some(expired), "expired").await;
 
     // RS256 and none are refused on the header alone.
-    let claims = b64url(client.assertion_claims(&ts).to_string().as_bytes());
+    // A JWT part: JSON, base64url.
+    let part = |json: Value| b64url(json.to_string().as_bytes());
+    let claims = part(client.assertion_claims(&ts));
     let rs256 = format!(
         "{}.{claims}.{}",
-        b64url(
-            json!({"alg": "RS256", "kid": client.key.kid()})
-                .to_string()
-                .as_bytes()
-        ),
+        part(json!({"alg": "RS256", "kid": client.key.kid()})),
         b64url(b"not-a-signature")
     );
     assert_invalid_client(&ts, &client, Some(rs256), "RS256").await;
-    let none = format!(
-        "{}.{claims}.",
-        b64url(json!({"alg": "none"}).to_string().as_bytes())
-    );
+    let none = format!("{}.{claims}.", part(json!({"alg": "none"})));
     assert_invalid_client(&ts, &client, Some(none), "none").await;
 
     // Signed by another key, under this client's kid: bad signature.

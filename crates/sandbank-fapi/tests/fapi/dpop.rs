@@ -74,34 +74,24 @@ async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
     for claim in ["jti", "htm", "htu", "iat"] {
         assert_refused(&ts, &client, &[without(claim)], claim).await;
     }
-    let body = b64url(claims().to_string().as_bytes());
+    // A JWT part: JSON, base64url.
+    let part = |json: Value| b64url(json.to_string().as_bytes());
+    let body = part(claims());
     let jwk = key.bare_jwk();
     let none = format!(
         "{}.{body}.",
-        b64url(
-            json!({"typ": "dpop+jwt", "alg": "none", "jwk": jwk})
-                .to_string()
-                .as_bytes()
-        )
+        part(json!({"typ": "dpop+jwt", "alg": "none", "jwk": jwk}))
     );
     assert_refused(&ts, &client, &[none], "alg none").await;
     let rs256 = format!(
         "{}.{body}.{}",
-        b64url(
-            json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk})
-                .to_string()
-                .as_bytes()
-        ),
+        part(json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk})),
         b64url(b"sig")
     );
     assert_refused(&ts, &client, &[rs256], "RS256").await;
     let no_alg = format!(
         "{}.{body}.{}",
-        b64url(
-            json!({"typ": "dpop+jwt", "jwk": jwk})
-                .to_string()
-                .as_bytes()
-        ),
+        part(json!({"typ": "dpop+jwt", "jwk": jwk})),
         b64url(b"sig")
     );
     assert_refused(&ts, &client, &[no_alg], "no alg").await;

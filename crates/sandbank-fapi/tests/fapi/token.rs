@@ -281,7 +281,7 @@ async fn refresh(
     token: &str,
     key: &SigningKey,
 ) -> reqwest::Response {
-    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(key, "POST", &ts.url("/token"), None);
     ts.post_form(
         "/token",
         client,
