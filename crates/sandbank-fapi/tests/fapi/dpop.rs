@@ -53,24 +53,16 @@ async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
     ];
     assert_refused(&ts, &client, &two, "two DPoP headers").await;
     assert_refused(&ts, &client, &["not.a.jwt".to_owned()], "malformed").await;
-    let mut header = key.dpop_header().unwrap();
-    header.typ = Some("JWT".into());
-    assert_refused(
-        &ts,
-        &client,
-        &[key.sign(&header, &claims()).unwrap()],
-        "typ",
-    )
-    .await;
-    let mut header = key.dpop_header().unwrap();
-    header.jwk = None;
-    assert_refused(
-        &ts,
-        &client,
-        &[key.sign(&header, &claims()).unwrap()],
-        "no jwk",
-    )
-    .await;
+    // Signed under the proof header, changed.
+    let under = |change: &dyn Fn(&mut jsonwebtoken::Header)| {
+        let mut header = key.dpop_header().unwrap();
+        change(&mut header);
+        key.sign(&header, &claims()).unwrap()
+    };
+    let typ = under(&|header| header.typ = Some("JWT".into()));
+    assert_refused(&ts, &client, &[typ], "typ").await;
+    let no_jwk = under(&|header| header.jwk = None);
+    assert_refused(&ts, &client, &[no_jwk], "no jwk").await;
     for claim in ["jti", "htm", "htu", "iat"] {
         assert_refused(&ts, &client, &[without(claim)], claim).await;
     }
