@@ -4,281 +4,115 @@
 //! without the permission and 404 for another customer's ids; every body matches its schema
 //! from the catalogue; transaction filters and paging.
 //!
-//! Tokens and grants are written straight into the store through the contract of
-//! `sandbank_fapi::tokens`, as in `sandbank-fapi`'s resource tests; DPoP proofs are built here
-//! with `jsonwebtoken` and aws-lc-rs keys, never with the server's own JOSE code.
+//! Each test runs a `sandbank_testkit::Sandbox` (the server `sandbank serve` runs) with a client
+//! registered on it. Tokens and grants are forged into the store through the contract of
+//! `sandbank_fapi::tokens` (`Sandbox::forge_session`), as in `sandbank-fapi`'s resource tests;
+//! DPoP proofs come from the test kit, built with `jsonwebtoken` and aws-lc-rs keys, never with
+//! the server's own JOSE code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::StatusCode;
-use sandbank_fapi::state::kinds;
-use sandbank_fapi::tokens::{Confirmation, TokenRecord};
-use sandbank_fapi::{AsConfig, AuthServer, Clock};
+use reqwest::{Method, StatusCode};
+use sandbank_fapi::AuthServer;
 use sandbank_registry::{Registry, VersionRef};
-use sandbank_schemas::consent::{AuthorizationDetail, ConsentStatus};
-use sandbank_schemas::{AccountId, ClientId, Consent, ConsentId, PartyId, Permission};
-use sandbank_store::{DatasetManifest, Store, TransactionFilter};
+use sandbank_schemas::{AccountId, Permission};
+use sandbank_store::{Store, TransactionFilter};
+use sandbank_testkit::{READ_PERMISSIONS, Sandbox, SandboxBuilder, Session, TestClient};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-const ALL: &[Permission] = &[
-    Permission::Accounts,
-    Permission::Balances,
-    Permission::Transactions,
-    Permission::Statements,
-    Permission::Investments,
-    Permission::Insurance,
-    Permission::Cards,
-    Permission::CardControls,
-    Permission::Parties,
-];
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+/// Every permission: the read permissions and `card_controls`.
+fn all_permissions() -> Vec<Permission> {
+    READ_PERMISSIONS
+        .into_iter()
+        .chain([Permission::CardControls])
+        .collect()
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
-}
-
-fn random() -> String {
-    let mut bytes = [0u8; 24];
-    aws_lc_rs::rand::fill(&mut bytes).unwrap();
-    b64(&bytes).replace(['-', '_'], "x")
-}
-
-/// A P-256 DPoP key made with aws-lc-rs.
-struct TestKey {
-    encoding: EncodingKey,
-    x: String,
-    y: String,
-}
-
-impl TestKey {
-    fn new() -> TestKey {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
-        let pkcs8 = pair.to_pkcs8v1().unwrap();
-        let point = pair.public_key().as_ref().to_vec();
-        TestKey {
-            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
-            x: b64(&point[1..33]),
-            y: b64(&point[33..65]),
-        }
-    }
-
-    /// RFC 7638 thumbprint, computed here independently of the server.
-    fn thumbprint(&self) -> String {
-        sha256(
-            format!(
-                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-                self.x, self.y
-            )
-            .as_bytes(),
-        )
-    }
-}
-
-/// A DPoP-bound access token and its key.
-struct Issued {
-    token: String,
-    dpop: TestKey,
-}
-
+/// A sandbox and a client registered on it: sessions are forged for that client.
 struct TestApp {
+    sandbox: Sandbox,
+    client: TestClient,
+    /// Base URL (the issuer): what links start with.
     url: String,
-    /// A client registered through onboarding: tokens are issued to it.
-    client_id: String,
-    server: AuthServer,
-    http: reqwest::Client,
 }
 
 /// The personas with a month of history.
 async fn start() -> TestApp {
-    start_on("sqlite::memory:", 1).await
+    start_from(Sandbox::builder().personas_only()).await
 }
 
 /// The personas with `months` of history (12 gives the default dataset's personas exactly).
 async fn start_with(months: u32) -> TestApp {
-    start_on("sqlite::memory:", months).await
+    start_from(Sandbox::builder().personas_only().months(months)).await
 }
 
-/// The app on the database at `url`, holding the personas with `months` of history (loaded
+/// The app on the database at `url`, holding the personas with a month of history (loaded
 /// unless already there).
-async fn start_on(database_url: &str, months: u32) -> TestApp {
-    let store = Store::connect(database_url).await.unwrap();
-    let generator = sandbank_synth::Generator::new(sandbank_synth::Config {
-        customers: 0,
-        months,
-        ..Default::default()
-    })
-    .unwrap();
-    store
-        .load_dataset(
-            &DatasetManifest {
-                seed: 42,
-                generator_version: sandbank_synth::GENERATOR_VERSION.to_owned(),
-                content_hash: None,
-            },
-            generator.customers(),
-        )
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = AuthServer::start(store, AsConfig::new(&url, "sandbank"), Clock::system())
-        .await
-        .unwrap();
-    let (api, _) = sandbank_api::router::<AuthServer>().split_for_parts();
-    let router = api.with_state(server.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let created = sandbank_fapi::onboarding::create_client(
-        &server,
-        &sandbank_fapi::onboarding::NewClient {
-            redirect_uri: "http://127.0.0.1:3000/callback".into(),
-            client_name: Some("Test app".into()),
-            auto_consent: false,
-        },
+async fn start_on(database_url: &str) -> TestApp {
+    start_from(
+        Sandbox::builder()
+            .personas_only()
+            .database_url(database_url),
     )
     .await
-    .unwrap();
+}
+
+async fn start_from(builder: SandboxBuilder) -> TestApp {
+    let sandbox = builder.start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
     TestApp {
-        url,
-        client_id: created.client.client_id.clone(),
-        server,
-        http: reqwest::Client::new(),
+        url: sandbox.url().to_owned(),
+        sandbox,
+        client,
     }
 }
 
 impl TestApp {
-    fn now(&self) -> DateTime<Utc> {
-        self.server.now()
-    }
-
-    async fn customer(&self, username: &str) -> PartyId {
-        self.server
-            .store
-            .customer_by_username(username)
-            .await
-            .unwrap()
-            .unwrap()
-            .party_id
+    fn store(&self) -> &Store {
+        self.sandbox.store()
     }
 
     async fn accounts_of(&self, username: &str) -> Vec<AccountId> {
-        let party = self.customer(username).await;
-        self.server
-            .store
-            .accounts_of_party(&party)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.account_id)
-            .collect()
+        self.sandbox.accounts_of(username).await.unwrap()
     }
 
     /// A grant by `username` over `accounts` with `permissions`, and a DPoP-bound access token
-    /// on it.
+    /// on it (30 minutes: the longest walks take a while).
     async fn issue_with(
         &self,
         username: &str,
         accounts: &[AccountId],
         permissions: &[Permission],
-    ) -> Issued {
-        let now = self.now();
-        let customer = self.customer(username).await;
-        let client_id = self.client_id.clone();
-        let grant_id = format!("grant-{}", random());
-        let detail = AuthorizationDetail::AccountInformation {
-            accounts: accounts.to_vec(),
-            permissions: permissions.to_vec(),
-        };
-        let scopes: Vec<String> = permissions
-            .iter()
-            .map(|p| {
-                serde_json::to_value(p)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
-        let grant = Consent {
-            consent_id: ConsentId::new(grant_id.clone()).unwrap(),
-            customer_id: customer.clone(),
-            client_id: ClientId::new(client_id.clone()).unwrap(),
-            client_name: "Test app".into(),
-            status: ConsentStatus::Active,
-            scopes: scopes.clone(),
-            account_ids: accounts.to_vec(),
-            permissions: permissions.to_vec(),
-            authorization_details: vec![detail.clone()],
-            created_at: now,
-            updated_at: now,
-            expires_at: Some(now + Duration::days(90)),
-        };
-        let state = self.server.store.auth_state();
-        state
-            .put(
-                kinds::GRANT,
-                &grant_id,
-                &serde_json::to_value(&grant).unwrap(),
-                now,
-                now + Duration::days(90),
-            )
+    ) -> Session {
+        self.sandbox
+            .forge_session(&self.client, username)
+            .accounts(accounts.to_vec())
+            .permissions(permissions.iter().copied())
+            .lifetime(Duration::minutes(30))
             .await
-            .unwrap();
-        let dpop = TestKey::new();
-        let token = random();
-        let record = TokenRecord {
-            client_id,
-            sub: Some(customer.to_string()),
-            grant_id: Some(grant_id),
-            scope: scopes,
-            accounts: accounts.iter().map(ToString::to_string).collect(),
-            permissions: permissions.to_vec(),
-            authorization_details: vec![detail],
-            cnf: Confirmation {
-                jkt: Some(dpop.thumbprint()),
-                x5t_s256: None,
-            },
-            iat: now.timestamp(),
-            exp: (now + Duration::minutes(30)).timestamp(),
-            auth_time: Some(now.timestamp()),
-        };
-        state
-            .put(
-                kinds::ACCESS_TOKEN,
-                &sha256(token.as_bytes()),
-                &serde_json::to_value(&record).unwrap(),
-                now,
-                now + Duration::minutes(30),
-            )
-            .await
-            .unwrap();
-        Issued { token, dpop }
+            .unwrap()
     }
 
     /// Every account of `username`, every permission but `without`.
-    async fn issue_all(&self, username: &str, without: Option<Permission>) -> Issued {
+    async fn issue_all(&self, username: &str, without: Option<Permission>) -> Session {
         let accounts = self.accounts_of(username).await;
-        let permissions: Vec<Permission> = ALL
-            .iter()
-            .copied()
+        let permissions: Vec<Permission> = all_permissions()
+            .into_iter()
             .filter(|p| Some(*p) != without)
             .collect();
         self.issue_with(username, &accounts, &permissions).await
     }
 
-    /// `GET url` (a path or a full URL on this server), with `issued`'s token and a fresh proof.
-    async fn get(&self, target: &str, issued: Option<&Issued>) -> reqwest::Response {
+    /// `GET target` (a path or a full URL on this server), with `issued`'s token and a fresh
+    /// proof.
+    async fn get(&self, target: &str, issued: Option<&Session>) -> reqwest::Response {
         self.get_with(target, issued, &[]).await
     }
 
@@ -286,17 +120,17 @@ impl TestApp {
     async fn get_with(
         &self,
         target: &str,
-        issued: Option<&Issued>,
+        issued: Option<&Session>,
         extra: &[(&str, &str)],
     ) -> reqwest::Response {
-        self.send("GET", target, issued, extra, None).await
+        self.send(Method::GET, target, issued, extra, None).await
     }
 
     /// `PATCH target` with a body of `content_type`.
     async fn patch(
         &self,
         target: &str,
-        issued: Option<&Issued>,
+        issued: Option<&Session>,
         content_type: Option<&str>,
         body: impl Into<Vec<u8>>,
     ) -> reqwest::Response {
@@ -304,7 +138,7 @@ impl TestApp {
             .map(|value| ("content-type", value))
             .into_iter()
             .collect();
-        self.send("PATCH", target, issued, &extra, Some(body.into()))
+        self.send(Method::PATCH, target, issued, &extra, Some(body.into()))
             .await
     }
 
@@ -312,66 +146,38 @@ impl TestApp {
     async fn patch_json(
         &self,
         target: &str,
-        issued: Option<&Issued>,
+        issued: Option<&Session>,
         body: &Value,
     ) -> reqwest::Response {
         self.patch(target, issued, Some("application/json"), body.to_string())
             .await
     }
 
-    /// `method target` with `issued`'s token and a fresh proof for that method, extra request
-    /// headers and a body.
+    /// `method target` with extra request headers and a body: through `issued` (its token
+    /// and a fresh proof for that method), or with no credentials at all.
     async fn send(
         &self,
-        method: &str,
+        method: Method,
         target: &str,
-        issued: Option<&Issued>,
+        issued: Option<&Session>,
         extra: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> reqwest::Response {
-        let url = if target.starts_with("http") {
-            target.to_owned()
-        } else {
-            format!("{}{target}", self.url)
+        let mut request = match issued {
+            Some(session) => session.request(method, target),
+            None => self.sandbox.request(method, target),
         };
-        let mut request = self.http.request(
-            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-            &url,
-        );
-        if let Some(issued) = issued {
-            let htu = url.split('?').next().unwrap();
-            let mut header = Header::new(Algorithm::ES256);
-            header.typ = Some("dpop+jwt".into());
-            header.jwk = Some(
-                serde_json::from_value(
-                    json!({"kty": "EC", "crv": "P-256", "x": issued.dpop.x, "y": issued.dpop.y}),
-                )
-                .unwrap(),
-            );
-            let proof = jsonwebtoken::encode(
-                &header,
-                &json!({
-                    "jti": random(), "htm": method, "htu": htu, "iat": self.now().timestamp(),
-                    "ath": sha256(issued.token.as_bytes()),
-                }),
-                &issued.dpop.encoding,
-            )
-            .unwrap();
-            request = request
-                .header("authorization", format!("DPoP {}", issued.token))
-                .header("dpop", proof);
-        }
         for (name, value) in extra {
-            request = request.header(*name, *value);
+            request = request.header(name, value);
         }
         if let Some(body) = body {
             request = request.body(body);
         }
-        request.send().await.unwrap()
+        request.await.unwrap()
     }
 
     /// The example's request: a GET, or a PATCH with a valid body.
-    async fn call(&self, example: &Example, issued: Option<&Issued>) -> reqwest::Response {
+    async fn call(&self, example: &Example, issued: Option<&Session>) -> reqwest::Response {
         self.call_with_query(example, "", issued).await
     }
 
@@ -380,7 +186,7 @@ impl TestApp {
         &self,
         example: &Example,
         query: &str,
-        issued: Option<&Issued>,
+        issued: Option<&Session>,
     ) -> reqwest::Response {
         let target = format!("{}{query}", example.path);
         match example.method {
@@ -391,7 +197,7 @@ impl TestApp {
     }
 
     /// `GET target` expecting 200 and FAPI headers; the body.
-    async fn ok(&self, target: &str, issued: &Issued) -> Value {
+    async fn ok(&self, target: &str, issued: &Session) -> Value {
         ok_body(self.get(target, Some(issued)).await, target).await
     }
 }
@@ -483,8 +289,8 @@ fn valid_controls() -> Value {
 
 /// An example of each operation.
 async fn examples(app: &TestApp, username: &str) -> Vec<Example> {
-    let party = app.customer(username).await;
-    let store = &app.server.store;
+    let party = app.sandbox.party_id(username).await.unwrap();
+    let store = app.store();
     let accounts = app.accounts_of(username).await;
     let account = &accounts[0];
     let mut statement_of = None;
@@ -567,18 +373,11 @@ const RICH: &str = "ivan";
 async fn every_route_answers_200_with_its_permission_and_the_body_matches_its_schema() {
     let app = start().await;
     let issued = app.issue_all(RICH, None).await;
-    let only = |permission| ALL.iter().filter(move |p| **p == permission);
     for example in examples(&app, RICH).await {
         let path = example.path.clone();
         // The one permission the route needs is enough.
         let accounts = app.accounts_of(RICH).await;
-        let narrow = app
-            .issue_with(
-                RICH,
-                &accounts,
-                &only(example.permission).copied().collect::<Vec<_>>(),
-            )
-            .await;
+        let narrow = app.issue_with(RICH, &accounts, &[example.permission]).await;
         let body = ok_body(app.call(&example, Some(&narrow)).await, &path).await;
         let full = ok_body(app.call(&example, Some(&issued)).await, &path).await;
         assert_eq!(body, full, "{path}");
@@ -659,7 +458,9 @@ async fn another_customers_ids_and_unshared_accounts_are_404_like_unknown_ones()
     }
     // An account of Ivan's he did not share is 404 too, and absent from the lists.
     let accounts = app.accounts_of(RICH).await;
-    let shared = app.issue_with(RICH, &accounts[..1], ALL).await;
+    let shared = app
+        .issue_with(RICH, &accounts[..1], &all_permissions())
+        .await;
     let listed = app.ok("/accounts", &shared).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
     assert_eq!(listed["meta"]["totalRecords"], 1);
@@ -741,8 +542,7 @@ async fn busy_account(app: &TestApp) -> (AccountId, Vec<String>) {
         let mut cursor = None;
         loop {
             let page = app
-                .server
-                .store
+                .store()
                 .transactions(
                     &account,
                     &TransactionFilter::default(),
@@ -774,7 +574,7 @@ struct Busy {
     /// Its transactions' ids, newest first, as the store lists them.
     expected: Vec<String>,
     /// The token.
-    issued: Issued,
+    issued: Session,
     /// `/accounts/{accountId}/transactions`.
     path: String,
 }
@@ -796,7 +596,7 @@ async fn busy(app: &TestApp) -> Busy {
 }
 
 /// Follows `links.next` from `first`; every page's body, in order.
-async fn pages(app: &TestApp, issued: &Issued, first: &str) -> Vec<Value> {
+async fn pages(app: &TestApp, issued: &Session, first: &str) -> Vec<Value> {
     let mut pages = vec![app.ok(first, issued).await];
     while let Some(next) = pages.last().unwrap()["links"]["next"].as_str() {
         assert!(next.contains("cursor="), "{next}");
@@ -807,7 +607,7 @@ async fn pages(app: &TestApp, issued: &Issued, first: &str) -> Vec<Value> {
 }
 
 /// Follows `links.next` from `first`; every transaction in order, and the number of pages.
-async fn walk(app: &TestApp, issued: &Issued, first: &str) -> (Vec<Value>, usize) {
+async fn walk(app: &TestApp, issued: &Session, first: &str) -> (Vec<Value>, usize) {
     let pages = pages(app, issued, first).await;
     let count = pages.len();
     let all = pages
@@ -1156,7 +956,7 @@ async fn registry_issues(registry: &Registry, name: &str, body: &Value) -> Vec<S
 struct SchemaWalk<'a> {
     app: &'a TestApp,
     registry: &'a Registry,
-    issued: Issued,
+    issued: Session,
     /// Bodies fetched and validated.
     bodies: usize,
     /// Items validated inside page envelopes.
@@ -1244,8 +1044,7 @@ async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
     let personas = persona_usernames();
     // The list is the generator's, and the loaded dataset holds exactly those personas.
     let mut loaded: Vec<String> = app
-        .server
-        .store
+        .store()
         .personas()
         .await
         .unwrap()
@@ -1375,7 +1174,7 @@ async fn every_openapi_example_is_the_real_response() {
 
 /// Ivan's first card, its controls path, and a token with `cards` and `card_controls` on all his
 /// accounts.
-async fn controls_of_a_card(app: &TestApp) -> (Value, String, Issued) {
+async fn controls_of_a_card(app: &TestApp) -> (Value, String, Session) {
     let issued = app
         .issue_with(
             RICH,
@@ -1393,8 +1192,7 @@ async fn controls_of_a_card(app: &TestApp) -> (Value, String, Issued) {
 async fn currencies(app: &TestApp, card: &Value) -> (String, String) {
     let account = AccountId::new(id(card, "accountId")).unwrap();
     let own = app
-        .server
-        .store
+        .store()
         .account(&account)
         .await
         .unwrap()
@@ -1406,7 +1204,7 @@ async fn currencies(app: &TestApp, card: &Value) -> (String, String) {
 }
 
 /// Fails unless the card reads back as `expected`, singly and in the list.
-async fn assert_card_reads(app: &TestApp, issued: &Issued, expected: &Value) {
+async fn assert_card_reads(app: &TestApp, issued: &Session, expected: &Value) {
     let path = format!("/cards/{}", id(expected, "cardId"));
     assert_eq!(&app.ok(&path, issued).await, expected, "{path}");
     let listed = app.ok("/cards", issued).await;
@@ -1461,7 +1259,7 @@ async fn changed_card_controls_persist_and_show_in_later_reads() {
 async fn changed_card_controls_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("bank.db").display());
-    let app = start_on(&url, 1).await;
+    let app = start_on(&url).await;
     let (before, path, issued) = controls_of_a_card(&app).await;
     let changed = ok_body(
         app.patch_json(&path, Some(&issued), &json!({"contactlessAllowed": false}))
@@ -1470,10 +1268,12 @@ async fn changed_card_controls_survive_a_restart() {
     )
     .await;
     assert_ne!(changed, before);
-    app.server.store.close().await;
-    drop(app);
+    let store = app.store().clone();
+    app.sandbox.shutdown().await.unwrap();
+    store.close().await;
     // A new server on the same file: the token is in the database too.
-    let restarted = start_on(&url, 1).await;
+    let restarted = start_on(&url).await;
+    let issued = issued.at(&restarted.sandbox).unwrap();
     assert_card_reads(&restarted, &issued, &changed).await;
 }
 

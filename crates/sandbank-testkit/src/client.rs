@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::jose::{JWT_BEARER, SigningKey, random_token};
 use crate::login::Login;
-use crate::sandbox::{Bank, http_client};
+use crate::sandbox::{Bank, Sandbox, http_client};
 
 /// The redirect URI clients register unless told otherwise. Nothing listens there: the kit
 /// reads the authorization response from the `Location` header and never follows it.
@@ -108,8 +108,8 @@ impl RegisterClient {
         };
         let mut metadata = self.metadata;
         metadata.insert("jwks".into(), json!({"keys": [key.public_jwk()]}));
-        let (http, auth) = match self.mutual_tls {
-            false => (self.bank.http.clone(), ClientAuth::PrivateKeyJwt),
+        let (http, auth, identity) = match self.mutual_tls {
+            false => (self.bank.http.clone(), ClientAuth::PrivateKeyJwt, None),
             true => {
                 let Some(ca) = self.bank.ca_pem.as_deref() else {
                     return Err(Error::Protocol(
@@ -125,6 +125,7 @@ impl RegisterClient {
                 (
                     http_client(Some(ca), Some(&identity))?,
                     ClientAuth::TlsClientAuth,
+                    Some(identity),
                 )
             }
         };
@@ -143,6 +144,7 @@ impl RegisterClient {
             bank: self.bank,
             http,
             auth,
+            identity,
             client_id,
             key,
             redirect_uri,
@@ -196,6 +198,8 @@ pub struct TestClient {
     /// The client's connections (with its certificate, for `tls_client_auth`).
     pub(crate) http: reqwest::Client,
     auth: ClientAuth,
+    /// For `tls_client_auth`: the client's certificate and key (PEM), to connect elsewhere.
+    identity: Option<String>,
     client_id: String,
     key: SigningKey,
     redirect_uri: String,
@@ -203,6 +207,22 @@ pub struct TestClient {
 }
 
 impl TestClient {
+    /// The same client (its id, key and, for `tls_client_auth`, its certificate) talking to
+    /// `sandbox` instead: another instance on the same database, or one restarted on it.
+    /// Assertions then name `sandbox`'s issuer.
+    pub fn at(&self, sandbox: &Sandbox) -> Result<TestClient> {
+        let bank = sandbox.bank().clone();
+        let http = match &self.identity {
+            None => bank.http.clone(),
+            Some(identity) => http_client(bank.ca_pem.as_deref(), Some(identity))?,
+        };
+        Ok(TestClient {
+            bank,
+            http,
+            ..self.clone()
+        })
+    }
+
     /// The `client_id` the sandbox gave.
     pub fn client_id(&self) -> &str {
         &self.client_id

@@ -219,10 +219,16 @@ impl SigningKey {
     /// A DPoP proof of these claims: header `typ: dpop+jwt`, `alg: ES256` and this key's
     /// public `jwk`.
     pub fn dpop_proof_with(&self, claims: &Value) -> Result<String> {
+        self.sign(&self.dpop_header()?, claims)
+    }
+
+    /// The header of this key's DPoP proofs: `typ: dpop+jwt`, `alg: ES256` and the public
+    /// `jwk`. Change a field and [`sign`](Self::sign) to make a proof the server must refuse.
+    pub fn dpop_header(&self) -> Result<Header> {
         let mut header = Header::new(Algorithm::ES256);
         header.typ = Some("dpop+jwt".to_owned());
         header.jwk = Some(serde_json::from_value(self.bare_jwk())?);
-        self.sign(&header, claims)
+        Ok(header)
     }
 
     /// A fresh DPoP proof for `htm` on `htu` at `now`, with `ath` for `access_token`.

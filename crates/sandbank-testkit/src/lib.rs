@@ -59,5 +59,5 @@ pub use forge::ForgeSession;
 pub use jose::SigningKey;
 pub use login::{Login, READ_PERMISSIONS};
 pub use sandbank_fapi::Clock;
-pub use sandbox::{Sandbox, SandboxBuilder};
+pub use sandbox::{Sandbox, SandboxBuilder, http_client};
 pub use session::{Session, SessionRequest};

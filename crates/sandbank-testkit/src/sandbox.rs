@@ -95,6 +95,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many months of history the dataset holds (12 by default; 1 with
+    /// [`personas_only`](Self::personas_only)). Keeps the seed and the customers.
+    pub fn months(mut self, months: u32) -> Self {
+        self.options.dataset.months = months;
+        self
+    }
+
     /// The whole dataset configuration (seed, customers, months, ...), for full control.
     pub fn dataset(mut self, dataset: sandbank_synth::Config) -> Self {
         self.options.dataset = dataset;
@@ -192,10 +199,12 @@ impl SandboxBuilder {
     }
 }
 
-/// An HTTP client that follows no redirects (the flow reads `Location` itself), with `ca_pem`
-/// trusts only that CA, and with `identity` (PEM certificate and key) presents it as its client
-/// certificate.
-pub(crate) fn http_client(
+/// An HTTP client as the kit's own: it follows no redirects (a flow reads `Location` itself),
+/// with `ca_pem` trusts only that CA (a sandbox's
+/// [`ca_certificate_pem`](Sandbox::ca_certificate_pem)), and with `identity` (PEM certificate
+/// and private key) presents it as its client certificate, for mutual-TLS tests with
+/// certificates of your own.
+pub fn http_client(
     ca_pem: Option<&str>,
     identity: Option<&str>,
 ) -> reqwest::Result<reqwest::Client> {
@@ -236,6 +245,11 @@ impl Sandbox {
                 ..Options::default()
             },
         }
+    }
+
+    /// Where the sandbox is, for clients and sessions moved onto it.
+    pub(crate) fn bank(&self) -> &Bank {
+        &self.bank
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234`.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::client::{TestClient, string_field};
 use crate::error::{Error, Result};
 use crate::jose::{SigningKey, unverified_claims};
+use crate::sandbox::Sandbox;
 
 /// What a login gave: access, refresh and ID tokens bound to a DPoP key. Requests through it
 /// carry `Authorization: DPoP <token>` and a fresh DPoP proof each (`htm`, `htu`, `ath`,
@@ -47,6 +48,19 @@ impl Session {
             tokens,
             access_token,
             refresh_token,
+        })
+    }
+
+    /// The same tokens and DPoP key, sent to `sandbox` instead: an instance restarted on the
+    /// same database (the tokens are in it), or another instance of one deployment. Proofs
+    /// then name `sandbox`'s issuer.
+    pub fn at(&self, sandbox: &Sandbox) -> Result<Session> {
+        Ok(Session {
+            client: self.client.at(sandbox)?,
+            dpop: self.dpop.clone(),
+            tokens: self.tokens.clone(),
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
         })
     }
 
@@ -171,7 +185,7 @@ impl Session {
     pub fn request(&self, method: Method, path: &str) -> SessionRequest<'_> {
         let bank = &self.client.bank;
         SessionRequest {
-            session: self,
+            session: Some(self),
             method: method.clone(),
             htu: bank.htu(path),
             builder: self
@@ -183,11 +197,12 @@ impl Session {
     }
 }
 
-/// A request through a [`Session`]; await it (or [`send`](Self::send)) for the
-/// `reqwest::Response`, whatever its status.
+/// A request through a [`Session`] (or, from [`Sandbox::request`], with no credentials); await
+/// it (or [`send`](Self::send)) for the `reqwest::Response`, whatever its status.
 #[must_use = "a request is sent when awaited"]
 pub struct SessionRequest<'a> {
-    session: &'a Session,
+    /// The session whose token and proof go with it; none for an anonymous request.
+    session: Option<&'a Session>,
     method: Method,
     htu: String,
     builder: reqwest::RequestBuilder,
@@ -227,9 +242,11 @@ impl SessionRequest<'_> {
         self
     }
 
-    /// Sends it with a DPoP proof made now.
+    /// Sends it, through a session with a DPoP proof made now.
     pub async fn send(self) -> Result<Response> {
-        let session = self.session;
+        let Some(session) = self.session else {
+            return Ok(self.builder.send().await?);
+        };
         let bank = &session.client.bank;
         let proof = session.dpop.dpop_proof(
             self.method.as_str(),
@@ -238,6 +255,21 @@ impl SessionRequest<'_> {
             Some(&session.access_token),
         )?;
         Ok(self.builder.header("dpop", proof).send().await?)
+    }
+}
+
+impl Sandbox {
+    /// A request with no credentials (no `Authorization`, no DPoP proof), built as a session's
+    /// are: `path` on the sandbox or an absolute URL; add a body or headers (a hand-made
+    /// `Authorization`, say), then await it. For what the server tells a stranger.
+    pub fn request(&self, method: Method, path: &str) -> SessionRequest<'_> {
+        let bank = self.bank();
+        SessionRequest {
+            session: None,
+            htu: bank.htu(path),
+            builder: bank.http.request(method.clone(), bank.socket_url(path)),
+            method,
+        }
     }
 }
 

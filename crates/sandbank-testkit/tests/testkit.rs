@@ -494,6 +494,56 @@ async fn a_forged_session_reaches_exactly_what_it_was_given() {
         client.introspect(forged.access_token()).await.unwrap()["active"],
         true
     );
+    // The same request without the session carries no credentials: a stranger's 401.
+    let anonymous = sandbox
+        .request(reqwest::Method::GET, "/accounts")
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn months_set_how_much_history_there_is() {
+    let one = small_sandbox().await;
+    let three = small_sandbox_with(|builder| builder.months(3)).await;
+    let counts =
+        |sandbox: Sandbox| async move { sandbox.store().dataset().await.unwrap().unwrap().counts };
+    let (one, three) = (counts(one).await, counts(three).await);
+    assert_eq!(three.customers, one.customers, "the personas only, still");
+    // (The edge persona's busy account holds its thousands of transactions whatever the
+    // span; everyone else's history grows with it.)
+    assert!(
+        three.transactions > one.transactions,
+        "{} transactions in three months, {} in one",
+        three.transactions,
+        one.transactions
+    );
+}
+
+#[tokio::test]
+async fn a_session_moves_to_a_sandbox_restarted_on_the_same_database() {
+    let db = sandbank_store::testing::sqlite_file().await.unwrap();
+    let first = small_sandbox_with(|builder| builder.database_url(&db.url)).await;
+    let client = first.register_client().await.unwrap();
+    let session = client.login_as("alice").await.unwrap();
+    assert_eq!(status(&session, "/accounts").await, StatusCode::OK);
+    let store = first.store().clone();
+    first.shutdown().await.unwrap();
+    store.close().await;
+
+    let second = small_sandbox_with(|builder| builder.database_url(&db.url)).await;
+    // The session still names the stopped sandbox; moved, it reaches the new one, whose
+    // issuer its proofs and (on refresh) its client's assertions now name.
+    assert!(session.get("/accounts").await.is_err());
+    let mut moved = session.at(&second).unwrap();
+    assert_eq!(moved.access_token(), session.access_token());
+    assert_eq!(status(&moved, "/accounts").await, StatusCode::OK);
+    moved.refresh().await.unwrap();
+    assert_ne!(moved.access_token(), session.access_token());
+    assert_eq!(status(&moved, "/accounts").await, StatusCode::OK);
+    second.shutdown().await.unwrap();
+    db.close().await.unwrap();
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use sandbank_schemas::consent::{Consent, ConsentStatus};
 use serde_json::json;
 
 use crate::harness::{
-    PASSWORD, Pkce, REDIRECT_URI, TestKey, TestServer, location, start, start_with,
+    PASSWORD, REDIRECT_URI, TestServer, location, new_key, new_pkce, start, start_with,
 };
 
 /// An HTML page the authorization server answered with.
@@ -101,7 +101,7 @@ pub async fn consent(
 async fn a9_authorize_with_plain_query_parameters_is_an_error_page() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let response = ts
         .http
         .get(ts.url("/authorize"))
@@ -134,7 +134,7 @@ async fn a14_request_uri_of_client_a_used_with_client_b_is_an_error() {
     let ts = start().await;
     let a = ts.auto_client().await;
     let b = ts.auto_client().await;
-    let request_uri = ts.push(&a, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&a, &new_pkce(), &[], None).await;
     let error = page(ts.get_authorize(&b.client_id, &request_uri).await).await;
     assert_eq!(error.status, StatusCode::BAD_REQUEST);
     assert!(error.html.contains("another app"));
@@ -146,7 +146,7 @@ async fn a14_request_uri_of_client_a_used_with_client_b_is_an_error() {
 async fn a14_expired_request_uri_is_an_error() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let request_uri = ts.push(&client, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&client, &new_pkce(), &[], None).await;
     ts.server.clock.advance(chrono::Duration::seconds(91));
     let error = page(ts.get_authorize(&client.client_id, &request_uri).await).await;
     assert_eq!(error.status, StatusCode::BAD_REQUEST);
@@ -157,7 +157,7 @@ async fn a14_expired_request_uri_is_an_error() {
 async fn a14_request_uri_reused_after_the_user_finished_is_an_error() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let request_uri = ts.push(&client, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&client, &new_pkce(), &[], None).await;
     location(&ts.get_authorize(&client.client_id, &request_uri).await);
     let error = page(ts.get_authorize(&client.client_id, &request_uri).await).await;
     assert_eq!(error.status, StatusCode::BAD_REQUEST);
@@ -168,7 +168,7 @@ async fn a14_request_uri_reused_after_the_user_finished_is_an_error() {
 async fn a14_request_uri_reloaded_before_the_user_finished_still_works() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let request_uri = ts.push(&client, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&client, &new_pkce(), &[], None).await;
     let first = page(ts.get_authorize(&client.client_id, &request_uri).await).await;
     assert_eq!(first.status, StatusCode::OK);
     // Past the request_uri's 90 s: a customer on the page may take longer than that.
@@ -188,9 +188,7 @@ async fn a14_request_uri_reloaded_before_the_user_finished_still_works() {
 async fn a15_success_and_errors_are_303_with_iss_and_state_only_when_sent() {
     let ts = start().await;
     let auto = ts.auto_client().await;
-    let with_state = ts
-        .push(&auto, &Pkce::new(), &[("state", "s-1")], None)
-        .await;
+    let with_state = ts.push(&auto, &new_pkce(), &[("state", "s-1")], None).await;
     let response = ts.get_authorize(&auto.client_id, &with_state).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let query = location(&response);
@@ -198,7 +196,7 @@ async fn a15_success_and_errors_are_303_with_iss_and_state_only_when_sent() {
     assert_eq!(query["state"], "s-1");
     assert!(query["code"].len() >= 43);
 
-    let without_state = ts.push(&auto, &Pkce::new(), &[("state", "")], None).await;
+    let without_state = ts.push(&auto, &new_pkce(), &[("state", "")], None).await;
     let query = location(&ts.get_authorize(&auto.client_id, &without_state).await);
     assert_eq!(query["iss"], ts.base);
     assert!(!query.contains_key("state"));
@@ -207,7 +205,7 @@ async fn a15_success_and_errors_are_303_with_iss_and_state_only_when_sent() {
     // access_denied from the consent page carries iss (and state) too.
     let client = ts.register(json!({})).await;
     let request_uri = ts
-        .push(&client, &Pkce::new(), &[("state", "s-2")], None)
+        .push(&client, &new_pkce(), &[("state", "s-2")], None)
         .await;
     let (_, cookie, interaction) = log_in(&ts, &client.client_id, &request_uri, PASSWORD).await;
     let denied = consent(&ts, &cookie, &interaction, &[], "deny").await;
@@ -224,7 +222,7 @@ async fn a16_long_state_is_echoed_intact() {
     let client = ts.auto_client().await;
     let state: String = "a&b=c+d/é ü%20?#".repeat(120);
     let request_uri = ts
-        .push(&client, &Pkce::new(), &[("state", &state)], None)
+        .push(&client, &new_pkce(), &[("state", &state)], None)
         .await;
     let query = location(&ts.get_authorize(&client.client_id, &request_uri).await);
     assert_eq!(query["state"], state);
@@ -234,7 +232,7 @@ async fn a16_long_state_is_echoed_intact() {
 async fn wrong_password_shows_the_login_page_again_with_an_error_and_no_code() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let request_uri = ts.push(&client, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&client, &new_pkce(), &[], None).await;
     let (again, _, _) = log_in(&ts, &client.client_id, &request_uri, "wrong").await;
     assert_eq!(again.status, StatusCode::OK);
     assert!(again.html.contains("role=\"alert\""));
@@ -258,7 +256,7 @@ async fn the_consent_page_names_the_app_and_what_it_asks_and_grants_only_the_cho
     let client = ts.register(json!({})).await;
     let details =
         json!([{"type": "account_information", "permissions": ["transactions"]}]).to_string();
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let request_uri = ts
         .push(
             &client,
@@ -293,7 +291,7 @@ async fn the_consent_page_names_the_app_and_what_it_asks_and_grants_only_the_cho
 
     let chosen = vec![accounts[0].clone()];
     let query = location(&consent(&ts, &cookie, &interaction, &chosen, "approve").await);
-    let key = TestKey::generate();
+    let key = new_key();
     let response = ts.redeem(&client, &query["code"], &pkce, &key).await;
     let tokens: serde_json::Value = response.json().await.unwrap();
     let grant: Consent = ts
@@ -319,7 +317,7 @@ async fn the_consent_page_names_the_app_and_what_it_asks_and_grants_only_the_cho
 async fn login_and_consent_posts_without_the_interaction_cookie_are_refused() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let request_uri = ts.push(&client, &Pkce::new(), &[], None).await;
+    let request_uri = ts.push(&client, &new_pkce(), &[], None).await;
     let login = page(ts.get_authorize(&client.client_id, &request_uri).await).await;
     let interaction = inputs(&login.html, "interaction").remove(0);
     let response = ts
@@ -353,7 +351,7 @@ async fn login_and_consent_posts_without_the_interaction_cookie_are_refused() {
 async fn server_wide_auto_consent_grants_everything_asked_on_all_the_customers_accounts() {
     let ts = start_with("sqlite::memory:", |c| c.auto_consent = true).await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     let tokens = ts.tokens(&client, &key).await;
     let grant: Consent = ts
         .server
@@ -379,7 +377,7 @@ async fn server_wide_auto_consent_grants_everything_asked_on_all_the_customers_a
     assert_eq!(grant.client_id.as_str(), client.client_id);
     // Without a known login_hint the pages are shown.
     let request_uri = ts
-        .push(&client, &Pkce::new(), &[("login_hint", "nobody")], None)
+        .push(&client, &new_pkce(), &[("login_hint", "nobody")], None)
         .await;
     let login = page(ts.get_authorize(&client.client_id, &request_uri).await).await;
     assert_eq!(login.status, StatusCode::OK);

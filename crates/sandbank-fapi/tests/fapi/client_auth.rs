@@ -2,11 +2,10 @@
 
 use jsonwebtoken::{Algorithm, Header};
 use reqwest::StatusCode;
+use sandbank_testkit::jose::b64url;
 use serde_json::{Value, json};
 
-use crate::harness::{
-    Pkce, REDIRECT_URI, TestClient, TestKey, TestServer, b64, oauth_error, start,
-};
+use crate::harness::{REDIRECT_URI, TestClient, TestServer, new_key, new_pkce, oauth_error, start};
 
 /// A PAR request authenticated with exactly `assertion` (none when `None`).
 async fn par_with(
@@ -14,7 +13,7 @@ async fn par_with(
     client: &TestClient,
     assertion: Option<String>,
 ) -> reqwest::Response {
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let mut pairs: Vec<(String, String)> = [
         ("response_type", "code"),
         ("client_id", client.client_id.as_str()),
@@ -89,36 +88,41 @@ async fn a4_bad_or_missing_assertions_are_invalid_client() {
     assert_invalid_client(&ts, &client, Some(expired), "expired").await;
 
     // RS256 and none are refused on the header alone.
-    let claims = b64(client.assertion_claims(&ts).to_string().as_bytes());
+    // A JWT part: JSON, base64url.
+    let part = |json: Value| b64url(json.to_string().as_bytes());
+    let claims = part(client.assertion_claims(&ts));
     let rs256 = format!(
         "{}.{claims}.{}",
-        b64(json!({"alg": "RS256", "kid": client.key.kid})
-            .to_string()
-            .as_bytes()),
-        b64(b"not-a-signature")
+        part(json!({"alg": "RS256", "kid": client.key.kid()})),
+        b64url(b"not-a-signature")
     );
     assert_invalid_client(&ts, &client, Some(rs256), "RS256").await;
-    let none = format!(
-        "{}.{claims}.",
-        b64(json!({"alg": "none"}).to_string().as_bytes())
-    );
+    let none = format!("{}.{claims}.", part(json!({"alg": "none"})));
     assert_invalid_client(&ts, &client, Some(none), "none").await;
 
     // Signed by another key, under this client's kid: bad signature.
     let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(client.key.kid.clone());
-    let forged = TestKey::generate().sign(header, &client.assertion_claims(&ts));
+    header.kid = Some(client.key.kid().to_owned());
+    let forged = new_key()
+        .sign(&header, &client.assertion_claims(&ts))
+        .unwrap();
     assert_invalid_client(&ts, &client, Some(forged), "bad signature").await;
 
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some("unknown-kid".into());
-    let unknown_kid = client.key.sign(header, &client.assertion_claims(&ts));
+    let unknown_kid = client
+        .key
+        .sign(&header, &client.assertion_claims(&ts))
+        .unwrap();
     assert_invalid_client(&ts, &client, Some(unknown_kid), "unknown kid").await;
 
     // Another client's assertion for this client_id.
     let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(other.key.kid.clone());
-    let foreign = other.key.sign(header, &client.assertion_claims(&ts));
+    header.kid = Some(other.key.kid().to_owned());
+    let foreign = other
+        .key
+        .sign(&header, &client.assertion_claims(&ts))
+        .unwrap();
     assert_invalid_client(&ts, &client, Some(foreign), "another client's key").await;
 
     let replayed = client.assertion(&ts);
@@ -189,13 +193,13 @@ async fn f1_a_loopback_jwks_uri_is_read_when_the_client_authenticates() {
     );
 
     // Published: the same kind of assertion now works.
-    *served.lock().unwrap() = json!({"keys": [client.key.public_jwk_with_kid()]});
+    *served.lock().unwrap() = json!({"keys": [client.key.public_jwk()]});
     let response = par_with(&ts, &client, Some(client.assertion(&ts))).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 
     // A private key published there is refused like one registered by value.
-    let mut private = client.key.public_jwk_with_kid();
-    private["d"] = Value::from(b64(b"not really a key"));
+    let mut private = client.key.public_jwk();
+    private["d"] = Value::from(b64url(b"not really a key"));
     *served.lock().unwrap() = json!({"keys": [private]});
     let response = par_with(&ts, &client, Some(client.assertion(&ts))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

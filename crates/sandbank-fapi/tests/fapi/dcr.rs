@@ -3,12 +3,12 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Pkce, TestKey, oauth_error, start};
+use crate::harness::{new_key, new_pkce, oauth_error, start};
 
 #[tokio::test]
 async fn a6_clients_with_none_or_client_secret_auth_are_refused_at_registration() {
     let ts = start().await;
-    let key = TestKey::generate();
+    let key = new_key();
     for method in [
         "none",
         "client_secret_basic",
@@ -21,7 +21,7 @@ async fn a6_clients_with_none_or_client_secret_auth_are_refused_at_registration(
             .json(&json!({
                 "redirect_uris": ["https://client.example/cb"],
                 "token_endpoint_auth_method": method,
-                "jwks": {"keys": [key.public_jwk_with_kid()]},
+                "jwks": {"keys": [key.public_jwk()]},
             }))
             .send()
             .await
@@ -48,26 +48,26 @@ async fn f1_registration_returns_credentials_and_refuses_bad_metadata() {
         r["registration_client_uri"],
         ts.url(&format!("/register/{}", client.client_id))
     );
-    let key = TestKey::generate();
+    let key = new_key();
     for (case, body, error) in [
         (
             "no redirect_uris",
-            json!({"jwks": {"keys": [key.public_jwk_with_kid()]}}),
+            json!({"jwks": {"keys": [key.public_jwk()]}}),
             "invalid_redirect_uri",
         ),
         (
             "http redirect",
-            json!({"redirect_uris": ["http://client.example/cb"], "jwks": {"keys": [key.public_jwk_with_kid()]}}),
+            json!({"redirect_uris": ["http://client.example/cb"], "jwks": {"keys": [key.public_jwk()]}}),
             "invalid_redirect_uri",
         ),
         (
             "bad alg",
-            json!({"redirect_uris": ["https://client.example/cb"], "jwks": {"keys": [key.public_jwk_with_kid()]}, "id_token_signed_response_alg": "RS256"}),
+            json!({"redirect_uris": ["https://client.example/cb"], "jwks": {"keys": [key.public_jwk()]}, "id_token_signed_response_alg": "RS256"}),
             "invalid_client_metadata",
         ),
         (
             "software statement",
-            json!({"redirect_uris": ["https://client.example/cb"], "jwks": {"keys": [key.public_jwk_with_kid()]}, "software_statement": "e30.e30.sig"}),
+            json!({"redirect_uris": ["https://client.example/cb"], "jwks": {"keys": [key.public_jwk()]}, "software_statement": "e30.e30.sig"}),
             "invalid_software_statement",
         ),
     ] {
@@ -116,7 +116,7 @@ async fn f2_registration_management_and_a_deleted_client_gets_no_token() {
     assert_eq!(put.status(), StatusCode::OK);
     let delete = ts.http.delete(uri).bearer_auth(token).send().await.unwrap();
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
-    let response = ts.par(&client, &Pkce::new(), &[], None).await;
+    let response = ts.par(&client, &new_pkce(), &[], None).await;
     assert_eq!(
         oauth_error(response).await,
         (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())

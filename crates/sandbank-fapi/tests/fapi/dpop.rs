@@ -1,9 +1,10 @@
 //! FAPI.md A5 (DPoP `iat`) and A21: DPoP proofs at the authorization server; server nonces.
 
 use reqwest::StatusCode;
+use sandbank_testkit::jose::b64url;
 use serde_json::{Value, json};
 
-use crate::harness::{TestClient, TestKey, TestServer, b64, oauth_error, start, start_with};
+use crate::harness::{TestClient, TestServer, new_key, oauth_error, start, start_with};
 
 /// A client_credentials request with these DPoP header values.
 async fn token_with(ts: &TestServer, client: &TestClient, proofs: &[String]) -> reqwest::Response {
@@ -37,82 +38,84 @@ async fn assert_accepted(ts: &TestServer, client: &TestClient, proof: String, ca
 async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     let htu = ts.url("/token");
-    let claims = || key.dpop_claims(&ts, "POST", &htu, None);
+    let claims = || ts.dpop_claims("POST", &htu, None);
     let without = |claim: &str| {
         let mut c = claims();
         c.as_object_mut().unwrap().remove(claim);
-        key.sign(key.dpop_header(), &c)
+        key.dpop_proof_with(&c).unwrap()
     };
 
     let two = vec![
-        key.proof(&ts, "POST", &htu, None),
-        key.proof(&ts, "POST", &htu, None),
+        ts.proof(&key, "POST", &htu, None),
+        ts.proof(&key, "POST", &htu, None),
     ];
     assert_refused(&ts, &client, &two, "two DPoP headers").await;
     assert_refused(&ts, &client, &["not.a.jwt".to_owned()], "malformed").await;
-    let mut header = key.dpop_header();
-    header.typ = Some("JWT".into());
-    assert_refused(&ts, &client, &[key.sign(header, &claims())], "typ").await;
-    let mut header = key.dpop_header();
-    header.jwk = None;
-    assert_refused(&ts, &client, &[key.sign(header, &claims())], "no jwk").await;
+    // Signed under the proof header, changed.
+    let under = |change: &dyn Fn(&mut jsonwebtoken::Header)| {
+        let mut header = key.dpop_header().unwrap();
+        change(&mut header);
+        key.sign(&header, &claims()).unwrap()
+    };
+    let typ = under(&|header| header.typ = Some("JWT".into()));
+    assert_refused(&ts, &client, &[typ], "typ").await;
+    let no_jwk = under(&|header| header.jwk = None);
+    assert_refused(&ts, &client, &[no_jwk], "no jwk").await;
     for claim in ["jti", "htm", "htu", "iat"] {
         assert_refused(&ts, &client, &[without(claim)], claim).await;
     }
-    let body = b64(claims().to_string().as_bytes());
-    let jwk = key.jwk.clone();
+    // A JWT part: JSON, base64url.
+    let part = |json: Value| b64url(json.to_string().as_bytes());
+    let body = part(claims());
+    let jwk = key.bare_jwk();
     let none = format!(
         "{}.{body}.",
-        b64(json!({"typ": "dpop+jwt", "alg": "none", "jwk": jwk})
-            .to_string()
-            .as_bytes())
+        part(json!({"typ": "dpop+jwt", "alg": "none", "jwk": jwk}))
     );
     assert_refused(&ts, &client, &[none], "alg none").await;
     let rs256 = format!(
         "{}.{body}.{}",
-        b64(json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk})
-            .to_string()
-            .as_bytes()),
-        b64(b"sig")
+        part(json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk})),
+        b64url(b"sig")
     );
     assert_refused(&ts, &client, &[rs256], "RS256").await;
     let no_alg = format!(
         "{}.{body}.{}",
-        b64(json!({"typ": "dpop+jwt", "jwk": jwk})
-            .to_string()
-            .as_bytes()),
-        b64(b"sig")
+        part(json!({"typ": "dpop+jwt", "jwk": jwk})),
+        b64url(b"sig")
     );
     assert_refused(&ts, &client, &[no_alg], "no alg").await;
     // Signed by another key than the one in the header.
-    let forged = TestKey::generate().sign(key.dpop_header(), &claims());
+    let forged = new_key()
+        .sign(&key.dpop_header().unwrap(), &claims())
+        .unwrap();
     assert_refused(&ts, &client, &[forged], "bad signature").await;
-    let mut private = key.jwk.clone();
-    private["d"] = json!(b64(&[7u8; 32]));
+    let mut private = key.bare_jwk();
+    private["d"] = json!(b64url(&[7u8; 32]));
     let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private});
     assert_refused(
         &ts,
         &client,
-        &[key.sign_raw(&header, &claims())],
+        &[key.sign_raw(&header, &claims()).unwrap()],
         "private key in jwk",
     )
     .await;
     // The same hand-built header without `d` is fine: the refusal above is about `d`.
-    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.jwk});
+    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.bare_jwk()});
     assert_accepted(
         &ts,
         &client,
-        key.sign_raw(&header, &claims()),
+        key.sign_raw(&header, &claims()).unwrap(),
         "hand-built header",
     )
     .await;
-    assert_refused(&ts, &client, &[key.proof(&ts, "GET", &htu, None)], "htm").await;
+    assert_refused(&ts, &client, &[ts.proof(&key, "GET", &htu, None)], "htm").await;
     assert_refused(
         &ts,
         &client,
-        &[key.proof(&ts, "POST", &ts.url("/par"), None)],
+        &[ts.proof(&key, "POST", &ts.url("/par"), None)],
         "htu",
     )
     .await;
@@ -120,9 +123,9 @@ async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
     for (case, iat) in [("iat far ahead", now + 61), ("iat long ago", now - 600)] {
         let mut c = claims();
         c["iat"] = json!(iat);
-        assert_refused(&ts, &client, &[key.sign(key.dpop_header(), &c)], case).await;
+        assert_refused(&ts, &client, &[key.dpop_proof_with(&c).unwrap()], case).await;
     }
-    let replayed = key.proof(&ts, "POST", &htu, None);
+    let replayed = ts.proof(&key, "POST", &htu, None);
     assert_accepted(&ts, &client, replayed.clone(), "first use").await;
     assert_refused(&ts, &client, &[replayed], "replayed jti").await;
 }
@@ -131,38 +134,38 @@ async fn a21_malformed_or_wrong_dpop_proofs_are_invalid_dpop_proof() {
 async fn a21_htu_with_query_or_fragment_extra_claims_and_iat_within_10s_are_accepted() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     let htu = ts.url("/token");
     assert_accepted(
         &ts,
         &client,
-        key.proof(&ts, "POST", &format!("{htu}?a=1"), None),
+        ts.proof(&key, "POST", &format!("{htu}?a=1"), None),
         "query",
     )
     .await;
     assert_accepted(
         &ts,
         &client,
-        key.proof(&ts, "POST", &format!("{htu}#frag"), None),
+        ts.proof(&key, "POST", &format!("{htu}#frag"), None),
         "fragment",
     )
     .await;
-    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    let mut claims = ts.dpop_claims("POST", &htu, None);
     claims["extra"] = json!({"anything": [1, 2]});
     assert_accepted(
         &ts,
         &client,
-        key.sign(key.dpop_header(), &claims),
+        key.dpop_proof_with(&claims).unwrap(),
         "extra claims",
     )
     .await;
     for offset in [10, -10] {
-        let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+        let mut claims = ts.dpop_claims("POST", &htu, None);
         claims["iat"] = json!(ts.now() + offset);
         assert_accepted(
             &ts,
             &client,
-            key.sign(key.dpop_header(), &claims),
+            key.dpop_proof_with(&claims).unwrap(),
             "iat ±10",
         )
         .await;
@@ -173,9 +176,9 @@ async fn a21_htu_with_query_or_fragment_extra_claims_and_iat_within_10s_are_acce
 async fn a21_server_nonces_when_enabled_use_dpop_nonce_with_the_header() {
     let ts = start_with("sqlite::memory:", |c| c.dpop_nonces = true).await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     let htu = ts.url("/token");
-    let response = token_with(&ts, &client, &[key.proof(&ts, "POST", &htu, None)]).await;
+    let response = token_with(&ts, &client, &[ts.proof(&key, "POST", &htu, None)]).await;
     let nonce = response.headers()["dpop-nonce"]
         .to_str()
         .unwrap()
@@ -184,16 +187,16 @@ async fn a21_server_nonces_when_enabled_use_dpop_nonce_with_the_header() {
         oauth_error(response).await,
         (StatusCode::BAD_REQUEST, "use_dpop_nonce".to_owned())
     );
-    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    let mut claims = ts.dpop_claims("POST", &htu, None);
     claims["nonce"] = json!("made-up");
-    let response = token_with(&ts, &client, &[key.sign(key.dpop_header(), &claims)]).await;
+    let response = token_with(&ts, &client, &[key.dpop_proof_with(&claims).unwrap()]).await;
     assert_eq!(oauth_error(response).await.1, "use_dpop_nonce");
-    let mut claims = key.dpop_claims(&ts, "POST", &htu, None);
+    let mut claims = ts.dpop_claims("POST", &htu, None);
     claims["nonce"] = json!(nonce);
     assert_accepted(
         &ts,
         &client,
-        key.sign(key.dpop_header(), &claims),
+        key.dpop_proof_with(&claims).unwrap(),
         "with nonce",
     )
     .await;
@@ -203,9 +206,9 @@ async fn a21_server_nonces_when_enabled_use_dpop_nonce_with_the_header() {
 async fn a21_a_bad_dpop_proof_at_par_is_invalid_dpop_proof() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
-    let pkce = crate::harness::Pkce::new();
-    let wrong_htu = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let key = new_key();
+    let pkce = crate::harness::new_pkce();
+    let wrong_htu = ts.proof(&key, "POST", &ts.url("/token"), None);
     let pairs: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
         ("redirect_uri", crate::harness::REDIRECT_URI),

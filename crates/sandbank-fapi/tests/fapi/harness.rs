@@ -2,37 +2,25 @@
 
 use std::collections::HashMap;
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_store::{DatasetManifest, Store};
+use sandbank_testkit::SigningKey;
+use sandbank_testkit::jose::{JWT_BEARER, Pkce};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 pub const PASSWORD: &str = "sandbank";
 pub const REDIRECT_URI: &str = "https://client.example/cb";
 
-pub fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+/// A fresh P-256 key (the test kit's): a client's signing key or a DPoP key.
+pub fn new_key() -> SigningKey {
+    SigningKey::generate().unwrap()
 }
 
-pub fn sha256(input: &str) -> String {
-    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes()).as_ref())
-}
-
-pub fn random(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    aws_lc_rs::rand::fill(&mut buffer).unwrap();
-    b64(&buffer)
-}
-
-/// Decodes a JWT's claims without checking anything.
-pub fn claims(jwt: &str) -> Value {
-    let part = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+/// A fresh PKCE verifier and its S256 challenge.
+pub fn new_pkce() -> Pkce {
+    Pkce::new().unwrap()
 }
 
 /// A running server.
@@ -154,14 +142,7 @@ async fn start_inner(
 /// An HTTP client that follows no redirects, trusts only `ca_pem` (when given) and presents
 /// `identity` (PEM certificate and private key) as its client certificate.
 pub fn http_client(ca_pem: Option<&str>, identity: Option<&str>) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if let Some(ca) = ca_pem {
-        builder = builder.tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()]);
-    }
-    if let Some(identity) = identity {
-        builder = builder.identity(reqwest::Identity::from_pem(identity.as_bytes()).unwrap());
-    }
-    builder.build().unwrap()
+    sandbank_testkit::http_client(ca_pem, identity).unwrap()
 }
 
 impl TestServer {
@@ -174,12 +155,28 @@ impl TestServer {
         self.server.now().timestamp()
     }
 
+    /// The claims of a DPoP proof for `htm` on `htu` now, with `ath` for `access_token`.
+    pub fn dpop_claims(&self, htm: &str, htu: &str, access_token: Option<&str>) -> Value {
+        SigningKey::dpop_claims(htm, htu, self.now(), access_token, None).unwrap()
+    }
+
+    /// A valid DPoP proof by `key` for `htm` on `htu` now, with `ath` for `access_token`.
+    pub fn proof(
+        &self,
+        key: &SigningKey,
+        htm: &str,
+        htu: &str,
+        access_token: Option<&str>,
+    ) -> String {
+        key.dpop_proof(htm, htu, self.now(), access_token).unwrap()
+    }
+
     pub async fn register(&self, extra: Value) -> TestClient {
-        let key = TestKey::generate();
+        let key = new_key();
         let mut body = json!({
             "client_name": "Budget Buddy <test>",
             "redirect_uris": [REDIRECT_URI],
-            "jwks": {"keys": [key.public_jwk_with_kid()]},
+            "jwks": {"keys": [key.public_jwk()]},
             "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
             "authorization_details_types": ["account_information", "payment_initiation"],
         });
@@ -244,7 +241,7 @@ impl TestServer {
         client: &TestClient,
         pkce: &Pkce,
         extra: &[(&str, &str)],
-        dpop: Option<&TestKey>,
+        dpop: Option<&SigningKey>,
     ) -> reqwest::Response {
         let mut params: HashMap<&str, &str> = HashMap::from([
             ("response_type", "code"),
@@ -265,7 +262,7 @@ impl TestServer {
             }
         }
         let form: Vec<(&str, &str)> = params.into_iter().collect();
-        let proof = dpop.map(|k| k.proof(self, "POST", &self.url("/par"), None));
+        let proof = dpop.map(|key| self.proof(key, "POST", &self.url("/par"), None));
         self.post_form("/par", client, &form, proof).await
     }
 
@@ -275,7 +272,7 @@ impl TestServer {
         client: &TestClient,
         pkce: &Pkce,
         extra: &[(&str, &str)],
-        dpop: Option<&TestKey>,
+        dpop: Option<&SigningKey>,
     ) -> String {
         let response = self.par(client, pkce, extra, dpop).await;
         let status = response.status();
@@ -299,7 +296,7 @@ impl TestServer {
         client: &TestClient,
         pkce: &Pkce,
         extra: &[(&str, &str)],
-        dpop: Option<&TestKey>,
+        dpop: Option<&SigningKey>,
     ) -> String {
         let request_uri = self.push(client, pkce, extra, dpop).await;
         let response = self.get_authorize(&client.client_id, &request_uri).await;
@@ -313,9 +310,9 @@ impl TestServer {
         client: &TestClient,
         code: &str,
         pkce: &Pkce,
-        key: &TestKey,
+        key: &SigningKey,
     ) -> reqwest::Response {
-        let proof = key.proof(self, "POST", &self.url("/token"), None);
+        let proof = self.proof(key, "POST", &self.url("/token"), None);
         self.post_form(
             "/token",
             client,
@@ -331,8 +328,8 @@ impl TestServer {
     }
 
     /// The whole flow on an auto-consent client; returns the token response.
-    pub async fn tokens(&self, client: &TestClient, key: &TestKey) -> Value {
-        let pkce = Pkce::new();
+    pub async fn tokens(&self, client: &TestClient, key: &SigningKey) -> Value {
+        let pkce = new_pkce();
         let code = self.code(client, &pkce, &[], None).await;
         let response = self.redeem(client, &code, &pkce, key).await;
         let status = response.status();
@@ -342,12 +339,12 @@ impl TestServer {
     }
 
     /// GET /userinfo with a DPoP-bound access token.
-    pub async fn userinfo(&self, token: &str, key: &TestKey) -> reqwest::Response {
+    pub async fn userinfo(&self, token: &str, key: &SigningKey) -> reqwest::Response {
         let url = self.url("/userinfo");
         self.http
             .get(&url)
             .header("Authorization", format!("DPoP {token}"))
-            .header("DPoP", key.proof(self, "GET", &url, Some(token)))
+            .header("DPoP", self.proof(key, "GET", &url, Some(token)))
             .send()
             .await
             .unwrap()
@@ -374,152 +371,37 @@ pub async fn oauth_error(response: reqwest::Response) -> (StatusCode, String) {
     )
 }
 
-/// PKCE verifier and S256 challenge.
-pub struct Pkce {
-    pub verifier: String,
-    pub challenge: String,
-}
-
-impl Pkce {
-    pub fn new() -> Pkce {
-        let verifier = random(32);
-        Pkce {
-            challenge: sha256(&verifier),
-            verifier,
-        }
-    }
-}
-
-/// A P-256 key: signs assertions and DPoP proofs.
-pub struct TestKey {
-    pub encoding: EncodingKey,
-    pub jwk: Value,
-    pub kid: String,
-}
-
-impl TestKey {
-    pub fn generate() -> TestKey {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
-        let der = pair.to_pkcs8v1().unwrap();
-        let point = pair.public_key().as_ref();
-        let jwk = json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "x": b64(&point[1..33]),
-            "y": b64(&point[33..65]),
-        });
-        TestKey {
-            encoding: EncodingKey::from_ec_der(der.as_ref()),
-            kid: random(8),
-            jwk,
-        }
-    }
-
-    pub fn public_jwk_with_kid(&self) -> Value {
-        let mut jwk = self.jwk.clone();
-        jwk["kid"] = Value::from(self.kid.clone());
-        jwk["use"] = Value::from("sig");
-        jwk["alg"] = Value::from("ES256");
-        jwk
-    }
-
-    /// RFC 7638 thumbprint, computed here by hand.
-    pub fn thumbprint(&self) -> String {
-        let canonical = format!(
-            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-            self.jwk["x"].as_str().unwrap(),
-            self.jwk["y"].as_str().unwrap()
-        );
-        sha256(&canonical)
-    }
-
-    /// Signs `claims` with `header` (alg ES256 forced).
-    pub fn sign(&self, mut header: Header, claims: &Value) -> String {
-        header.alg = Algorithm::ES256;
-        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
-    }
-
-    /// Signs a JWT whose header is exactly `header` (JSON), ES256.
-    pub fn sign_raw(&self, header: &Value, claims: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let signature =
-            jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, Algorithm::ES256).unwrap();
-        format!("{input}.{signature}")
-    }
-
-    /// The DPoP header every proof of this key carries.
-    pub fn dpop_header(&self) -> Header {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some("dpop+jwt".to_owned());
-        header.jwk = Some(serde_json::from_value(self.jwk.clone()).unwrap());
-        header
-    }
-
-    pub fn dpop_claims(
-        &self,
-        server: &TestServer,
-        htm: &str,
-        htu: &str,
-        ath: Option<&str>,
-    ) -> Value {
-        let mut claims = json!({
-            "jti": random(16),
-            "htm": htm,
-            "htu": htu,
-            "iat": server.now(),
-        });
-        if let Some(token) = ath {
-            claims["ath"] = Value::from(sha256(token));
-        }
-        claims
-    }
-
-    /// A valid DPoP proof.
-    pub fn proof(&self, server: &TestServer, htm: &str, htu: &str, ath: Option<&str>) -> String {
-        self.sign(self.dpop_header(), &self.dpop_claims(server, htm, htu, ath))
-    }
-}
-
 /// A registered client.
 pub struct TestClient {
     pub client_id: String,
-    pub key: TestKey,
+    pub key: SigningKey,
     pub registration: Value,
 }
 
 impl TestClient {
+    /// The claims of a fresh client assertion, to change before [`sign_assertion`].
     pub fn assertion_claims(&self, server: &TestServer) -> Value {
-        let now = server.now();
-        json!({
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": server.base,
-            "iat": now,
-            "exp": now + 60,
-            "jti": random(16),
-        })
+        let assertion = self.assertion(server);
+        sandbank_testkit::jose::unverified_claims(&assertion).unwrap()
     }
 
+    /// Signs assertion claims with the client's key, under its `kid`.
     pub fn sign_assertion(&self, claims: &Value) -> String {
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.key.kid.clone());
-        self.key.sign(header, claims)
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(self.key.kid().to_owned());
+        self.key.sign(&header, claims).unwrap()
     }
 
+    /// A valid `private_key_jwt` client assertion for `server`.
     pub fn assertion(&self, server: &TestServer) -> String {
-        self.sign_assertion(&self.assertion_claims(server))
+        self.key
+            .client_assertion(&self.client_id, &server.base, server.now())
+            .unwrap()
     }
 
     pub fn auth_params(&self, server: &TestServer) -> Vec<(String, String)> {
         vec![
-            (
-                "client_assertion_type".to_owned(),
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
-            ),
+            ("client_assertion_type".to_owned(), JWT_BEARER.to_owned()),
             ("client_assertion".to_owned(), self.assertion(server)),
         ]
     }

@@ -2,8 +2,8 @@
 //! The authorization server over HTTP on a real socket, one module per section of
 //! `shared/spec/FAPI.md`; each test is named after the line it proves.
 //!
-//! The test client signs its assertions and DPoP proofs with `jsonwebtoken` and keys made
-//! with `aws-lc-rs` directly, never with the server's own JOSE code.
+//! The test client's keys, assertions, DPoP proofs and PKCE come from `sandbank_testkit::jose`
+//! (`jsonwebtoken` and `aws-lc-rs` keys), never from the server's own JOSE code.
 
 mod harness;
 

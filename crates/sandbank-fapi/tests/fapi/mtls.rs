@@ -8,9 +8,12 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
 };
 use reqwest::StatusCode;
+use sandbank_testkit::jose::{Pkce, sha256_b64url};
 use serde_json::{Value, json};
 
-use crate::harness::{Pkce, REDIRECT_URI, TestServer, b64, http_client, oauth_error, start_tls};
+use crate::harness::{
+    REDIRECT_URI, TestServer, http_client, new_key, new_pkce, oauth_error, start_tls,
+};
 
 /// A client certificate and its key.
 struct Cert {
@@ -23,22 +26,15 @@ struct Cert {
 impl Cert {
     /// base64url SHA-256 of the certificate's DER, computed here.
     fn x5t(&self) -> String {
-        b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.der).as_ref())
+        sha256_b64url(&self.der)
     }
 }
 
 fn key_and_jwk() -> (KeyPair, Value) {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let point = key.public_key_raw().to_vec();
-    let jwk = json!({
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64(&point[1..33]),
-        "y": b64(&point[33..65]),
-        "kid": "mtls",
-        "use": "sig",
-        "alg": "ES256",
-    });
+    let signing = new_key();
+    let key = KeyPair::try_from(signing.pkcs8_der()).unwrap();
+    let mut jwk = signing.public_jwk();
+    jwk["kid"] = json!("mtls");
     (key, jwk)
 }
 
@@ -226,7 +222,7 @@ async fn redeem(
 
 /// The whole flow with mutual TLS on `http`: the token response.
 async fn tokens(ts: &TestServer, http: &reqwest::Client, client_id: &str) -> Value {
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = code(ts, http, client_id, &pkce).await;
     let response = redeem(ts, http, client_id, &code, &pkce).await;
     let status = response.status();
@@ -302,7 +298,7 @@ async fn a8_tls_client_auth_authenticates_by_the_certificate_subject_dn() {
     let ca = ClientCa::new();
     let good = ca.issue("budget-buddy");
     let wrong_dn = ca.issue("someone-else");
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let response = par(&ts, &with_cert(&ts, Some(&good)), &client_id, &pkce).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     // The same subject on a self-signed certificate authenticates too: the DN is what counts.
@@ -356,7 +352,7 @@ async fn a8_self_signed_tls_client_auth_authenticates_by_a_registered_key() {
     let ts = start_tls().await;
     let cert = self_signed("budget-buddy");
     let client_id = register_self_signed(&ts, &cert).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let response = par(&ts, &with_cert(&ts, Some(&cert)), &client_id, &pkce).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let body = tokens(&ts, &with_cert(&ts, Some(&cert)), &client_id).await;
@@ -467,7 +463,7 @@ async fn a19_over_tls_without_dpop_and_without_a_certificate_the_token_request_i
     let ts = start_tls().await;
     // A private_key_jwt client: authenticated by its assertion, over TLS without a certificate.
     let client = ts.register(json!({"sandbox_auto_consent": true})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     let form = [
         ("grant_type", "authorization_code"),
@@ -481,7 +477,7 @@ async fn a19_over_tls_without_dpop_and_without_a_certificate_the_token_request_i
         (StatusCode::BAD_REQUEST, "invalid_dpop_proof".to_owned())
     );
     // The same client with a certificate on the connection: its tokens are bound to it.
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     let cert = self_signed("anything");
     let mut pairs: HashMap<String, String> = [
@@ -506,8 +502,8 @@ async fn a19_over_tls_without_dpop_and_without_a_certificate_the_token_request_i
     let response = accounts(&ts, &with_cert(&ts, Some(&cert)), token).await;
     assert_eq!(response.status(), StatusCode::OK);
     // A code bound to a DPoP key at PAR cannot be redeemed with a certificate instead.
-    let key = crate::harness::TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], Some(&key)).await;
     let mut pairs: Vec<(String, String)> = [
         ("grant_type", "authorization_code"),
@@ -537,12 +533,12 @@ async fn a19_with_both_a_dpop_proof_and_a_certificate_the_token_is_dpop_bound() 
     let cert = self_signed("budget-buddy");
     let client_id = register_self_signed(&ts, &cert).await;
     let http = with_cert(&ts, Some(&cert));
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = code(&ts, &http, &client_id, &pkce).await;
-    let key = crate::harness::TestKey::generate();
+    let key = new_key();
     let response = http
         .post(ts.url("/token"))
-        .header("DPoP", key.proof(&ts, "POST", &ts.url("/token"), None))
+        .header("DPoP", ts.proof(&key, "POST", &ts.url("/token"), None))
         .form(&[
             ("client_id", client_id.as_str()),
             ("grant_type", "authorization_code"),
@@ -580,12 +576,12 @@ async fn a26_a_certificate_bound_token_needs_the_same_client_certificate() {
         assert!(challenge.contains("invalid_token"), "{case}: {challenge}");
     }
     // Sent with the DPoP scheme, a certificate-bound token is refused too.
-    let key = crate::harness::TestKey::generate();
+    let key = new_key();
     let url = ts.url("/accounts");
     let response = http
         .get(&url)
         .header("Authorization", format!("DPoP {token}"))
-        .header("DPoP", key.proof(&ts, "GET", &url, Some(token)))
+        .header("DPoP", ts.proof(&key, "GET", &url, Some(token)))
         .send()
         .await
         .unwrap();

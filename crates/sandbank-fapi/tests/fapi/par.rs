@@ -3,13 +3,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Pkce, REDIRECT_URI, oauth_error, start};
+use crate::harness::{REDIRECT_URI, new_pkce, oauth_error, start};
 
 #[tokio::test]
 async fn a10_par_without_client_authentication_is_invalid_client() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let pairs: Vec<(String, String)> = [
         ("response_type", "code"),
         ("client_id", client.client_id.as_str()),
@@ -33,7 +33,7 @@ async fn a10_par_without_client_authentication_is_invalid_client() {
 async fn a10_valid_par_is_201_with_a_short_lived_high_entropy_request_uri() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let response = ts.par(&client, &Pkce::new(), &[], None).await;
+    let response = ts.par(&client, &new_pkce(), &[], None).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
@@ -46,7 +46,7 @@ async fn a10_valid_par_is_201_with_a_short_lived_high_entropy_request_uri() {
     // base64url: 6 bits a character; 128 bits need at least 22.
     assert!(random.len() * 6 >= 128, "{uri}");
     let again: Value = ts
-        .par(&client, &Pkce::new(), &[], None)
+        .par(&client, &new_pkce(), &[], None)
         .await
         .json()
         .await
@@ -61,7 +61,7 @@ async fn a10_par_body_with_request_uri_is_invalid_request() {
     let response = ts
         .par(
             &client,
-            &Pkce::new(),
+            &new_pkce(),
             &[("request_uri", "urn:ietf:params:oauth:request_uri:abc")],
             None,
         )
@@ -85,7 +85,7 @@ async fn a10_get_and_put_on_par_are_405() {
 async fn a11_code_challenge_is_required_and_s256_only() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     for (case, extra) in [
         ("no challenge", vec![("code_challenge", "")]),
         ("plain", vec![("code_challenge_method", "plain")]),
@@ -105,7 +105,7 @@ async fn a11_code_challenge_is_required_and_s256_only() {
 async fn a12_redirect_uri_missing_unregistered_or_plain_http_is_refused_without_redirect() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     for (case, uri) in [
         ("missing", ""),
         ("unregistered", "https://attacker.example/cb"),
@@ -126,7 +126,7 @@ async fn a12_redirect_uri_missing_unregistered_or_plain_http_is_refused_without_
         .post(ts.url("/register"))
         .json(&json!({
             "redirect_uris": ["http://client.example/cb"],
-            "jwks": {"keys": [client.key.public_jwk_with_kid()]},
+            "jwks": {"keys": [client.key.public_jwk()]},
         }))
         .send()
         .await
@@ -141,7 +141,7 @@ async fn a12_redirect_uri_missing_unregistered_or_plain_http_is_refused_without_
 async fn a13_response_type_other_than_code_is_unsupported() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     for response_type in ["token", "code id_token", "id_token"] {
         let response = ts
             .par(&client, &pkce, &[("response_type", response_type)], None)
@@ -163,7 +163,7 @@ async fn a13_response_type_other_than_code_is_unsupported() {
 async fn a17_scopes_in_any_order_are_accepted_and_unknown_scopes_rejected_cleanly() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     for scope in [
         "openid accounts balances",
         "balances  openid accounts",
@@ -190,7 +190,7 @@ async fn a17_scopes_in_any_order_are_accepted_and_unknown_scopes_rejected_cleanl
 async fn par_refuses_jarm_response_mode_and_repeated_parameters() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let response = ts
         .par(&client, &pkce, &[("response_mode", "jwt")], None)
         .await;
@@ -216,7 +216,7 @@ async fn b1_a_client_that_requires_signed_request_objects_cannot_push_plain_para
     let client = ts
         .register(json!({"require_signed_request_object": true}))
         .await;
-    let response = ts.par(&client, &Pkce::new(), &[], None).await;
+    let response = ts.par(&client, &new_pkce(), &[], None).await;
     assert_eq!(
         oauth_error(response).await,
         (StatusCode::BAD_REQUEST, "invalid_request".to_owned())

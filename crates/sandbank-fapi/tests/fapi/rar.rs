@@ -5,7 +5,7 @@ use sandbank_fapi::state::kinds;
 use sandbank_fapi::tokens::{TokenRecord, token_key};
 use serde_json::{Value, json};
 
-use crate::harness::{Pkce, TestKey, oauth_error, start};
+use crate::harness::{new_key, new_pkce, oauth_error, start};
 
 #[tokio::test]
 async fn e1_malformed_unknown_or_unregistered_authorization_details_are_refused() {
@@ -13,7 +13,7 @@ async fn e1_malformed_unknown_or_unregistered_authorization_details_are_refused(
     let client = ts
         .register(json!({"authorization_details_types": ["account_information"]}))
         .await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     for (case, details) in [
         ("not JSON", "[{".to_owned()),
         ("not an array", json!({"type": "account_information"}).to_string()),
@@ -45,7 +45,7 @@ async fn e1_malformed_unknown_or_unregistered_authorization_details_are_refused(
 async fn e2_token_response_and_token_record_carry_the_granted_details() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
+    let key = new_key();
     let alice = ts
         .server
         .store
@@ -66,7 +66,7 @@ async fn e2_token_response_and_token_record_carry_the_granted_details() {
         "permissions": ["balances", "transactions"],
     }])
     .to_string();
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts
         .code(
             &client,
@@ -113,7 +113,7 @@ async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_
         "remittanceInformation": "Invoice 42",
     }])
     .to_string();
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let request_uri = ts
         .push(
             &client,
@@ -139,7 +139,7 @@ async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_
     assert!(crate::authorize::inputs(&consent_page.html, "account").is_empty());
     let done = crate::authorize::consent(&ts, &cookie, &interaction, &[], "approve").await;
     let query = crate::harness::location(&done);
-    let key = TestKey::generate();
+    let key = new_key();
     let body: Value = ts
         .redeem(&client, &query["code"], &pkce, &key)
         .await

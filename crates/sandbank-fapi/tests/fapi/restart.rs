@@ -4,14 +4,14 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{Pkce, TestKey, oauth_error, start_on, start_with};
+use crate::harness::{new_key, new_pkce, oauth_error, start_on, start_with};
 
 #[tokio::test]
 async fn a_code_a_refresh_token_and_a_seen_jti_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("sandbank.db").display());
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let (addr, client, code, refresh_token, assertion) = {
         let ts = start_with(&database, |_| {}).await;
         let client = ts.auto_client().await;
@@ -26,7 +26,7 @@ async fn a_code_a_refresh_token_and_a_seen_jti_survive_a_restart() {
             ),
             ("client_assertion".to_owned(), assertion.clone()),
         ];
-        let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+        let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
         assert_eq!(
             ts.post_raw("/token", &pairs, Some(proof)).await.status(),
             StatusCode::OK
@@ -42,7 +42,7 @@ async fn a_code_a_refresh_token_and_a_seen_jti_survive_a_restart() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
             "/token",
@@ -65,7 +65,7 @@ async fn a_code_a_refresh_token_and_a_seen_jti_survive_a_restart() {
         ),
         ("client_assertion".to_owned(), assertion),
     ];
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts.post_raw("/token", &pairs, Some(proof)).await;
     assert_eq!(
         oauth_error(response).await,

@@ -5,17 +5,19 @@ use reqwest::StatusCode;
 use sandbank_fapi::state::kinds;
 use sandbank_fapi::tokens::{TokenRecord, token_key};
 use sandbank_schemas::consent::{Consent, ConsentStatus};
+use sandbank_testkit::SigningKey;
+use sandbank_testkit::jose::unverified_claims;
 use serde_json::{Value, json};
 
-use crate::harness::{Pkce, REDIRECT_URI, TestKey, claims, oauth_error, start};
+use crate::harness::{REDIRECT_URI, new_key, new_pkce, oauth_error, start};
 
 #[tokio::test]
 async fn a7_password_implicit_and_unknown_grant_types_are_unsupported() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     for grant_type in ["password", "implicit", "urn:example:magic"] {
-        let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+        let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
         let response = ts
             .post_form(
                 "/token",
@@ -40,8 +42,8 @@ async fn a7_password_implicit_and_unknown_grant_types_are_unsupported() {
 async fn a18_a_code_is_single_use_and_a_second_redemption_revokes_its_tokens() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     let first: Value = ts
         .redeem(&client, &code, &pkce, &key)
@@ -72,7 +74,7 @@ async fn a18_a_code_is_single_use_and_a_second_redemption_revokes_its_tokens() {
         StatusCode::UNAUTHORIZED
     );
     // The refresh token from the first redemption is dead too.
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let refresh = ts
         .post_form(
             "/token",
@@ -91,8 +93,8 @@ async fn a18_a_code_is_single_use_and_a_second_redemption_revokes_its_tokens() {
 async fn a18_a_code_lives_at_most_60_seconds() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     ts.server.clock.advance(chrono::Duration::seconds(61));
     let response = ts.redeem(&client, &code, &pkce, &key).await;
@@ -107,8 +109,8 @@ async fn a18_a_code_is_bound_to_its_client() {
     let ts = start().await;
     let a = ts.auto_client().await;
     let b = ts.auto_client().await;
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&a, &pkce, &[], None).await;
     let response = ts.redeem(&b, &code, &pkce, &key).await;
     assert_eq!(
@@ -121,9 +123,9 @@ async fn a18_a_code_is_bound_to_its_client() {
 async fn a18_code_verifier_is_required_and_checked() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    for verifier in [None, Some(Pkce::new().verifier)] {
-        let pkce = Pkce::new();
+    let key = new_key();
+    for verifier in [None, Some(new_pkce().verifier)] {
+        let pkce = new_pkce();
         let code = ts.code(&client, &pkce, &[], None).await;
         let mut form = vec![
             ("grant_type", "authorization_code"),
@@ -133,7 +135,7 @@ async fn a18_code_verifier_is_required_and_checked() {
         if let Some(verifier) = &verifier {
             form.push(("code_verifier", verifier));
         }
-        let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+        let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
         let response = ts.post_form("/token", &client, &form, Some(proof)).await;
         assert_eq!(
             oauth_error(response).await,
@@ -149,10 +151,10 @@ async fn redirect_uri_at_the_token_endpoint_must_match() {
     let client = ts
         .register(json!({"sandbox_auto_consent": true, "redirect_uris": [REDIRECT_URI, "https://client.example/other"]}))
         .await;
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
             "/token",
@@ -173,7 +175,7 @@ async fn redirect_uri_at_the_token_endpoint_must_match() {
 async fn a19_without_a_dpop_proof_the_token_request_is_refused() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     let response = ts
         .post_form(
@@ -197,8 +199,8 @@ async fn a19_without_a_dpop_proof_the_token_request_is_refused() {
 async fn a19_tokens_are_dpop_bound_high_entropy_and_not_cached() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], None).await;
     assert!(code.len() * 6 >= 128);
     let response = ts.redeem(&client, &code, &pkce, &key).await;
@@ -229,14 +231,14 @@ async fn a19_tokens_are_dpop_bound_high_entropy_and_not_cached() {
 async fn a20_a_dpop_proof_at_par_binds_the_code_to_its_key() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    let other = TestKey::generate();
-    let pkce = Pkce::new();
+    let key = new_key();
+    let other = new_key();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], Some(&key)).await;
     let response = ts.redeem(&client, &code, &pkce, &other).await;
     assert_eq!(oauth_error(response).await.1, "invalid_grant");
 
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[], Some(&key)).await;
     assert_eq!(
         ts.redeem(&client, &code, &pkce, &key).await.status(),
@@ -248,22 +250,22 @@ async fn a20_a_dpop_proof_at_par_binds_the_code_to_its_key() {
 async fn a20_dpop_jkt_binds_the_code_and_must_match_the_par_proof() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
-    let other = TestKey::generate();
+    let key = new_key();
+    let other = new_key();
     let jkt = key.thumbprint();
 
     let response = ts
-        .par(&client, &Pkce::new(), &[("dpop_jkt", &jkt)], Some(&other))
+        .par(&client, &new_pkce(), &[("dpop_jkt", &jkt)], Some(&other))
         .await;
     let (status, _) = oauth_error(response).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[("dpop_jkt", &jkt)], None).await;
     let response = ts.redeem(&client, &code, &pkce, &other).await;
     assert_eq!(oauth_error(response).await.1, "invalid_grant");
 
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts
         .code(&client, &pkce, &[("dpop_jkt", &jkt)], Some(&key))
         .await;
@@ -277,9 +279,9 @@ async fn refresh(
     ts: &crate::harness::TestServer,
     client: &crate::harness::TestClient,
     token: &str,
-    key: &TestKey,
+    key: &SigningKey,
 ) -> reqwest::Response {
-    let proof = key.proof(ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(key, "POST", &ts.url("/token"), None);
     ts.post_form(
         "/token",
         client,
@@ -294,7 +296,7 @@ async fn a22_refresh_tokens_do_not_rotate_and_are_bound_to_client_and_key() {
     let ts = start().await;
     let client = ts.auto_client().await;
     let b = ts.auto_client().await;
-    let key = TestKey::generate();
+    let key = new_key();
     let tokens = ts.tokens(&client, &key).await;
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     for _ in 0..2 {
@@ -316,7 +318,7 @@ async fn a22_refresh_tokens_do_not_rotate_and_are_bound_to_client_and_key() {
         oauth_error(response).await,
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
     );
-    let response = refresh(&ts, &client, refresh_token, &TestKey::generate()).await;
+    let response = refresh(&ts, &client, refresh_token, &new_key()).await;
     assert_eq!(oauth_error(response).await.1, "invalid_grant");
     let response = refresh(&ts, &client, "not-a-refresh-token", &key).await;
     assert_eq!(oauth_error(response).await.1, "invalid_grant");
@@ -326,10 +328,10 @@ async fn a22_refresh_tokens_do_not_rotate_and_are_bound_to_client_and_key() {
 async fn a23_and_a16_id_token_is_ps256_with_kid_and_echoes_a_64_character_nonce() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
+    let key = new_key();
     let nonce = "n".repeat(32) + &"0123456789abcdef".repeat(2);
     assert_eq!(nonce.len(), 64);
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts.code(&client, &pkce, &[("nonce", &nonce)], None).await;
     let body: Value = ts
         .redeem(&client, &code, &pkce, &key)
@@ -371,7 +373,7 @@ async fn a23_and_a16_id_token_is_ps256_with_kid_and_echoes_a_64_character_nonce(
         assert!(verified[claim].is_i64(), "{claim}");
     }
     // Without openid, no ID token.
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts
         .code(&client, &pkce, &[("scope", "accounts")], None)
         .await;
@@ -382,15 +384,15 @@ async fn a23_and_a16_id_token_is_ps256_with_kid_and_echoes_a_64_character_nonce(
         .await
         .unwrap();
     assert!(body.get("id_token").is_none());
-    assert!(claims(id_token)["aud"] == client.client_id);
+    assert!(unverified_claims(id_token).unwrap()["aud"] == client.client_id);
 }
 
 #[tokio::test]
 async fn client_credentials_gives_a_dpop_bound_token_on_no_customer_and_no_data_scopes() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let key = new_key();
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
             "/token",
@@ -414,7 +416,7 @@ async fn client_credentials_gives_a_dpop_bound_token_on_no_customer_and_no_data_
         .unwrap();
     assert!(record.sub.is_none() && record.grant_id.is_none() && record.accounts.is_empty());
 
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
             "/token",
@@ -429,7 +431,7 @@ async fn client_credentials_gives_a_dpop_bound_token_on_no_customer_and_no_data_
     let narrow = ts
         .register(json!({"grant_types": ["authorization_code"]}))
         .await;
-    let proof = key.proof(&ts, "POST", &ts.url("/token"), None);
+    let proof = ts.proof(&key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
             "/token",

@@ -4,13 +4,13 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{Pkce, TestKey, start};
+use crate::harness::{new_key, new_pkce, start};
 
 #[tokio::test]
 async fn userinfo_returns_the_customers_claims_for_a_dpop_bound_openid_token() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
+    let key = new_key();
     let tokens = ts.tokens(&client, &key).await;
     let token = tokens["access_token"].as_str().unwrap();
     let response = ts.userinfo(token, &key).await;
@@ -34,7 +34,7 @@ async fn userinfo_returns_the_customers_claims_for_a_dpop_bound_openid_token() {
         .http
         .get(&url)
         .header("Authorization", format!("dpop {token}"))
-        .header("DPoP", key.proof(&ts, "GET", &url, Some(token)))
+        .header("DPoP", ts.proof(&key, "GET", &url, Some(token)))
         .send()
         .await
         .unwrap();
@@ -45,7 +45,7 @@ async fn userinfo_returns_the_customers_claims_for_a_dpop_bound_openid_token() {
 async fn userinfo_refuses_bearer_missing_or_foreign_proofs_wrong_ath_and_tokens_without_openid() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let key = TestKey::generate();
+    let key = new_key();
     let tokens = ts.tokens(&client, &key).await;
     let token = tokens["access_token"].as_str().unwrap();
     let url = ts.url("/userinfo");
@@ -53,23 +53,23 @@ async fn userinfo_refuses_bearer_missing_or_foreign_proofs_wrong_ath_and_tokens_
         (
             "bearer",
             format!("Bearer {token}"),
-            Some(key.proof(&ts, "GET", &url, Some(token))),
+            Some(ts.proof(&key, "GET", &url, Some(token))),
         ),
         ("no proof", format!("DPoP {token}"), None),
         (
             "wrong ath",
             format!("DPoP {token}"),
-            Some(key.proof(&ts, "GET", &url, Some("other"))),
+            Some(ts.proof(&key, "GET", &url, Some("other"))),
         ),
         (
             "other key",
             format!("DPoP {token}"),
-            Some(TestKey::generate().proof(&ts, "GET", &url, Some(token))),
+            Some(ts.proof(&new_key(), "GET", &url, Some(token))),
         ),
         (
             "unknown token",
             "DPoP nope".to_owned(),
-            Some(key.proof(&ts, "GET", &url, Some("nope"))),
+            Some(ts.proof(&key, "GET", &url, Some("nope"))),
         ),
     ];
     for (case, authorization, proof) in cases {
@@ -87,7 +87,7 @@ async fn userinfo_refuses_bearer_missing_or_foreign_proofs_wrong_ath_and_tokens_
             "{case}"
         );
     }
-    let pkce = Pkce::new();
+    let pkce = new_pkce();
     let code = ts
         .code(&client, &pkce, &[("scope", "accounts")], None)
         .await;
