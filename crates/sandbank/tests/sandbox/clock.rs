@@ -262,3 +262,70 @@ async fn advancing_days_brings_new_transactions_to_the_bank_api() {
         assert!(after.contains(txn), "{txn} changed");
     }
 }
+
+#[tokio::test]
+async fn a_client_on_real_time_keeps_working_after_the_clock_moves() {
+    let sandbox = crate::start().await;
+    let (client, old) = alice(&sandbox).await;
+    let mut session = client.login_as("alice").await.unwrap();
+    let shared = session_account_ids(&old).await;
+    advance(&sandbox, "P1D").await;
+    let real = || sandbox.clock().read().real.timestamp();
+    assert!(sandbox.now() - real() >= 86_400 - 1);
+
+    // The moved clock still expires what was issued before the move.
+    assert_eq!(get(&old, "/accounts").await.0, StatusCode::UNAUTHORIZED);
+
+    // A refresh signed by the client's own clock: assertion and proof dated by real time.
+    let key = session.dpop_key().clone();
+    let refresh_token = session.refresh_token().unwrap().to_owned();
+    let token_url = format!("{}/token", sandbox.issuer());
+    let response = client
+        .http()
+        .post(sandbox.endpoint("/token"))
+        .header(
+            "dpop",
+            key.dpop_proof("POST", &token_url, real(), None).unwrap(),
+        )
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("client_assertion_type", sandbank_testkit::jose::JWT_BEARER),
+            (
+                "client_assertion",
+                &client
+                    .key()
+                    .client_assertion(client.client_id(), sandbox.issuer(), real())
+                    .unwrap(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let access_token = tokens["access_token"].as_str().unwrap();
+
+    // The bank API takes proofs dated by real time.
+    let accounts_url = format!("{}/accounts", sandbox.issuer());
+    let response = client
+        .http()
+        .get(sandbox.endpoint("/accounts"))
+        .header("authorization", format!("DPoP {access_token}"))
+        .header(
+            "dpop",
+            key.dpop_proof("GET", &accounts_url, real(), Some(access_token))
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let accounts: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{accounts}");
+    assert_eq!(crate::account_ids(&accounts["data"]), shared);
+    // And the kit's own proofs, dated by the sandbox clock, as before.
+    session.refresh().await.unwrap();
+    assert_eq!(get(&session, "/accounts").await.0, StatusCode::OK);
+}
