@@ -43,3 +43,49 @@ def test_a_token_without_its_dpop_proof_is_refused(bank, login_as):
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("DPoP")
+
+
+def admin(bank, method: str, path: str, **kwargs) -> httpx.Response:
+    """A sandbox control API call, with the admin key of the ready line."""
+    headers = {"Authorization": f"Bearer {bank.admin_key}"}
+    return httpx.request(method, f"{bank.url}{path}", headers=headers, timeout=30, **kwargs)
+
+
+def newest_booking(session, bank, account_id: str) -> str:
+    """The booking date of the account's newest transaction (pages are newest first)."""
+    url = f"{bank.url}/accounts/{account_id}/transactions"
+    page = session.get(url, pageSize=1).json()
+    return page["data"][0]["bookingDateTime"][:10]
+
+
+def test_the_sandbox_clock_moves_time_and_data_forward(bank, login_as):
+    # The control API lists the personas: with the key of the ready line, and only with it.
+    personas = admin(bank, "GET", "/sandbox/personas")
+    assert personas.status_code == 200
+    assert {"alice", "sam", "ivan"} <= {p["username"] for p in personas.json()["data"]}
+    assert httpx.get(f"{bank.url}/sandbox/personas").status_code == 401
+
+    alice = login_as("alice")
+    accounts = alice.get(f"{bank.url}/accounts").json()["data"]
+    current = next(
+        a for a in accounts if a["accountType"] == "CHECKING" and a["ownership"] == "SOLE"
+    )
+    clock = admin(bank, "GET", "/sandbox/clock").json()
+    assert newest_booking(alice, bank, current["accountId"]) < clock["dataAsOf"]
+
+    try:
+        moved = admin(bank, "POST", "/sandbox/clock", json={"advanceBy": "P10D"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["offsetSeconds"] == clock["offsetSeconds"] + 10 * 86_400
+        assert moved.json()["dataAsOf"] > clock["dataAsOf"]
+
+        # Alice's token lived ten minutes: on the sandbox clock they are long gone.
+        assert alice.get(f"{bank.url}/accounts").status_code == 401
+
+        # A new login works, though this client signs with its own (real) clock, and the ten
+        # days brought new transactions.
+        alice = login_as("alice")
+        assert newest_booking(alice, bank, current["accountId"]) >= clock["dataAsOf"]
+    finally:
+        # Back to the seed's data and real time for the other tests (clients stay registered).
+        assert admin(bank, "POST", "/sandbox/reset").status_code == 200

@@ -10,9 +10,10 @@
 
 use std::collections::HashMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::client::{AuthMethod, Client};
+use crate::clock::Reading;
 use crate::error::OAuthError;
 use crate::jose::{MAX_FUTURE_SKEW_SECONDS, peek};
 use crate::mtls::{self, ClientCertificate};
@@ -92,6 +93,16 @@ async fn mutual_tls(
     Ok(client)
 }
 
+/// Until when, on real time, the `jti` of an assertion that expires at `exp` is remembered: as
+/// long as either clock could still accept it. Real time, not the sandbox's, because the
+/// sandbox clock jumps forward: an entry timed on it would lapse at a clock move while the
+/// assertion is still fresh by real time, and the assertion could be replayed.
+pub fn assertion_memory_until(exp: i64, now: Reading) -> DateTime<Utc> {
+    let exp = DateTime::from_timestamp(exp, 0).unwrap_or(now.real);
+    (exp + now.lag() + Duration::seconds(MAX_FUTURE_SKEW_SECONDS))
+        .max(now.real + Duration::seconds(1))
+}
+
 async fn private_key_jwt(
     server: &AuthServer,
     assertion: &str,
@@ -124,22 +135,21 @@ async fn private_key_jwt(
         Some(_) => return Err(bad("aud must be a single string, the issuer identifier")),
         None => return Err(bad("no aud")),
     }
-    let now = server.now();
-    jwt.check_times(now, true).map_err(|e| bad(&e.0))?;
+    // The client dates its assertion by its own clock: fresh by real time or by the sandbox's.
+    let now = server.clock.read();
+    jwt.check_times_either(now, true).map_err(|e| bad(&e.0))?;
     let jti = jwt
         .claim_str("jti")
         .filter(|j| !j.is_empty())
         .ok_or_else(|| bad("no jti"))?;
     let exp = jwt.claim_time("exp").map_err(|e| bad(&e.0))?.unwrap_or(0);
-    let remember_until = chrono::DateTime::from_timestamp(exp, 0).unwrap_or(now)
-        + Duration::seconds(MAX_FUTURE_SKEW_SECONDS);
     let fresh = server
         .auth()
         .remember_once(
             kinds::ASSERTION_JTI,
             &format!("{issuer}:{jti}"),
-            now,
-            remember_until.max(now + Duration::seconds(1)),
+            now.real,
+            assertion_memory_until(exp, now),
         )
         .await
         .map_err(OAuthError::server_error)?;

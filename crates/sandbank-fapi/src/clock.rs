@@ -1,5 +1,11 @@
 //! The one clock protocol code reads. The sandbox can move it forward, so expiries and "N days
 //! later" are testable without sleeping.
+//!
+//! What the server issues (codes, tokens, grants) expires on the sandbox's time. What a client
+//! dates itself (a DPoP proof's `iat`, a client assertion's `iat` and `exp`) is fresh when it is
+//! fresh on the sandbox's time *or* on real time ([`Reading`]): a client signs with its own
+//! clock, which does not move when the sandbox's does, and one that follows the sandbox clock
+//! works too.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,9 +26,17 @@ impl Clock {
 
     /// The current time as the sandbox sees it.
     pub fn now(&self) -> DateTime<Utc> {
+        self.read().sandbox
+    }
+
+    /// The sandbox's time and real time, read at one instant.
+    pub fn read(&self) -> Reading {
         #[allow(clippy::disallowed_methods, reason = "the one place real time is read")]
         let real = Utc::now();
-        real + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        Reading {
+            sandbox: real + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst)),
+            real,
+        }
     }
 
     /// Moves the clock forward (or back, with a negative duration).
@@ -40,6 +54,37 @@ impl Clock {
     /// How far the clock is from real time.
     pub fn offset(&self) -> Duration {
         Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// One reading of a [`Clock`]: the sandbox's time and real time at the same instant. The times
+/// a client-dated claim may be measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// Now by the sandbox clock (real time plus the offset).
+    pub sandbox: DateTime<Utc>,
+    /// Now by real time: what a client's own clock reads.
+    pub real: DateTime<Utc>,
+}
+
+impl Reading {
+    /// A reading of a clock that has not moved: both times are `now`.
+    pub fn unmoved(now: DateTime<Utc>) -> Reading {
+        Reading {
+            sandbox: now,
+            real: now,
+        }
+    }
+
+    /// Both times, the sandbox's first.
+    pub fn both(&self) -> [DateTime<Utc>; 2] {
+        [self.sandbox, self.real]
+    }
+
+    /// How far the sandbox clock is behind real time (zero when it is ahead or level): how much
+    /// longer a claim fresh by the sandbox's time stays fresh than one fresh by real time.
+    pub fn lag(&self) -> Duration {
+        (self.real - self.sandbox).max(Duration::zero())
     }
 }
 

@@ -2,10 +2,11 @@
 //! them.
 
 use axum::http::HeaderMap;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use url::Url;
 
+use crate::clock::Reading;
 use crate::jose::{
     MAX_FUTURE_SKEW_SECONDS, has_private_material, parse_jwk, peek, sha256_b64, thumbprint,
 };
@@ -34,6 +35,8 @@ pub struct Proof {
     pub jkt: String,
     /// The proof's unique id.
     pub jti: String,
+    /// When the client says it made the proof (seconds since the epoch).
+    pub iat: i64,
 }
 
 /// Why a proof was refused.
@@ -49,12 +52,9 @@ fn invalid(message: impl Into<String>) -> DpopError {
     DpopError::Invalid(message.into())
 }
 
-/// Checks a proof's form, key, signature and claims (everything but replay).
-pub fn verify(
-    proof: &str,
-    expected: &Expected<'_>,
-    now: DateTime<Utc>,
-) -> Result<Proof, DpopError> {
+/// Checks a proof's form, key, signature and claims (everything but replay). Its `iat` is
+/// checked by [`iat_is_fresh`]: by the sandbox's time or by real time.
+pub fn verify(proof: &str, expected: &Expected<'_>, now: Reading) -> Result<Proof, DpopError> {
     let jwt = peek(proof).map_err(|e| invalid(format!("malformed DPoP proof: {e}")))?;
     if jwt.header_str("typ") != Some("dpop+jwt") {
         return Err(invalid("the DPoP proof's typ must be dpop+jwt"));
@@ -90,8 +90,7 @@ pub fn verify(
         .claim_time("iat")
         .map_err(|e| invalid(e.0))?
         .ok_or_else(|| invalid("the DPoP proof has no iat"))?;
-    let now_s = now.timestamp();
-    if iat > now_s + MAX_FUTURE_SKEW_SECONDS || iat < now_s - MAX_PROOF_AGE_SECONDS {
+    if !iat_is_fresh(iat, now) {
         return Err(invalid(
             "the DPoP proof's iat is outside the accepted window",
         ));
@@ -112,7 +111,29 @@ pub fn verify(
     Ok(Proof {
         jkt: thumbprint(jwk).map_err(|e| invalid(e.0))?,
         jti: jti.to_owned(),
+        iat,
     })
+}
+
+/// Whether a proof dated `iat` is fresh: at most [`MAX_FUTURE_SKEW_SECONDS`] ahead and at most
+/// [`MAX_PROOF_AGE_SECONDS`] old, by the sandbox's time or by real time. A client dates its
+/// proofs by its own clock, which does not move when the sandbox's does; a client that follows
+/// the sandbox clock is served too.
+pub fn iat_is_fresh(iat: i64, now: Reading) -> bool {
+    now.both().iter().any(|now| {
+        let now = now.timestamp();
+        iat <= now + MAX_FUTURE_SKEW_SECONDS && iat >= now - MAX_PROOF_AGE_SECONDS
+    })
+}
+
+/// Until when, on real time, the `jti` of a fresh proof dated `iat` is remembered: past the
+/// last instant either clock could accept it. Real time, not the sandbox's, because the
+/// sandbox clock jumps forward: an entry timed on it would lapse at a clock move while the
+/// proof is still fresh by real time, and the proof could be replayed.
+pub fn replay_memory_until(iat: i64, now: Reading) -> DateTime<Utc> {
+    let iat = DateTime::from_timestamp(iat, 0).unwrap_or(now.real);
+    (iat + Duration::seconds(MAX_PROOF_AGE_SECONDS + 1) + now.lag())
+        .max(now.real + Duration::seconds(1))
 }
 
 /// Whether two URLs name the same resource: scheme, host, port and path, ignoring query and
@@ -154,15 +175,15 @@ pub async fn check_request(
     let Some(proof) = header(headers)? else {
         return Ok(None);
     };
-    let now = server.now();
+    let now = server.clock.read();
     let proof = verify(proof, &expected, now)?;
     let fresh = server
         .auth()
         .remember_once(
             kinds::DPOP_JTI,
             &format!("{}:{}", proof.jkt, proof.jti),
-            now,
-            now + chrono::Duration::seconds(MAX_PROOF_AGE_SECONDS + MAX_FUTURE_SKEW_SECONDS),
+            now.real,
+            replay_memory_until(proof.iat, now),
         )
         .await
         .map_err(|_| invalid("the DPoP proof could not be checked"))?;
@@ -174,7 +195,61 @@ pub async fn check_request(
 
 #[cfg(test)]
 mod tests {
-    use super::same_target;
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    const T: i64 = 1_800_000_000;
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn a_proof_is_fresh_by_the_sandbox_clock_or_by_real_time() {
+        let unmoved = Reading::unmoved(at(T));
+        assert!(iat_is_fresh(T, unmoved));
+        assert!(iat_is_fresh(T - MAX_PROOF_AGE_SECONDS, unmoved));
+        assert!(!iat_is_fresh(T - MAX_PROOF_AGE_SECONDS - 1, unmoved));
+        assert!(iat_is_fresh(T + MAX_FUTURE_SKEW_SECONDS, unmoved));
+        assert!(!iat_is_fresh(T + MAX_FUTURE_SKEW_SECONDS + 1, unmoved));
+        // The sandbox clock a day ahead: a proof by either clock is fresh, one in between not.
+        let moved = Reading {
+            sandbox: at(T + DAY),
+            real: at(T),
+        };
+        assert!(iat_is_fresh(T, moved));
+        assert!(iat_is_fresh(T + DAY, moved));
+        assert!(!iat_is_fresh(T + DAY / 2, moved));
+        assert!(!iat_is_fresh(T - MAX_PROOF_AGE_SECONDS - 1, moved));
+        assert!(!iat_is_fresh(T + DAY + MAX_FUTURE_SKEW_SECONDS + 1, moved));
+    }
+
+    #[test]
+    fn a_jti_is_remembered_on_real_time_until_no_clock_accepts_its_proof() {
+        // Real-time proof, sandbox a day ahead: remembered until it is too old by real time,
+        // however the sandbox clock moves meanwhile.
+        let moved = Reading {
+            sandbox: at(T + DAY),
+            real: at(T),
+        };
+        let until = replay_memory_until(T, moved);
+        assert!(until > at(T + MAX_PROOF_AGE_SECONDS));
+        assert!(until <= at(T + MAX_PROOF_AGE_SECONDS + MAX_FUTURE_SKEW_SECONDS));
+        // A proof dated by the sandbox clock a day ahead is fresh again by real time a day
+        // later: it is remembered that long.
+        let until = replay_memory_until(T + DAY, moved);
+        assert!(until > at(T + DAY + MAX_PROOF_AGE_SECONDS));
+        // A clock behind real time (a test kit may move it back): the sandbox's window ends
+        // later, and the memory with it.
+        let behind = Reading {
+            sandbox: at(T - 600),
+            real: at(T),
+        };
+        assert!(iat_is_fresh(T - 600, behind));
+        assert!(replay_memory_until(T - 600, behind) > at(T + MAX_PROOF_AGE_SECONDS));
+        // Never already lapsed.
+        assert!(replay_memory_until(0, Reading::unmoved(at(T))) > at(T));
+    }
 
     #[test]
     fn htu_ignores_query_fragment_case_and_default_ports() {

@@ -9,6 +9,8 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use crate::clock::Reading;
+
 /// Why a JWT was refused. The message is safe to show to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -170,6 +172,15 @@ impl UnverifiedJwt<'_> {
             None if require_exp => Err(err("the JWT has no exp claim")),
             _ => Ok(()),
         }
+    }
+
+    /// [`check_times`](Self::check_times) for a claim a client dated itself: it passes when it
+    /// holds by the sandbox's time or by real time (a client's own clock does not follow the
+    /// sandbox's). The error is the sandbox time's.
+    pub fn check_times_either(&self, now: Reading, require_exp: bool) -> Result<(), JoseError> {
+        let [sandbox, real] = now.both();
+        self.check_times(sandbox, require_exp)
+            .or_else(|error| self.check_times(real, require_exp).map_err(|_| error))
     }
 }
 

@@ -36,7 +36,7 @@ pub mod state;
 pub mod tls;
 pub mod tokens;
 
-pub use clock::Clock;
+pub use clock::{Clock, Reading};
 pub use config::AsConfig;
 pub use error::OAuthError;
 pub use guard::Authorized;

@@ -41,10 +41,15 @@
 //!
 //! Options ([`Sandbox::builder`]): seed, dataset size, TLS with the local CA, a [`Clock`] the
 //! test keeps and advances (expiries without sleeping), headless consent on or off, server
-//! DPoP nonces, another database. The sandbox stops when dropped.
+//! DPoP nonces, another database, the admin key. The sandbox stops when dropped.
+//!
+//! [`Sandbox::admin`] drives the sandbox control API (`/sandbox`) over HTTP: move the clock,
+//! reset to the seed's dataset, list personas, create customers, and approve or deny the
+//! pending authorization a [`Login::pending`] leaves waiting.
 
 #![warn(missing_docs)]
 
+mod admin;
 mod client;
 mod error;
 mod forge;
@@ -53,11 +58,12 @@ mod login;
 mod sandbox;
 mod session;
 
+pub use admin::Admin;
 pub use client::{DEFAULT_REDIRECT_URI, RegisterClient, TestClient};
 pub use error::{Error, Result};
 pub use forge::ForgeSession;
 pub use jose::SigningKey;
-pub use login::{Login, READ_PERMISSIONS};
+pub use login::{Login, PendingLogin, READ_PERMISSIONS};
 pub use sandbank_fapi::Clock;
 pub use sandbox::{Sandbox, SandboxBuilder, http_client};
 pub use session::{Session, SessionRequest};

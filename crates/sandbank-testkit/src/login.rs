@@ -54,6 +54,7 @@ pub struct Login {
     authorization_details: Vec<Value>,
     accounts: Option<Vec<String>>,
     dpop_key: Option<SigningKey>,
+    login_hint: bool,
 }
 
 impl Login {
@@ -65,6 +66,7 @@ impl Login {
             authorization_details: Vec::new(),
             accounts: None,
             dpop_key: None,
+            login_hint: true,
         }
     }
 
@@ -102,8 +104,27 @@ impl Login {
         self
     }
 
+    /// Leaves `login_hint` out of the authorization request: headless consent does not apply,
+    /// and whoever answers names the customer (the login page, or
+    /// [`Admin::approve_with`](crate::Admin::approve_with) with a `username`).
+    pub fn without_login_hint(mut self) -> Self {
+        self.login_hint = false;
+        self
+    }
+
     /// Performs the flow.
     pub async fn send(self) -> Result<Session> {
+        let pending = self.pending().await?;
+        let response = pending.open().await?;
+        let location = pending.login.authorization_response(response).await?;
+        pending.finish(&location).await
+    }
+
+    /// Pushes the authorization request (PAR) and stops there: the request waits for a
+    /// decision, which a test takes through the control API
+    /// ([`Sandbox::admin`](crate::Sandbox::admin): `pending_authorizations`, `approve`,
+    /// `deny`), or by [`PendingLogin::open`]ing it as a browser would.
+    pub async fn pending(self) -> Result<PendingLogin> {
         let key = match self.dpop_key.clone() {
             Some(key) => key,
             None => SigningKey::generate()?,
@@ -112,30 +133,14 @@ impl Login {
         let state = random_token(16)?;
         let nonce = random_token(16)?;
         let request_uri = self.push(&key, &pkce, &state, &nonce).await?;
-        let location = self.authorize(&request_uri).await?;
-        let code = self.code_from(&location, &state)?;
-        let client = &self.client;
-        let tokens = client
-            .oauth_post(
-                "token",
-                "/token",
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", client.redirect_uri()),
-                    ("code_verifier", &pkce.verifier),
-                ],
-                Some(&key),
-                StatusCode::OK,
-            )
-            .await?;
-        if tokens.get("token_type").and_then(Value::as_str) != Some("DPoP") {
-            return Err(Error::Protocol(format!(
-                "token: token_type is not DPoP in {tokens}"
-            )));
-        }
-        self.check_id_token(&tokens, &nonce)?;
-        Session::new(self.client, key, tokens)
+        Ok(PendingLogin {
+            login: self,
+            key,
+            pkce,
+            state,
+            nonce,
+            request_uri,
+        })
     }
 
     fn scope(&self) -> String {
@@ -171,7 +176,7 @@ impl Login {
             ("nonce", nonce),
             ("dpop_jkt", jkt.as_str()),
         ];
-        if self.accounts.is_none() {
+        if self.accounts.is_none() && self.login_hint {
             // Names the customer, so headless consent applies.
             form.push(("login_hint", &self.username));
         }
@@ -185,20 +190,9 @@ impl Login {
         string_field(&pushed, "request_uri", "PAR")
     }
 
-    /// `GET /authorize`, then the pages when there is no headless consent; the `Location` of
-    /// the authorization response.
-    async fn authorize(&self, request_uri: &str) -> Result<String> {
-        let bank = &self.client.bank;
-        let response = self
-            .client
-            .http
-            .get(bank.socket_url("/authorize"))
-            .query(&[
-                ("client_id", self.client.client_id()),
-                ("request_uri", request_uri),
-            ])
-            .send()
-            .await?;
+    /// What follows `GET /authorize` (its `response`): the pages when there is no headless
+    /// consent; the `Location` of the authorization response.
+    async fn authorization_response(&self, response: Response) -> Result<String> {
         match response.status() {
             StatusCode::SEE_OTHER => location(response, "authorize").await,
             StatusCode::OK => self.through_the_pages(response).await,
@@ -334,6 +328,84 @@ impl IntoFuture for Login {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
+    }
+}
+
+/// An authorization request pushed and not yet answered; from [`Login::pending`]. Answer it
+/// through the control API (or the pages), then [`finish`](Self::finish) it with the
+/// authorization response.
+#[derive(Debug)]
+#[must_use = "a pending login gives no session until finished"]
+pub struct PendingLogin {
+    login: Login,
+    key: SigningKey,
+    pkce: Pkce,
+    state: String,
+    nonce: String,
+    request_uri: String,
+}
+
+impl PendingLogin {
+    /// The `request_uri` PAR gave: the id the control API knows the request by.
+    pub fn request_uri(&self) -> &str {
+        &self.request_uri
+    }
+
+    /// The `state` sent with the request.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    /// The client that pushed the request.
+    pub fn client(&self) -> &TestClient {
+        &self.login.client
+    }
+
+    /// `GET /authorize` for the request, as a browser would send it; the response as it is
+    /// (a 303 to the redirect URI under headless consent, the login page otherwise, an error
+    /// page for an expired or unknown request).
+    pub async fn open(&self) -> Result<Response> {
+        let client = &self.login.client;
+        Ok(client
+            .http
+            .get(client.bank.socket_url("/authorize"))
+            .query(&[
+                ("client_id", client.client_id()),
+                ("request_uri", self.request_uri.as_str()),
+            ])
+            .send()
+            .await?)
+    }
+
+    /// Redeems the code of `authorization_response` (the URL the browser was sent to, such as
+    /// the `redirectTo` of an approval) at `/token` with the PKCE verifier and a DPoP proof,
+    /// after checking its redirect URI, `state` and `iss`. A denial is an
+    /// [`Error::Authorization`], a refused code an [`Error::OAuth`].
+    pub async fn finish(self, authorization_response: &str) -> Result<Session> {
+        let login = self.login;
+        let code = login.code_from(authorization_response, &self.state)?;
+        let client = &login.client;
+        let tokens = client
+            .oauth_post(
+                "token",
+                "/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", client.redirect_uri()),
+                    ("code_verifier", &self.pkce.verifier),
+                ],
+                Some(&self.key),
+                StatusCode::OK,
+            )
+            .await?;
+        if tokens.get("token_type").and_then(Value::as_str) != Some("DPoP") {
+            return Err(Error::Protocol(format!(
+                "token: token_type is not DPoP in {tokens}"
+            )));
+        }
+        login.check_id_token(&tokens, &self.nonce)?;
+        Session::new(login.client, self.key, tokens)
     }
 }
 

@@ -8,6 +8,7 @@ use sandbank_store::Store;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::admin::Admin;
 use crate::client::RegisterClient;
 use crate::error::{Error, Result};
 
@@ -148,6 +149,13 @@ impl SandboxBuilder {
     /// run two on one database as one deployment).
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.options.public_url = Some(url.into());
+        self
+    }
+
+    /// The key of the sandbox control API (`/sandbox`), instead of a random one: for tests
+    /// that send it themselves. [`Sandbox::admin`] knows the key either way.
+    pub fn admin_key(mut self, key: impl Into<String>) -> Self {
+        self.options.admin_key = Some(key.into());
         self
     }
 
@@ -303,6 +311,18 @@ impl Sandbox {
     /// credentials.
     pub fn http(&self) -> &reqwest::Client {
         &self.bank.http
+    }
+
+    /// The key of the sandbox control API: the one set with
+    /// [`SandboxBuilder::admin_key`], or the random one made at start.
+    pub fn admin_key(&self) -> &str {
+        self.state.sandbox.admin_key().expose()
+    }
+
+    /// The sandbox control API (`/sandbox`) with the admin key: move the clock, reset, list
+    /// personas, create customers, approve or deny pending authorizations, over HTTP.
+    pub fn admin(&self) -> Admin {
+        Admin::new(self.bank.clone(), self.admin_key().to_owned())
     }
 
     /// Registers a new OAuth client through Dynamic Client Registration (`POST /register`),

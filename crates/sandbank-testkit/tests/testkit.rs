@@ -569,3 +569,121 @@ async fn shutdown_waits_until_the_server_has_stopped() {
     // Once shutdown returns the listener is gone: no waiting needed.
     assert!(tokio::net::TcpStream::connect(&address).await.is_err());
 }
+
+#[tokio::test]
+async fn the_admin_helpers_drive_the_sandbox_control_api() {
+    let sandbox = small_sandbox_with(|builder| builder.admin_key("kit-admin-key")).await;
+    let admin = sandbox.admin();
+    assert_eq!(sandbox.admin_key(), "kit-admin-key");
+    assert_eq!(admin.key(), "kit-admin-key");
+    // Without the key the control API is closed; the helper's request carries it.
+    let refused = sandbox
+        .http()
+        .get(sandbox.endpoint("/sandbox/clock"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let response = admin
+        .request(reqwest::Method::GET, "/sandbox/clock")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let personas = admin.personas().await.unwrap();
+    assert_eq!(personas["data"].as_array().unwrap().len(), 5);
+    let created = admin
+        .create_customer(&json!({"username": "zoe", "accounts": [{"accountType": "CHECKING"}]}))
+        .await
+        .unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let zoe = client.login_as("zoe").await.unwrap();
+    let accounts: Value = zoe.get("/accounts").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        accounts["data"][0]["accountId"],
+        created["accounts"][0]["accountId"]
+    );
+    // A second customer of the same name is refused, with the sandbox's problem.
+    match admin
+        .create_customer(&json!({"username": "zoe", "accounts": [{"accountType": "CHECKING"}]}))
+        .await
+    {
+        Err(Error::Unexpected { status, body, .. }) => {
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert!(body.contains("conflict"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The clock moves for the server: the session's token expires.
+    let clock = admin.advance_clock("PT11M").await.unwrap();
+    assert_eq!(clock["offsetSeconds"], 660);
+    assert_eq!(status(&zoe, "/accounts").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin.advance_clock_seconds(60).await.unwrap()["offsetSeconds"],
+        720
+    );
+
+    // Reset: real time, and the created customer is gone.
+    let clock = admin.reset().await.unwrap();
+    assert_eq!(clock["offsetSeconds"], 0);
+    assert_eq!(admin.clock().await.unwrap()["offsetSeconds"], 0);
+    assert!(matches!(
+        client.login_as("zoe").await,
+        Err(Error::Authorization { .. } | Error::Login { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_pending_login_waits_for_the_control_api_to_approve_or_deny_it() {
+    let sandbox = small_sandbox_with(|builder| builder.auto_consent(false)).await;
+    let admin = sandbox.admin();
+    let client = sandbox.register_client().await.unwrap();
+
+    // Approved as the login_hint's customer on one account.
+    let pending = client.login_as("alice").pending().await.unwrap();
+    let list = admin.pending_authorizations().await.unwrap();
+    assert_eq!(list["data"][0]["requestUri"], pending.request_uri());
+    assert_eq!(list["data"][0]["state"], pending.state());
+    assert_eq!(pending.client().client_id(), client.client_id());
+    let account = sandbox.accounts_of("alice").await.unwrap()[0].to_string();
+    let redirect_to = admin
+        .approve_with(pending.request_uri(), &json!({"accounts": [account]}))
+        .await
+        .unwrap();
+    let alice = pending.finish(&redirect_to).await.unwrap();
+    let accounts: Value = alice.get("/accounts").await.unwrap().json().await.unwrap();
+    assert_eq!(accounts["data"].as_array().unwrap().len(), 1);
+    assert_eq!(accounts["data"][0]["accountId"], account.as_str());
+
+    // Without a login_hint: named by the approval; approved with all their accounts.
+    let pending = client
+        .login_as("sam")
+        .without_login_hint()
+        .pending()
+        .await
+        .unwrap();
+    let list = admin.pending_authorizations().await.unwrap();
+    assert!(list["data"][0].get("loginHint").is_none(), "{list}");
+    assert!(admin.approve(pending.request_uri()).await.is_err());
+    let redirect_to = admin
+        .approve_with(pending.request_uri(), &json!({"username": "sam"}))
+        .await
+        .unwrap();
+    let sam = pending.finish(&redirect_to).await.unwrap();
+    assert_eq!(status(&sam, "/accounts").await, StatusCode::OK);
+
+    // Denied: the client learns it from the redirect; approve, once the page is open.
+    let pending = client.login_as("ivan").pending().await.unwrap();
+    let redirect_to = admin.deny(pending.request_uri()).await.unwrap();
+    match pending.finish(&redirect_to).await {
+        Err(Error::Authorization { error, .. }) => assert_eq!(error, "access_denied"),
+        other => panic!("{other:?}"),
+    }
+    let pending = client.login_as("ivan").pending().await.unwrap();
+    assert_eq!(pending.open().await.unwrap().status(), StatusCode::OK);
+    let redirect_to = admin.approve(pending.request_uri()).await.unwrap();
+    let ivan = pending.finish(&redirect_to).await.unwrap();
+    assert_eq!(status(&ivan, "/accounts").await, StatusCode::OK);
+}

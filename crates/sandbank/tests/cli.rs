@@ -5,16 +5,19 @@
 
 #[path = "cli/compat.rs"]
 mod compat;
+#[path = "support/http.rs"]
+mod http;
 #[path = "cli/openapi.rs"]
 mod openapi;
 #[path = "cli/openapi_document.rs"]
 mod openapi_document;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
+
+use http::http_get;
 
 pub fn sandbank(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sandbank"))
@@ -140,21 +143,6 @@ fn export_writes_and_check_reports_drift() {
     );
 }
 
-fn http_get(url: &str, path: &str) -> (u16, String) {
-    let host = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
-}
-
 #[test]
 fn serve_prints_the_ready_line_answers_health_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
@@ -187,20 +175,20 @@ fn serve_prints_the_ready_line_answers_health_and_stops_on_sigterm() {
             .is_some_and(|key| key.len() >= 22)
     );
 
-    let (status, body) = http_get(&url, "/health/live");
+    let (status, body) = http_get(&url, "/health/live", None);
     assert_eq!(status, 200);
     assert!(body.contains("live"));
-    let (status, _) = http_get(&url, "/health/ready");
+    let (status, _) = http_get(&url, "/health/ready", None);
     assert_eq!(status, 200);
 
     // The authorization server answers on the same listener, with the issuer of the ready line.
     assert_eq!(ready["issuer"], ready["url"]);
-    let (status, body) = http_get(&url, "/.well-known/openid-configuration");
+    let (status, body) = http_get(&url, "/.well-known/openid-configuration", None);
     assert_eq!(status, 200);
     let metadata: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(metadata["issuer"], ready["issuer"]);
     assert_eq!(metadata["require_pushed_authorization_requests"], true);
-    let (status, body) = http_get(&url, "/jwks");
+    let (status, body) = http_get(&url, "/jwks", None);
     assert_eq!(status, 200);
     let jwks: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);

@@ -4,14 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+#[path = "support/http.rs"]
+mod http;
+
+use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
+
+use http::http_get;
 
 /// A running `sandbank serve`, its stdin (when piped) and its ready line.
 struct Bank {
@@ -82,24 +86,6 @@ impl Drop for Bank {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn http_get(url: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
-    let host = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).unwrap();
-    let authorization = bearer
-        .map(|token| format!("Authorization: Bearer {token}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod harness;
 
 mod authorize;
 mod client_auth;
+mod clock_moved;
 mod dcr;
 mod discovery;
 mod dpop;

@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::{ADMIN_KEY, Bank, Options};
+use crate::{ADMIN_KEY, admin};
 
 /// Every `/sandbox` operation the OpenAPI document lists: method and path, with `{id}` filled.
 fn control_operations() -> Vec<(Method, String)> {
@@ -41,7 +41,8 @@ async fn every_control_operation_needs_the_admin_key() {
         document["components"]["securitySchemes"]["adminKey"],
         serde_json::json!({"type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["adminKey"]["description"]})
     );
-    let bank = Bank::start(Options::default()).await;
+    let sandbox = crate::start().await;
+    assert_eq!(sandbox.admin_key(), ADMIN_KEY);
     for (method, path) in &operations {
         for (credentials, wrong) in [
             (None, false),
@@ -51,9 +52,9 @@ async fn every_control_operation_needs_the_admin_key() {
             (Some(format!("Basic {ADMIN_KEY}")), false),
             (Some(ADMIN_KEY.to_owned()), false),
         ] {
-            let mut request = bank
-                .http
-                .request(method.clone(), bank.url(path))
+            let mut request = sandbox
+                .http()
+                .request(method.clone(), sandbox.endpoint(path))
                 .json(&serde_json::json!({}));
             if let Some(credentials) = &credentials {
                 request = request.header("Authorization", credentials);
@@ -82,9 +83,9 @@ async fn every_control_operation_needs_the_admin_key() {
             assert_eq!(problem["status"], 401);
         }
         // With the key (its scheme in any case) the request gets past the check.
-        let response = bank
-            .http
-            .request(method.clone(), bank.url(path))
+        let response = sandbox
+            .http()
+            .request(method.clone(), sandbox.endpoint(path))
             .header("Authorization", format!("bearer {ADMIN_KEY}"))
             .json(&serde_json::json!({}))
             .send()
@@ -98,15 +99,15 @@ async fn every_control_operation_needs_the_admin_key() {
         assert_eq!(response.headers()["cache-control"], "no-store");
     }
     // Nothing changed: the clock is where it was.
-    let (status, clock) = bank.admin(Method::GET, "/sandbox/clock", None).await;
+    let (status, clock) = admin(&sandbox, Method::GET, "/sandbox/clock", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(clock["offsetSeconds"], 0);
 }
 
 #[tokio::test]
 async fn personas_are_listed_with_their_accounts_and_password() {
-    let bank = Bank::start(Options::default()).await;
-    let (status, list) = bank.admin(Method::GET, "/sandbox/personas", None).await;
+    let sandbox = crate::start().await;
+    let (status, list) = admin(&sandbox, Method::GET, "/sandbox/personas", None).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["password"], "sandbank");
     let usernames: Vec<&str> = list["data"]
@@ -142,6 +143,8 @@ async fn personas_are_listed_with_their_accounts_and_password() {
     }
     assert_eq!(persona("harbourline")["partyType"], "ORGANISATION");
     // The ids are the store's: the personas' own.
-    let stored = bank.customer("alice").await;
-    assert_eq!(alice["partyId"], stored.party_id.to_string());
+    let stored = sandbox.party_id("alice").await.unwrap();
+    assert_eq!(alice["partyId"], stored.to_string());
+    // The kit's helper reads the same list.
+    assert_eq!(sandbox.admin().personas().await.unwrap(), list);
 }

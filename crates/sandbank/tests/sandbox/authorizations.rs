@@ -3,16 +3,30 @@
 //! they return is the authorization response a test follows.
 
 use reqwest::{Method, StatusCode};
+use sandbank_testkit::{Error, Login, Sandbox, TestClient};
 use serde_json::json;
 
-use crate::client::{Client, REDIRECT_URI, query};
-use crate::{Bank, Options};
+use crate::{admin, query, session_account_ids};
 
-fn headful() -> Options {
-    Options {
-        auto_consent: false,
-        ..Options::default()
-    }
+/// A bank without headless consent: authorization requests wait for a decision.
+async fn headful() -> Sandbox {
+    crate::builder().auto_consent(false).start().await.unwrap()
+}
+
+/// A client named as the pending list shows it.
+async fn client(sandbox: &Sandbox) -> TestClient {
+    sandbox
+        .register_client()
+        .client_name("Sandbox tests")
+        .await
+        .unwrap()
+}
+
+/// A login for accounts, balances and transactions (with an ID token), as `username`.
+fn login(client: &TestClient, username: &str) -> Login {
+    client
+        .login_as(username)
+        .with_scopes(["openid", "accounts", "balances", "transactions"])
 }
 
 fn path(request_uri: &str, decision: &str) -> String {
@@ -21,20 +35,27 @@ fn path(request_uri: &str, decision: &str) -> String {
 
 #[tokio::test]
 async fn approve_gives_the_redirect_whose_code_buys_a_working_token() {
-    let bank = Bank::start(headful()).await;
-    let client = Client::register(&bank).await;
-    let pushed = client.push(&bank, None).await;
+    let sandbox = headful().await;
+    let client = client(&sandbox).await;
+    let pushed = login(&client, "alice")
+        .without_login_hint()
+        .pending()
+        .await
+        .unwrap();
+    let request_uri = pushed.request_uri().to_owned();
 
-    let (status, list) = bank
-        .admin(Method::GET, "/sandbox/authorizations", None)
-        .await;
+    let (status, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    let pending = crate::entry(&list, "requestUri", &pushed.request_uri);
-    assert_eq!(pending["id"], pushed.request_uri.as_str());
-    assert_eq!(pending["clientId"], client.client_id.as_str());
+    assert_eq!(
+        sandbox.admin().pending_authorizations().await.unwrap(),
+        list
+    );
+    let pending = crate::entry(&list, "requestUri", &request_uri);
+    assert_eq!(pending["id"], request_uri.as_str());
+    assert_eq!(pending["clientId"], client.client_id());
     assert_eq!(pending["clientName"], "Sandbox tests");
-    assert_eq!(pending["redirectUri"], REDIRECT_URI);
-    assert_eq!(pending["state"], pushed.state.as_str());
+    assert_eq!(pending["redirectUri"], client.redirect_uri());
+    assert_eq!(pending["state"], pushed.state());
     assert_eq!(
         pending["scopes"],
         json!(["accounts", "balances", "openid", "transactions"])
@@ -42,53 +63,59 @@ async fn approve_gives_the_redirect_whose_code_buys_a_working_token() {
     assert!(pending.get("loginHint").is_none());
 
     // Without a login_hint the sandbox must be told who approves.
-    let (status, problem) = bank
-        .admin(Method::POST, &path(&pushed.request_uri, "approve"), None)
-        .await;
+    let (status, problem) =
+        admin(&sandbox, Method::POST, &path(&request_uri, "approve"), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(problem["errors"][0]["pointer"], "/username");
+    // The kit's helper reports the same refusal.
+    match sandbox.admin().approve(&request_uri).await {
+        Err(Error::Unexpected { status, body, .. }) => {
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert!(body.contains("/username"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
 
     // Alice shares two of her accounts.
-    let mut owned: Vec<String> = bank
+    let mut owned: Vec<String> = sandbox
         .accounts_of("alice")
         .await
+        .unwrap()
         .into_iter()
-        .map(|a| a.account_id.to_string())
+        .map(|a| a.to_string())
         .collect();
     owned.sort();
     let chosen = owned[..2].to_vec();
-    let (status, decision) = bank
-        .admin(
-            Method::POST,
-            &path(&pushed.request_uri, "approve"),
-            Some(json!({"username": "alice", "accounts": chosen})),
-        )
-        .await;
+    let (status, decision) = admin(
+        &sandbox,
+        Method::POST,
+        &path(&request_uri, "approve"),
+        Some(json!({"username": "alice", "accounts": chosen})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{decision}");
     let redirect_to = decision["redirectTo"].as_str().unwrap();
-    assert!(redirect_to.starts_with(REDIRECT_URI), "{redirect_to}");
-    let params = query(redirect_to);
-    assert_eq!(params["state"], pushed.state);
-    assert_eq!(params["iss"], bank.url);
-    let tokens = client.tokens(&bank, &params["code"], &pushed).await;
-    assert_eq!(
-        client.account_ids(&bank, &tokens.access_token).await,
-        chosen
+    assert!(
+        redirect_to.starts_with(client.redirect_uri()),
+        "{redirect_to}"
     );
+    let params = query(redirect_to);
+    assert_eq!(params["state"], pushed.state());
+    assert_eq!(params["iss"], sandbox.url());
+    let session = pushed.finish(redirect_to).await.unwrap();
+    assert_eq!(session_account_ids(&session).await, chosen);
 
     // Answered: it is no longer pending, and a second decision is a 404.
-    let (_, list) = bank
-        .admin(Method::GET, "/sandbox/authorizations", None)
-        .await;
+    let (_, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
     assert!(list["data"].as_array().unwrap().is_empty(), "{list}");
     for decision in ["approve", "deny"] {
-        let (status, problem) = bank
-            .admin(
-                Method::POST,
-                &path(&pushed.request_uri, decision),
-                Some(json!({"username": "alice"})),
-            )
-            .await;
+        let (status, problem) = admin(
+            &sandbox,
+            Method::POST,
+            &path(&request_uri, decision),
+            Some(json!({"username": "alice"})),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
         assert_eq!(
             problem["type"],
@@ -99,89 +126,93 @@ async fn approve_gives_the_redirect_whose_code_buys_a_working_token() {
 
 #[tokio::test]
 async fn deny_gives_access_denied_and_unknown_or_expired_ids_are_404() {
-    let bank = Bank::start(headful()).await;
-    let client = Client::register(&bank).await;
-    let pushed = client.push(&bank, Some("sam")).await;
-    let (status, decision) = bank
-        .admin(Method::POST, &path(&pushed.request_uri, "deny"), None)
-        .await;
+    let sandbox = headful().await;
+    let client = client(&sandbox).await;
+    let pushed = login(&client, "sam").pending().await.unwrap();
+    let request_uri = pushed.request_uri().to_owned();
+    let (status, decision) = admin(&sandbox, Method::POST, &path(&request_uri, "deny"), None).await;
     assert_eq!(status, StatusCode::OK, "{decision}");
-    let params = query(decision["redirectTo"].as_str().unwrap());
+    let redirect_to = decision["redirectTo"].as_str().unwrap();
+    let params = query(redirect_to);
     assert_eq!(params["error"], "access_denied");
-    assert_eq!(params["state"], pushed.state);
-    assert_eq!(params["iss"], bank.url);
+    assert_eq!(params["state"], pushed.state());
+    assert_eq!(params["iss"], sandbox.url());
     assert!(!params.contains_key("code"));
+    // The client that follows it learns it was refused.
+    match pushed.finish(redirect_to).await {
+        Err(Error::Authorization { error, .. }) => assert_eq!(error, "access_denied"),
+        other => panic!("{other:?}"),
+    }
 
     for id in [
         "urn:ietf:params:oauth:request_uri:nope".to_owned(),
         "not-an-interaction".to_owned(),
-        pushed.request_uri.clone(),
+        request_uri.clone(),
     ] {
-        let (status, problem) = bank
-            .admin(
-                Method::POST,
-                &path(&id, "approve"),
-                Some(json!({"username": "sam"})),
-            )
-            .await;
+        let (status, problem) = admin(
+            &sandbox,
+            Method::POST,
+            &path(&id, "approve"),
+            Some(json!({"username": "sam"})),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{id}: {problem}");
     }
     // Expired: a request_uri lives 90 s.
-    let pushed = client.push(&bank, Some("sam")).await;
-    bank.advance("PT2M").await;
-    let (status, _) = bank
-        .admin(Method::POST, &path(&pushed.request_uri, "approve"), None)
-        .await;
+    let pushed = login(&client, "sam").pending().await.unwrap();
+    crate::advance(&sandbox, "PT2M").await;
+    let (status, _) = admin(
+        &sandbox,
+        Method::POST,
+        &path(pushed.request_uri(), "approve"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, list) = bank
-        .admin(Method::GET, "/sandbox/authorizations", None)
-        .await;
+    let (_, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
     assert!(list["data"].as_array().unwrap().is_empty(), "{list}");
 }
 
 #[tokio::test]
 async fn a_request_opened_in_a_browser_is_approved_by_its_interaction_or_request_uri() {
-    let bank = Bank::start(headful()).await;
-    let client = Client::register(&bank).await;
+    let sandbox = headful().await;
+    let client = client(&sandbox).await;
     for by_interaction in [true, false] {
-        let pushed = client.push(&bank, Some("ivan")).await;
+        let pushed = login(&client, "ivan").pending().await.unwrap();
         // The browser reached the login page, then the test takes over.
-        let page = client.authorize(&bank, &pushed).await;
+        let page = pushed.open().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        let (_, list) = bank
-            .admin(Method::GET, "/sandbox/authorizations", None)
-            .await;
-        let pending = crate::entry(&list, "requestUri", &pushed.request_uri);
+        let (_, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
+        let pending = crate::entry(&list, "requestUri", pushed.request_uri());
         assert_eq!(pending["loginHint"], "ivan");
         let interaction = pending["interactionId"].as_str().unwrap().to_owned();
         let id = if by_interaction {
             interaction
         } else {
-            pushed.request_uri.clone()
+            pushed.request_uri().to_owned()
         };
         // An empty body approves as the login_hint, sharing all their accounts.
-        let (status, decision) = bank.admin(Method::POST, &path(&id, "approve"), None).await;
+        let (status, decision) = admin(&sandbox, Method::POST, &path(&id, "approve"), None).await;
         assert_eq!(status, StatusCode::OK, "{decision}");
-        let params = query(decision["redirectTo"].as_str().unwrap());
-        let tokens = client.tokens(&bank, &params["code"], &pushed).await;
-        assert_eq!(
-            client.account_ids(&bank, &tokens.access_token).await.len(),
-            5
-        );
+        let session = pushed
+            .finish(decision["redirectTo"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(session_account_ids(&session).await.len(), 5);
         // The page's interaction is over too.
-        let (_, list) = bank
-            .admin(Method::GET, "/sandbox/authorizations", None)
-            .await;
+        let (_, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
         assert!(list["data"].as_array().unwrap().is_empty(), "{list}");
     }
 }
 
 #[tokio::test]
 async fn approving_refuses_someone_elses_accounts_and_unknown_customers() {
-    let bank = Bank::start(headful()).await;
-    let client = Client::register(&bank).await;
-    let pushed = client.push(&bank, Some("alice")).await;
-    let sams = bank.accounts_of("sam").await;
+    let sandbox = headful().await;
+    let client = client(&sandbox).await;
+    let pushed = login(&client, "alice").pending().await.unwrap();
+    let request_uri = pushed.request_uri();
+    let sam = sandbox.party_id("sam").await.unwrap();
+    let sams = sandbox.store().accounts_of_party(&sam).await.unwrap();
     let sams_own: Vec<String> = sams
         .iter()
         .filter(|a| a.holders.len() == 1)
@@ -194,18 +225,16 @@ async fn approving_refuses_someone_elses_accounts_and_unknown_customers() {
         (json!({"accounts": ["bad id with spaces"]}), "/accounts/0"),
         (json!({"username": "alice", "extra": 1}), "/extra"),
     ] {
-        let (status, problem) = bank
-            .admin(
-                Method::POST,
-                &path(&pushed.request_uri, "approve"),
-                Some(body.clone()),
-            )
-            .await;
+        let (status, problem) = admin(
+            &sandbox,
+            Method::POST,
+            &path(request_uri, "approve"),
+            Some(body.clone()),
+        )
+        .await;
         crate::assert_invalid(status, &problem, pointer, &body);
     }
     // None of that answered the request.
-    let (status, _) = bank
-        .admin(Method::POST, &path(&pushed.request_uri, "approve"), None)
-        .await;
+    let (status, _) = admin(&sandbox, Method::POST, &path(request_uri, "approve"), None).await;
     assert_eq!(status, StatusCode::OK);
 }
