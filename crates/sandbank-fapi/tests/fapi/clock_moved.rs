@@ -6,7 +6,10 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestClient, TestKey, TestServer, oauth_error, random, start};
+use sandbank_testkit::SigningKey;
+use sandbank_testkit::jose::{random_token, unverified_claims};
+
+use crate::harness::{TestClient, TestServer, new_key, oauth_error, start};
 
 /// A day: far more than any proof or assertion window.
 fn a_day() -> Duration {
@@ -26,15 +29,15 @@ fn assertion_at(ts: &TestServer, client: &TestClient, iat: i64) -> String {
         "aud": ts.base,
         "iat": iat,
         "exp": iat + 60,
-        "jti": random(16),
+        "jti": random_token(16).unwrap(),
     }))
 }
 
 /// A DPoP proof for `POST /token` dated `iat`.
-fn proof_at(ts: &TestServer, key: &TestKey, iat: i64) -> String {
-    let mut claims = key.dpop_claims(ts, "POST", &ts.url("/token"), None);
+fn proof_at(ts: &TestServer, key: &SigningKey, iat: i64) -> String {
+    let mut claims = ts.dpop_claims("POST", &ts.url("/token"), None);
     claims["iat"] = json!(iat);
-    key.sign(key.dpop_header(), &claims)
+    key.dpop_proof_with(&claims).unwrap()
 }
 
 /// A `client_credentials` token request with this assertion and DPoP proof.
@@ -66,7 +69,7 @@ async fn assert_issued(response: reqwest::Response, case: &str) {
 async fn after_a_clock_move_real_time_and_sandbox_time_are_both_accepted() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     ts.server.clock.advance(a_day());
     let real = real_now(&ts);
     let sandbox = ts.now();
@@ -93,7 +96,7 @@ async fn after_a_clock_move_real_time_and_sandbox_time_are_both_accepted() {
 async fn after_a_clock_move_a_date_fresh_by_neither_clock_is_refused() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     ts.server.clock.advance(a_day());
     let real = real_now(&ts);
     let between = real + a_day().num_seconds() / 2;
@@ -132,7 +135,7 @@ async fn after_a_clock_move_a_date_fresh_by_neither_clock_is_refused() {
 async fn a_proof_or_assertion_used_before_a_clock_move_cannot_be_replayed_after_it() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
-    let key = TestKey::generate();
+    let key = new_key();
     let real = real_now(&ts);
     let proof = proof_at(&ts, &key, real);
     let assertion = assertion_at(&ts, &client, real);
@@ -171,7 +174,7 @@ async fn a_proof_or_assertion_used_before_a_clock_move_cannot_be_replayed_after_
             &format!(
                 "{}:{}",
                 key.thumbprint(),
-                crate::harness::claims(&proof)["jti"].as_str().unwrap()
+                unverified_claims(&proof).unwrap()["jti"].as_str().unwrap()
             ),
             ts.server.clock.read().real,
         )
