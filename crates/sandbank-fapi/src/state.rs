@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::clock::Clock;
 use crate::config::AsConfig;
 use crate::error::OAuthError;
-use crate::keys::{KeySet, SigningKey, StoredKey};
+use crate::keys::{KeyError, KeySet, SigningKey, StoredKey};
 
 /// Names of the kinds of entry the authorization server keeps in the store.
 pub mod kinds {
@@ -63,13 +63,64 @@ pub struct AuthServer {
     pub keys: Arc<KeySet>,
 }
 
+/// The first signing keys of a database that has none, being made on a blocking thread while
+/// the caller gets on with the rest of its start-up (making an RSA key is the slowest part of
+/// starting an empty database). See [`AuthServer::make_keys_ahead`].
+#[derive(Debug)]
+pub struct KeysAhead(tokio::task::JoinHandle<Result<Vec<StoredKey>, KeyError>>);
+
+impl KeysAhead {
+    /// Starts making the keys.
+    fn spawn() -> KeysAhead {
+        KeysAhead(tokio::task::spawn_blocking(new_signing_keys))
+    }
+
+    /// The keys, once made.
+    async fn keys(self) -> Result<Vec<StoredKey>, OAuthError> {
+        self.0
+            .await
+            .map_err(OAuthError::server_error)?
+            .map_err(OAuthError::server_error)
+    }
+}
+
+/// One new key of each algorithm the server signs with.
+fn new_signing_keys() -> Result<Vec<StoredKey>, KeyError> {
+    [Algorithm::PS256, Algorithm::ES256]
+        .into_iter()
+        .map(|alg| SigningKey::generate(alg, "").map(|(_, stored)| stored))
+        .collect()
+}
+
 impl AuthServer {
+    /// When `store` holds no signing keys yet, starts making them on a blocking thread, for
+    /// [`AuthServer::start_with`] to store; `None` when it has them. Call it before other
+    /// long start-up work (loading a dataset) so that the two overlap.
+    pub async fn make_keys_ahead(
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<Option<KeysAhead>, OAuthError> {
+        let stored = load_keys(&store.auth_state(), now).await?;
+        Ok(stored.is_empty().then(KeysAhead::spawn))
+    }
+
     /// Loads the signing keys from the store, creating them on the very first start, so that
     /// every instance sharing a database publishes the same JWKS.
     pub async fn start(
         store: Store,
         config: AsConfig,
         clock: Clock,
+    ) -> Result<AuthServer, OAuthError> {
+        AuthServer::start_with(store, config, clock, None).await
+    }
+
+    /// [`AuthServer::start`], storing the keys `ahead` made if this start is the one that
+    /// creates the database's keys (otherwise they are dropped, and the stored keys used).
+    pub async fn start_with(
+        store: Store,
+        config: AsConfig,
+        clock: Clock,
+        ahead: Option<KeysAhead>,
     ) -> Result<AuthServer, OAuthError> {
         let auth = store.auth_state();
         let now = clock.now();
@@ -80,9 +131,9 @@ impl AuthServer {
                 .await
                 .map_err(OAuthError::server_error)?;
             if created {
-                for alg in [Algorithm::PS256, Algorithm::ES256] {
-                    let (_, key) = SigningKey::generate(alg, &now.to_rfc3339())
-                        .map_err(OAuthError::server_error)?;
+                let ahead = ahead.unwrap_or_else(KeysAhead::spawn);
+                for mut key in ahead.keys().await? {
+                    key.created_at = now.to_rfc3339();
                     let value = serde_json::to_value(&key).map_err(OAuthError::server_error)?;
                     auth.put(kinds::SIGNING_KEY, &key.kid, &value, now, now + forever())
                         .await

@@ -105,6 +105,21 @@ impl DatasetCounts {
         self.cards += n(data.cards.len());
     }
 
+    /// Adds the records another count holds.
+    pub fn merge(&mut self, other: &DatasetCounts) {
+        self.customers += other.customers;
+        self.parties += other.parties;
+        self.accounts += other.accounts;
+        self.account_parties += other.account_parties;
+        self.balances += other.balances;
+        self.transactions += other.transactions;
+        self.statements += other.statements;
+        self.holdings += other.holdings;
+        self.policies += other.policies;
+        self.claims += other.claims;
+        self.cards += other.cards;
+    }
+
     /// Records of every kind together.
     pub fn total(&self) -> u64 {
         self.customers

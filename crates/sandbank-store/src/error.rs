@@ -38,6 +38,10 @@ pub enum StoreError {
     /// The operation needs a loaded dataset and the database holds none.
     #[error("the database holds no dataset")]
     NoDataset,
+    /// The thread encoding a dataset's bundles stopped before the last one, so the load was
+    /// abandoned.
+    #[error("the dataset's records could not all be prepared")]
+    EncoderStopped,
     /// A pagination cursor was not one this store issued.
     #[error("invalid pagination cursor")]
     InvalidCursor,

@@ -42,7 +42,10 @@ pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
 pub use cursor::cursor_after;
 pub use error::{StoreError, StoreResult};
-pub use load::{BulkLoader, BulkStart, DatasetCounts, DatasetManifest, LoadOutcome, LoadedDataset};
+pub use load::{
+    BulkLoader, BulkStart, DatasetCounts, DatasetManifest, EncodedBundle, LoadOutcome,
+    LoadedDataset,
+};
 pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};
 pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};
 

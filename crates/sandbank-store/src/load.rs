@@ -262,9 +262,47 @@ impl BulkLoader {
     /// Adds one customer's bundle. Records may refer to records of bundles not yet inserted:
     /// references are checked when the load commits.
     pub async fn insert(&mut self, data: &CustomerData) -> StoreResult<()> {
-        self.rows.push(data)?;
-        self.counts.add(data);
+        self.insert_encoded(EncodedBundle::encode(data)?).await
+    }
+
+    /// Adds one customer's bundle, already turned into rows (see [`EncodedBundle`]).
+    pub async fn insert_encoded(&mut self, bundle: EncodedBundle) -> StoreResult<()> {
+        let EncodedBundle { mut rows, counts } = bundle;
+        self.rows.append(&mut rows);
+        self.counts.merge(&counts);
         self.rows.flush(&mut self.tx, false).await
+    }
+
+    /// Adds every bundle `bundles` yields, in order, calling `progress` after each. The
+    /// bundles are made and encoded on a blocking thread of their own, a few ahead of the
+    /// writes, so a generator's work overlaps the database's instead of adding to it. The
+    /// first error (from encoding or from the database) stops both sides and is returned.
+    pub async fn insert_all<I>(
+        &mut self,
+        bundles: I,
+        mut progress: impl FnMut(&DatasetCounts),
+    ) -> StoreResult<()>
+    where
+        I: IntoIterator<Item = CustomerData> + Send + 'static,
+    {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(ENCODED_AHEAD);
+        let encoder = tokio::task::spawn_blocking(move || {
+            for data in bundles {
+                let encoded = EncodedBundle::encode(&data);
+                let failed = encoded.is_err();
+                // A closed channel means the writer gave up: stop making bundles.
+                if sender.blocking_send(encoded).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        while let Some(encoded) = receiver.recv().await {
+            self.insert_encoded(encoded?).await?;
+            progress(&self.counts);
+        }
+        // The channel closes when the encoder returns, or if it panicked: then bundles are
+        // missing, and the load must not commit.
+        encoder.await.map_err(|_| StoreError::EncoderStopped)
     }
 
     /// The records inserted so far.
@@ -325,6 +363,29 @@ impl BulkLoader {
     }
 }
 
+/// How many encoded bundles [`BulkLoader::insert_all`] keeps ready ahead of the writes.
+const ENCODED_AHEAD: usize = 8;
+
+/// One customer's bundle turned into the rows that store it: the CPU-bound half of
+/// [`BulkLoader::insert`] (serializing every record to JSON, computing the indexed columns),
+/// which can run on another thread than the writes. [`BulkLoader::insert_encoded`] writes it.
+#[derive(Debug, Default)]
+pub struct EncodedBundle {
+    rows: Rows,
+    counts: DatasetCounts,
+}
+
+impl EncodedBundle {
+    /// Encodes every record of `data`.
+    pub fn encode(data: &CustomerData) -> StoreResult<EncodedBundle> {
+        let mut rows = Rows::default();
+        rows.push(data)?;
+        let mut counts = DatasetCounts::default();
+        counts.add(data);
+        Ok(EncodedBundle { rows, counts })
+    }
+}
+
 /// Rows waiting to be written, one buffer per table.
 #[derive(Debug, Default)]
 struct Rows {
@@ -382,9 +443,16 @@ impl Rows {
         Ok(())
     }
 
-    /// Writes every full statement's worth of rows, or with `everything` all rows.
-    async fn flush(&mut self, tx: &mut Tx, everything: bool) -> StoreResult<()> {
-        let buffers: [(&TableSpec, &mut Vec<Vec<Bind>>); 11] = [
+    /// Moves every row of `other` to the end of these buffers.
+    fn append(&mut self, other: &mut Rows) {
+        for ((_, mine), (_, theirs)) in self.buffers().into_iter().zip(other.buffers()) {
+            mine.append(theirs);
+        }
+    }
+
+    /// Each table with its buffer, in the order rows are written: referenced tables first.
+    fn buffers(&mut self) -> [(&'static TableSpec, &mut Vec<Vec<Bind>>); 11] {
+        [
             (&tables::PARTIES, &mut self.parties),
             (&tables::CUSTOMERS, &mut self.customers),
             (&tables::ACCOUNTS, &mut self.accounts),
@@ -396,8 +464,12 @@ impl Rows {
             (&tables::POLICIES, &mut self.policies),
             (&tables::CLAIMS, &mut self.claims),
             (&tables::CARDS, &mut self.cards),
-        ];
-        for (table, rows) in buffers {
+        ]
+    }
+
+    /// Writes every full statement's worth of rows, or with `everything` all rows.
+    async fn flush(&mut self, tx: &mut Tx, everything: bool) -> StoreResult<()> {
+        for (table, rows) in self.buffers() {
             let ready = if everything {
                 rows.len()
             } else {

@@ -501,6 +501,55 @@ async fn bulk_loading_bundle_by_bundle() {
 }
 
 #[tokio::test]
+async fn bundles_encoded_on_another_thread_give_the_same_rows_and_errors() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        // A database error while the encoder runs ahead (the second copy of a customer
+        // collides in a full statement of transactions) ends the load with that error, and
+        // nothing is written, however many bundles the encoder still had to make.
+        let BulkStart::Started(mut loader) = store.begin_bulk(&manifest(3)).await.unwrap() else {
+            panic!("the database is empty");
+        };
+        let colliding = std::iter::repeat_with(|| customer(0, 700)).take(50);
+        let result = loader.insert_all(colliding, |_| {}).await;
+        assert!(
+            matches!(result, Err(StoreError::Duplicate(_))),
+            "{result:?}"
+        );
+        drop(loader);
+        assert_empty(&store).await;
+
+        let BulkStart::Started(mut loader) = store.begin_bulk(&manifest(3)).await.unwrap() else {
+            panic!("the database is empty");
+        };
+        let mut progress = Vec::new();
+        loader
+            .insert_all(dataset(4, 600), |counts| progress.push(counts.transactions))
+            .await
+            .unwrap();
+        assert_eq!(progress, [600, 1_200, 1_800, 2_400]);
+        let loaded = loader.commit().await.unwrap();
+        assert_eq!(loaded.counts.customers, 4);
+        assert_eq!(store.dataset().await.unwrap(), Some(loaded));
+        // Row for row what inserting each bundle on the calling task writes.
+        let reference = sandbank_store::testing::sqlite_memory().await.unwrap();
+        reference
+            .store
+            .load_dataset(&manifest(3), dataset(4, 600))
+            .await
+            .unwrap();
+        assert_eq!(
+            sandbank_store::testing::dataset_rows(&store).await.unwrap(),
+            sandbank_store::testing::dataset_rows(&reference.store)
+                .await
+                .unwrap()
+        );
+        reference.close().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn replacing_a_dataset_gives_exactly_the_new_one_and_keeps_auth_state() {
     on_each_backend(|db| async move {
         let store = db.store;

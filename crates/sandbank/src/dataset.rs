@@ -1,5 +1,7 @@
 //! Loading a generated dataset into a store: at `serve` start-up and from `sandbank generate`.
 
+use std::sync::Arc;
+
 use sandbank_schemas::CustomerData;
 use sandbank_store::{BulkStart, DatasetCounts, DatasetManifest, Store};
 use sandbank_synth::spec::CustomerSpec;
@@ -51,14 +53,22 @@ pub fn manifest_with(config: &Config, created: &[CustomerSpec]) -> DatasetManife
     }
 }
 
-/// Every bundle of the dataset: the generator's, then the created customers'.
-pub fn bundles<'a>(
-    generator: &'a Generator,
-    created: &'a [CustomerSpec],
-) -> impl Iterator<Item = CustomerData> + 'a {
-    generator
-        .customers()
-        .chain(created.iter().map(|spec| generator.created(spec)))
+/// Every bundle of the dataset: the generator's, then the created customers'. The iterator owns
+/// what it needs, so a loader can make the bundles on a thread of their own
+/// ([`sandbank_store::BulkLoader::insert_all`]).
+pub fn bundles(
+    generator: Generator,
+    created: Vec<CustomerSpec>,
+) -> impl Iterator<Item = CustomerData> + Send + 'static {
+    let generator = Arc::new(generator);
+    let for_created = Arc::clone(&generator);
+    (0..generator.len())
+        .filter_map(move |index| generator.customer(index))
+        .chain(
+            created
+                .into_iter()
+                .map(move |spec| for_created.created(&spec)),
+        )
 }
 
 /// Generates `config`'s dataset into `store` in one transaction, bundle by bundle; a no-op
@@ -71,21 +81,21 @@ pub async fn load(
     load_with(store, config, &[], progress).await
 }
 
-/// [`load`] with the customers the sandbox created at run time.
+/// [`load`] with the customers the sandbox created at run time. The bundles are generated and
+/// encoded on another thread while the database writes the ones before.
 pub async fn load_with(
     store: &Store,
     config: &Config,
     created: &[CustomerSpec],
-    mut progress: impl FnMut(&DatasetCounts),
+    progress: impl FnMut(&DatasetCounts),
 ) -> anyhow::Result<Loaded> {
     let generator = Generator::new(config.clone())?;
     match store.begin_bulk(&manifest_with(config, created)).await? {
         BulkStart::AlreadyLoaded(dataset) => Ok(Loaded::AlreadyThere(dataset.counts)),
         BulkStart::Started(mut loader) => {
-            for bundle in bundles(&generator, created) {
-                loader.insert(&bundle).await?;
-                progress(loader.counts());
-            }
+            loader
+                .insert_all(bundles(generator, created.to_vec()), progress)
+                .await?;
             let dataset = loader.commit().await?;
             Ok(Loaded::Written(dataset.counts))
         }

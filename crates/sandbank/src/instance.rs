@@ -93,10 +93,23 @@ impl Instance {
         let store = Store::connect(&options.database_url)
             .await
             .map_err(|error| anyhow::anyhow!("could not open {}: {error}", options.database_url))?;
-        let admin_key = AdminKey::chosen_or_generated(options.admin_key.as_deref())?;
+        // A chosen admin key is checked now; a random one is made after the load, so that the
+        // random generator's first (slow) seeding happens on the key-making thread below.
+        let chosen_admin_key = options
+            .admin_key
+            .as_deref()
+            .map(AdminKey::new)
+            .transpose()?;
+        // An empty database needs signing keys: they are made on a blocking thread while the
+        // dataset is generated on another and written on this one.
+        let keys_ahead = AuthServer::make_keys_ahead(&store, options.clock.now()).await?;
         // What the sandbox control API changed on this database (a clock move, created
         // customers) decides which dataset it holds, and where the clock stands.
         let loaded = crate::sandbox::state::open(&store, &options.dataset, &options.clock).await?;
+        let admin_key = match chosen_admin_key {
+            Some(chosen) => chosen,
+            None => AdminKey::generate()?,
+        };
         match &loaded {
             Loaded::Written(counts) => tracing::info!(
                 transactions = counts.transactions,
@@ -113,7 +126,9 @@ impl Instance {
         let issuer = options.public_url.clone().unwrap_or_else(|| url.clone());
         let generator = sandbank_synth::Generator::new(options.dataset.clone())?;
         let as_config = authorization_server_config(&options, &issuer, generator.password());
-        let auth = AuthServer::start(store.clone(), as_config, options.clock.clone()).await?;
+        let auth =
+            AuthServer::start_with(store.clone(), as_config, options.clock.clone(), keys_ahead)
+                .await?;
         let tls = match options.tls {
             true => Some(prepare_tls(&auth, options.public_url.as_deref()).await?),
             false => None,

@@ -48,14 +48,6 @@ impl AdminKey {
         Ok(AdminKey(key))
     }
 
-    /// The chosen key, or a generated one when none was chosen.
-    pub fn chosen_or_generated(chosen: Option<&str>) -> Result<AdminKey, AdminKeyError> {
-        match chosen {
-            Some(key) => AdminKey::new(key),
-            None => AdminKey::generate(),
-        }
-    }
-
     /// The key itself, for the ready line.
     pub fn expose(&self) -> &str {
         &self.0

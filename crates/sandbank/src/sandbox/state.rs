@@ -119,9 +119,9 @@ pub async fn rebuild(
     let target = state.unwrap_or(&fresh);
     let generator = Generator::new(target.dataset(seed))?;
     let mut loader = app.store.begin_replace(&target.manifest(seed)).await?;
-    for bundle in bundles(&generator, &target.customers) {
-        loader.insert(&bundle).await?;
-    }
+    loader
+        .insert_all(bundles(generator, target.customers.clone()), |_| {})
+        .await?;
     loader.delete_auth_state(dropped).await?;
     if let Some(state) = state {
         write(&mut loader, app, state).await?;
