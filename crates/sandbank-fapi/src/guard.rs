@@ -2,7 +2,7 @@
 //!
 //! [`Authorized`] is an axum extractor. It takes the access token from
 //! `Authorization: DPoP <token>` (or `Bearer` for certificate-bound tokens), checks that the
-//! token is usable ([`lookup::check_usable`](crate::lookup::check_usable)) and that the caller
+//! token is usable ([`lookup::check_usable`]) and that the caller
 //! holds the key it is bound to — a DPoP proof (RFC 9449 §7: `ath`, `htm`, `htu`, `iat`,
 //! replay) or the client certificate of the connection (RFC 8705 §3) — and yields the token,
 //! its grant and the customer. Failures are RFC 6750 / RFC 9449 errors with a

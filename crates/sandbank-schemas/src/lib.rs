@@ -2,7 +2,7 @@
 //!
 //! Every type here serializes to the JSON that Sandbank's API serves (camelCase fields, money as
 //! decimal strings, RFC 3339 times) and derives a JSON Schema whose descriptions come from these
-//! doc comments. [`catalogue`] lists the published schemas; [`examples`] builds sample records.
+//! doc comments. [`catalogue()`] lists the published schemas; [`examples`] builds sample records.
 //!
 //! This crate does no I/O.
 

@@ -2,7 +2,7 @@
 //!
 //! Sandbank derives one schema per type, with `schemars`. OpenAPI documents must show the same
 //! schemas, not a second derivation that could drift. So a model used as a request or response
-//! body implements `utoipa::ToSchema` with [`openapi_component!`]: its schema is only a reference,
+//! body implements `utoipa::ToSchema` with `openapi_component!` (below): its schema is only a reference,
 //! `#/components/schemas/<Name>`, and the component itself is filled in from the JSON Schema
 //! document when the OpenAPI document is assembled (see `sandbank_registry::openapi`).
 //!
