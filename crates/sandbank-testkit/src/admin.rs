@@ -3,16 +3,22 @@
 //! suite would.
 
 use reqwest::{Method, RequestBuilder, StatusCode};
-use serde_json::{Value, json};
+use sandbank::sandbox::{
+    AuthorizationList, CreatedCustomer, DecisionOutcome, PersonaList, SandboxClock,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
 
-use crate::client::{expect_json, string_field};
-use crate::error::Result;
+use crate::client::expect_json;
+use crate::error::{Error, Result};
 use crate::sandbox::Bank;
 
 /// The sandbox control API, authenticated with the admin key; from
 /// [`Sandbox::admin`](crate::Sandbox::admin).
 ///
-/// Each helper sends one request and returns the JSON body of a success; any other answer is
+/// Each helper sends one request and returns the body of a success, typed as the server's own
+/// [`sandbank::sandbox`] types (re-exported here); any other answer is
 /// an [`Error::Unexpected`](crate::Error::Unexpected) carrying the status and the problem
 /// (RFC 9457) the sandbox sent. For the refusals themselves, build the request with
 /// [`request`](Self::request) and look at the response.
@@ -23,9 +29,9 @@ use crate::sandbox::Bank;
 /// let sandbox = sandbank_testkit::Sandbox::builder().personas_only().start().await?;
 /// let admin = sandbox.admin();
 /// let clock = admin.advance_clock("P3D").await?;
-/// assert_eq!(clock["offsetSeconds"], 3 * 86_400);
+/// assert_eq!(clock.offset_seconds, 3 * 86_400);
 /// admin.reset().await?;
-/// assert_eq!(admin.clock().await?["offsetSeconds"], 0);
+/// assert_eq!(admin.clock().await?.offset_seconds, 0);
 /// # Ok(())
 /// # }
 /// ```
@@ -53,31 +59,33 @@ impl Admin {
             .bearer_auth(&self.key)
     }
 
-    /// Sends `body` (when given) with `method` to `path`; the JSON body of a response with the
-    /// `expected` status.
-    async fn call(
+    /// Sends `body` (when given) with `method` to `path`; the body of a response with the
+    /// `expected` status, as a `T`.
+    async fn call<T: DeserializeOwned>(
         &self,
         step: &'static str,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<&(impl Serialize + ?Sized)>,
         expected: StatusCode,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
-        expect_json(request.send().await?, step, expected).await
+        let body = expect_json(request.send().await?, step, expected).await?;
+        serde_json::from_value(body)
+            .map_err(|error| Error::Protocol(format!("{step}: unexpected body: {error}")))
     }
 
     /// `GET /sandbox/clock`: `now`, `offsetSeconds` (how far ahead of real time) and
     /// `dataAsOf` (the end of the simulated history).
-    pub async fn clock(&self) -> Result<Value> {
+    pub async fn clock(&self) -> Result<SandboxClock> {
         self.call(
             "sandbox clock",
             Method::GET,
             "/sandbox/clock",
-            None,
+            None::<&()>,
             StatusCode::OK,
         )
         .await
@@ -85,17 +93,17 @@ impl Admin {
 
     /// `POST /sandbox/clock` by an ISO 8601 duration (`PT11M`, `P3D`, `P1W`); the clock after
     /// the move. Codes, tokens and consents expire by it; each whole day adds a day of history.
-    pub async fn advance_clock(&self, by: &str) -> Result<Value> {
+    pub async fn advance_clock(&self, by: &str) -> Result<SandboxClock> {
         self.move_clock(&json!({ "advanceBy": by })).await
     }
 
     /// `POST /sandbox/clock` by `seconds`; the clock after the move.
-    pub async fn advance_clock_seconds(&self, seconds: i64) -> Result<Value> {
+    pub async fn advance_clock_seconds(&self, seconds: i64) -> Result<SandboxClock> {
         self.move_clock(&json!({ "advanceBySeconds": seconds }))
             .await
     }
 
-    async fn move_clock(&self, body: &Value) -> Result<Value> {
+    async fn move_clock(&self, body: &serde_json::Value) -> Result<SandboxClock> {
         self.call(
             "sandbox clock move",
             Method::POST,
@@ -108,12 +116,12 @@ impl Admin {
 
     /// `POST /sandbox/reset`: the seed's dataset again, real time, no pushed requests, codes,
     /// tokens or grants (registered clients stay); the clock after the reset.
-    pub async fn reset(&self) -> Result<Value> {
+    pub async fn reset(&self) -> Result<SandboxClock> {
         self.call(
             "sandbox reset",
             Method::POST,
             "/sandbox/reset",
-            None,
+            None::<&()>,
             StatusCode::OK,
         )
         .await
@@ -121,21 +129,24 @@ impl Admin {
 
     /// `GET /sandbox/personas`: the personas and created customers with their accounts, and
     /// the `password` they sign in with.
-    pub async fn personas(&self) -> Result<Value> {
+    pub async fn personas(&self) -> Result<PersonaList> {
         self.call(
             "sandbox personas",
             Method::GET,
             "/sandbox/personas",
-            None,
+            None::<&()>,
             StatusCode::OK,
         )
         .await
     }
 
-    /// `POST /sandbox/customers` with `customer`
-    /// (`{"username": "zoe", "accounts": [{"accountType": "CHECKING"}]}`); the created
+    /// `POST /sandbox/customers` with `customer`, a [`NewCustomer`](crate::NewCustomer) or its
+    /// JSON (`{"username": "zoe", "accounts": [{"accountType": "CHECKING"}]}`); the created
     /// customer, who can log in at once.
-    pub async fn create_customer(&self, customer: &Value) -> Result<Value> {
+    pub async fn create_customer(
+        &self,
+        customer: &(impl Serialize + ?Sized),
+    ) -> Result<CreatedCustomer> {
         self.call(
             "sandbox create customer",
             Method::POST,
@@ -148,12 +159,12 @@ impl Admin {
 
     /// `GET /sandbox/authorizations`: the pending authorization requests (`{"data": [...]}`,
     /// oldest first).
-    pub async fn pending_authorizations(&self) -> Result<Value> {
+    pub async fn pending_authorizations(&self) -> Result<AuthorizationList> {
         self.call(
             "sandbox authorizations",
             Method::GET,
             "/sandbox/authorizations",
-            None,
+            None::<&()>,
             StatusCode::OK,
         )
         .await
@@ -164,24 +175,33 @@ impl Admin {
     /// authorization response URL (`redirectTo`) to give
     /// [`PendingLogin::finish`](crate::PendingLogin::finish).
     pub async fn approve(&self, id: &str) -> Result<String> {
-        self.decide(id, "approve", None).await
+        self.decide(id, "approve", None::<&()>).await
     }
 
-    /// Approves the pending request `id` as `approval` says:
-    /// `{"username": "alice", "accounts": ["..."]}` (either may be left out); the
+    /// Approves the pending request `id` as `approval` says, an [`Approval`](crate::Approval)
+    /// or its JSON: `{"username": "alice", "accounts": ["..."]}` (either may be left out); the
     /// authorization response URL.
-    pub async fn approve_with(&self, id: &str, approval: &Value) -> Result<String> {
+    pub async fn approve_with(
+        &self,
+        id: &str,
+        approval: &(impl Serialize + ?Sized),
+    ) -> Result<String> {
         self.decide(id, "approve", Some(approval)).await
     }
 
     /// Denies the pending request `id`; the authorization response URL
     /// (`error=access_denied`).
     pub async fn deny(&self, id: &str) -> Result<String> {
-        self.decide(id, "deny", None).await
+        self.decide(id, "deny", None::<&()>).await
     }
 
-    async fn decide(&self, id: &str, decision: &str, body: Option<&Value>) -> Result<String> {
-        let outcome = self
+    async fn decide(
+        &self,
+        id: &str,
+        decision: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<String> {
+        let outcome: DecisionOutcome = self
             .call(
                 "sandbox authorization decision",
                 Method::POST,
@@ -190,6 +210,6 @@ impl Admin {
                 StatusCode::OK,
             )
             .await?;
-        string_field(&outcome, "redirectTo", "sandbox authorization decision")
+        Ok(outcome.redirect_to)
     }
 }

@@ -64,6 +64,10 @@ pub use error::{Error, Result};
 pub use forge::ForgeSession;
 pub use jose::SigningKey;
 pub use login::{Login, PendingLogin, READ_PERMISSIONS};
+pub use sandbank::sandbox::{
+    Approval, AuthorizationList, CreatedCustomer, DecisionOutcome, NewAccount, NewCustomer,
+    PendingAuthorizationView, PersonaAccount, PersonaList, SandboxClock, SandboxPersona,
+};
 pub use sandbank_fapi::Clock;
 pub use sandbox::{Sandbox, SandboxBuilder, http_client};
 pub use session::{Session, SessionRequest};

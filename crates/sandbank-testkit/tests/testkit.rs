@@ -592,7 +592,8 @@ async fn the_admin_helpers_drive_the_sandbox_control_api() {
     assert_eq!(response.status(), StatusCode::OK);
 
     let personas = admin.personas().await.unwrap();
-    assert_eq!(personas["data"].as_array().unwrap().len(), 5);
+    assert_eq!(personas.data.len(), 5);
+    assert_eq!(personas.password, "sandbank");
     let created = admin
         .create_customer(&json!({"username": "zoe", "accounts": [{"accountType": "CHECKING"}]}))
         .await
@@ -602,7 +603,7 @@ async fn the_admin_helpers_drive_the_sandbox_control_api() {
     let accounts: Value = zoe.get("/accounts").await.unwrap().json().await.unwrap();
     assert_eq!(
         accounts["data"][0]["accountId"],
-        created["accounts"][0]["accountId"]
+        created.accounts[0].account_id.to_string()
     );
     // A second customer of the same name is refused, with the sandbox's problem.
     match admin
@@ -618,17 +619,21 @@ async fn the_admin_helpers_drive_the_sandbox_control_api() {
 
     // The clock moves for the server: the session's token expires.
     let clock = admin.advance_clock("PT11M").await.unwrap();
-    assert_eq!(clock["offsetSeconds"], 660);
+    assert_eq!(clock.offset_seconds, 660);
     assert_eq!(status(&zoe, "/accounts").await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        admin.advance_clock_seconds(60).await.unwrap()["offsetSeconds"],
+        admin
+            .advance_clock_seconds(60)
+            .await
+            .unwrap()
+            .offset_seconds,
         720
     );
 
     // Reset: real time, and the created customer is gone.
     let clock = admin.reset().await.unwrap();
-    assert_eq!(clock["offsetSeconds"], 0);
-    assert_eq!(admin.clock().await.unwrap()["offsetSeconds"], 0);
+    assert_eq!(clock.offset_seconds, 0);
+    assert_eq!(admin.clock().await.unwrap().offset_seconds, 0);
     assert!(matches!(
         client.login_as("zoe").await,
         Err(Error::Authorization { .. } | Error::Login { .. })
@@ -644,8 +649,8 @@ async fn a_pending_login_waits_for_the_control_api_to_approve_or_deny_it() {
     // Approved as the login_hint's customer on one account.
     let pending = client.login_as("alice").pending().await.unwrap();
     let list = admin.pending_authorizations().await.unwrap();
-    assert_eq!(list["data"][0]["requestUri"], pending.request_uri());
-    assert_eq!(list["data"][0]["state"], pending.state());
+    assert_eq!(list.data[0].request_uri, pending.request_uri());
+    assert_eq!(list.data[0].state.as_deref(), Some(pending.state()));
     assert_eq!(pending.client().client_id(), client.client_id());
     let account = sandbox.accounts_of("alice").await.unwrap()[0].to_string();
     let redirect_to = admin
@@ -665,7 +670,7 @@ async fn a_pending_login_waits_for_the_control_api_to_approve_or_deny_it() {
         .await
         .unwrap();
     let list = admin.pending_authorizations().await.unwrap();
-    assert!(list["data"][0].get("loginHint").is_none(), "{list}");
+    assert_eq!(list.data[0].login_hint, None, "{list:?}");
     assert!(admin.approve(pending.request_uri()).await.is_err());
     let redirect_to = admin
         .approve_with(pending.request_uri(), &json!({"username": "sam"}))

@@ -69,7 +69,7 @@ pub async fn admin(
 }
 
 /// `POST /sandbox/clock` by an ISO 8601 duration; the new clock.
-pub async fn advance(sandbox: &Sandbox, by: &str) -> Value {
+pub async fn advance(sandbox: &Sandbox, by: &str) -> sandbank_testkit::SandboxClock {
     sandbox.admin().advance_clock(by).await.unwrap()
 }
 

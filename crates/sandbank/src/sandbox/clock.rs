@@ -32,9 +32,9 @@ pub const MAX_OFFSET_DAYS: i64 = 3_650;
 pub struct SandboxClock {
     /// Now, by the sandbox clock: what expiries are measured against.
     pub now: DateTime<Utc>,
-    /// How far the sandbox clock is ahead of real time, in whole seconds. A client that signs
-    /// DPoP proofs or client assertions after the clock moved must date them by the sandbox
-    /// clock: real time plus this.
+    /// How far the sandbox clock is ahead of real time, in whole seconds. Clients need not
+    /// follow it: a DPoP proof or client assertion is accepted when it is dated fresh by real
+    /// time or by the sandbox clock (real time plus this).
     pub offset_seconds: i64,
     /// The last day of the dataset's history is the day before this one: transactions are
     /// booked up to (not including) `dataAsOf`. It moves by whole days with the clock.

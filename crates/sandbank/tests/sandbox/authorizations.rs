@@ -47,7 +47,7 @@ async fn approve_gives_the_redirect_whose_code_buys_a_working_token() {
     let (status, list) = admin(&sandbox, Method::GET, "/sandbox/authorizations", None).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(
-        sandbox.admin().pending_authorizations().await.unwrap(),
+        serde_json::to_value(sandbox.admin().pending_authorizations().await.unwrap()).unwrap(),
         list
     );
     let pending = crate::entry(&list, "requestUri", &request_uri);

@@ -37,13 +37,12 @@ async fn the_clock_moves_forward_only_and_days_move_the_data() {
 
     // Less than a day: the clock moves, the data does not.
     let clock = advance(&sandbox, "PT23H").await;
-    assert_eq!(clock["offsetSeconds"], 23 * 3600);
+    assert_eq!(clock.offset_seconds, 23 * 3600);
     assert_eq!(
-        date(&clock["dataAsOf"]),
+        clock.data_as_of,
         NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
     );
-    let now: DateTime<Utc> = clock["now"].as_str().unwrap().parse().unwrap();
-    assert!(now - sandbox.auth_server().now() < chrono::Duration::seconds(5));
+    assert!(clock.now - sandbox.auth_server().now() < chrono::Duration::seconds(5));
     // The hour that completes the day moves the data by one day.
     let (status, clock) = admin(
         &sandbox,
@@ -60,7 +59,7 @@ async fn the_clock_moves_forward_only_and_days_move_the_data() {
     );
     let clock = advance(&sandbox, "P1W").await;
     assert_eq!(
-        date(&clock["dataAsOf"]),
+        clock.data_as_of,
         NaiveDate::from_ymd_opt(2026, 11, 9).unwrap()
     );
 
@@ -83,11 +82,11 @@ async fn the_clock_moves_forward_only_and_days_move_the_data() {
     assert_eq!(clock["offsetSeconds"], 8 * 24 * 3600);
     // The kit's helpers read and move the same clock.
     assert_eq!(
-        sandbox.admin().clock().await.unwrap()["offsetSeconds"],
+        sandbox.admin().clock().await.unwrap().offset_seconds,
         8 * 24 * 3600
     );
     let clock = sandbox.admin().advance_clock_seconds(60).await.unwrap();
-    assert_eq!(clock["offsetSeconds"], 8 * 24 * 3600 + 60);
+    assert_eq!(clock.offset_seconds, 8 * 24 * 3600 + 60);
 }
 
 #[tokio::test]

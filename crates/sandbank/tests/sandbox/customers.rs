@@ -80,12 +80,15 @@ async fn a_created_customer_logs_in_and_reads_their_accounts() {
         }))
         .await
         .unwrap();
-    assert_eq!(acme["name"], "Acme Widgets Ltd");
-    assert_eq!(acme["party"]["partyType"], "ORGANISATION");
+    assert_eq!(acme.name, "Acme Widgets Ltd");
+    assert_eq!(
+        serde_json::to_value(&acme.party).unwrap()["partyType"],
+        "ORGANISATION"
+    );
     let director = client.login_as("acme").await.unwrap();
     assert_eq!(
         session_account_ids(&director).await,
-        account_ids(&acme["accounts"])
+        account_ids(&serde_json::to_value(&acme.accounts).unwrap())
     );
 }
 

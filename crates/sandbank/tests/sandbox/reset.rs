@@ -107,7 +107,7 @@ async fn reset_restores_the_seed_dataset_exactly_on_every_backend() {
         // The kit's helper resets as well.
         crate::advance(&sandbox, "P1D").await;
         let clock = sandbox.admin().reset().await.unwrap();
-        assert_eq!(clock["offsetSeconds"], 0);
+        assert_eq!(clock.offset_seconds, 0);
         assert_eq!(dataset_rows(&store).await.unwrap(), fresh, "{}", db.label);
     })
     .await
@@ -143,7 +143,7 @@ async fn a_restart_on_the_same_database_finds_the_clock_and_created_customers() 
             db.label
         );
         let (_, after) = admin(&sandbox, Method::GET, "/sandbox/clock", None).await;
-        assert_eq!(after["dataAsOf"], clock["dataAsOf"]);
+        assert_eq!(after["dataAsOf"], clock.data_as_of.to_string());
         assert!(after["offsetSeconds"].as_i64().unwrap() >= 3 * 86_400);
         let (_, personas) = admin(&sandbox, Method::GET, "/sandbox/personas", None).await;
         let jo = crate::entry(&personas, "username", "jo");
