@@ -39,16 +39,27 @@ impl Clock {
         }
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
+    /// Moves the clock by `by`: forward, or back with a negative duration, but never behind
+    /// real time (see [`Clock::set_offset`]).
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        let by = by.num_milliseconds();
+        // The closure always returns `Some`, so the update cannot fail.
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(by).max(0))
+            });
     }
 
-    /// Sets how far the clock is from real time (zero: back on real time).
+    /// Sets how far the clock is ahead of real time (zero: back on real time). A negative
+    /// offset counts as zero: the sandbox clock never runs behind real time. That keeps replay
+    /// protection sound across every move: a client-dated proof or assertion is fresh by real
+    /// time or by the sandbox clock, its `jti` is remembered on real time until the last
+    /// instant either clock accepts it, and a sandbox clock at or ahead of real time can only
+    /// ever accept it earlier, never later, than one that was further ahead.
     pub fn set_offset(&self, offset: Duration) {
         self.offset_ms
-            .store(offset.num_milliseconds(), Ordering::SeqCst);
+            .store(offset.num_milliseconds().max(0), Ordering::SeqCst);
     }
 
     /// How far the clock is from real time.
@@ -103,5 +114,20 @@ mod tests {
         assert_eq!(other.offset(), Duration::days(3));
         clock.set_offset(Duration::zero());
         assert_eq!(other.offset(), Duration::zero());
+    }
+
+    #[test]
+    fn the_clock_never_runs_behind_real_time() {
+        let clock = Clock::system();
+        clock.advance(Duration::hours(2));
+        clock.advance(Duration::hours(-3));
+        assert_eq!(clock.offset(), Duration::zero());
+        clock.advance(Duration::hours(2));
+        clock.advance(Duration::hours(-1));
+        assert_eq!(clock.offset(), Duration::hours(1));
+        clock.set_offset(Duration::minutes(-5));
+        assert_eq!(clock.offset(), Duration::zero());
+        let reading = clock.read();
+        assert!(reading.sandbox >= reading.real);
     }
 }

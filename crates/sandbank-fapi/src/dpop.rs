@@ -239,7 +239,7 @@ mod tests {
         // later: it is remembered that long.
         let until = replay_memory_until(T + DAY, moved);
         assert!(until > at(T + DAY + MAX_PROOF_AGE_SECONDS));
-        // A clock behind real time (a test kit may move it back): the sandbox's window ends
+        // A reading behind real time (a `Clock` never is; a hand-made reading can be): the window ends
         // later, and the memory with it.
         let behind = Reading {
             sandbox: at(T - 600),
