@@ -44,12 +44,28 @@ async function loginAs(username, scope) {
   assert.equal(tokens.token_type.toLowerCase(), 'dpop')
 
   // Each call gets a fresh DPoP proof for its method and URL, bound to the token.
-  return async (url) => {
-    const response = await client.fetchProtectedResource(config, tokens.access_token, new URL(url), 'GET',
-      undefined, undefined, { DPoP: dpop })
+  const call = (url) => client.fetchProtectedResource(config, tokens.access_token, new URL(url), 'GET',
+    undefined, undefined, { DPoP: dpop })
+  const get = async (url) => {
+    const response = await call(url)
     assert.equal(response.status, 200)
     return response.json()
   }
+  // The status alone: openid-client throws on a 401 that carries a challenge; its status is kept.
+  get.status = (url) => call(url).then((response) => response.status,
+    (error) => { if (error?.status) return error.status; throw error })
+  return get
+}
+
+// The sandbox control API, with the admin key from the ready line.
+async function admin(method, path, body) {
+  const response = await fetch(`${bank.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bank.adminKey}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  })
+  assert.equal(response.status, 200, `${method} ${path}`)
+  return response.json()
 }
 
 test('alice reads her current account transactions, page by page', async () => {
@@ -66,4 +82,30 @@ test('alice reads her current account transactions, page by page', async () => {
   assert.equal(second.data.length, 10)
   const seen = new Set(first.data.map((t) => t.transactionId))
   assert.ok(second.data.every((t) => !seen.has(t.transactionId)))
+})
+
+test('ten days later: the old token has expired, a new login works, newer transactions are there', async () => {
+  // Without the admin key the control API is closed.
+  assert.equal((await fetch(`${bank.url}/sandbox/personas`)).status, 401)
+  const personas = await admin('GET', '/sandbox/personas')
+  assert.ok(personas.data.some((p) => p.username === 'alice'))
+
+  const before = await loginAs('alice', 'accounts transactions')
+  const accounts = await before(`${bank.url}/accounts`)
+  const current = accounts.data.find((a) => a.accountType === 'CHECKING' && a.ownership === 'SOLE')
+  const transactions = `${bank.url}/accounts/${current.accountId}/transactions?pageSize=1`
+  const newest = (await before(transactions)).data[0].bookingDateTime
+
+  const clock = await admin('POST', '/sandbox/clock', { advanceBy: 'P10D' })
+  assert.equal(clock.offsetSeconds, 10 * 86_400)
+  try {
+    // The token expired by the sandbox clock. openid-client dates its DPoP proofs and client
+    // assertions by the real clock, and no clock-skew setting is needed: the bank accepts either.
+    assert.equal(await before.status(`${bank.url}/accounts`), 401)
+    const after = await loginAs('alice', 'accounts transactions')
+    const newer = (await after(transactions)).data[0].bookingDateTime
+    assert.ok(Date.parse(newer) > Date.parse(newest), `${newer} after ${newest}`)
+  } finally {
+    await admin('POST', '/sandbox/reset') // the seed's dataset and real time again
+  }
 })
