@@ -190,13 +190,35 @@ async fn bodies_and_headers_go_with_the_proof() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["x-fapi-interaction-id"], sent);
-    // A method the route does not have is still authenticated first, then refused.
-    let response = alice
-        .post("/accounts")
-        .json(&json!({"not": "allowed"}))
+    // A body goes with its proof: a card's controls change, and the change is read back.
+    let cardholder = client
+        .login_as("alice")
+        .with_scopes(["cards", "card_controls"])
         .await
         .unwrap();
-    assert!(response.status().is_client_error(), "{}", response.status());
+    let cards: Value = cardholder
+        .get("/cards")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let card = cards["data"][0]["cardId"].as_str().unwrap();
+    let response = cardholder
+        .patch(&format!("/cards/{card}/controls"))
+        .json(&json!({"onlineAllowed": false, "contactlessAllowed": true}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let read: Value = cardholder
+        .get(&format!("/cards/{card}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["controls"]["onlineAllowed"], false, "{read}");
+    assert_eq!(read["controls"]["contactlessAllowed"], true, "{read}");
 }
 
 #[tokio::test]
