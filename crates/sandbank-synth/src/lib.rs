@@ -120,6 +120,13 @@ pub enum SynthError {
     Config(String),
 }
 
+/// The password every persona and synthetic customer logs in with, without building a
+/// [`Generator`] (what [`Generator::password`] gives).
+pub fn password() -> Result<String, SynthError> {
+    let personas: PersonaFile = serde_json::from_str(PERSONAS_JSON)?;
+    Ok(personas.password)
+}
+
 /// Generates datasets.
 pub struct Generator {
     config: Config,

@@ -163,10 +163,6 @@ impl SandboxBuilder {
     /// ([`sandbank::instance::Instance`]), then serving on a Tokio task of the current
     /// runtime.
     pub async fn start(self) -> Result<Sandbox> {
-        let password = sandbank_synth::Generator::new(self.options.dataset.clone())
-            .map_err(|error| Error::Start(error.into()))?
-            .password()
-            .to_owned();
         let clock = self.options.clock.clone();
         let instance = Instance::start(self.options)
             .await
@@ -181,7 +177,7 @@ impl SandboxBuilder {
             url: instance.url.clone(),
             issuer: instance.issuer().to_owned(),
             clock,
-            password,
+            password: instance.state.auth.config.sandbox_password.clone(),
             ca_pem: ca_certificate_pem.clone(),
             http,
         };

@@ -124,8 +124,8 @@ impl Instance {
         let scheme = if options.tls { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);
         let issuer = options.public_url.clone().unwrap_or_else(|| url.clone());
-        let generator = sandbank_synth::Generator::new(options.dataset.clone())?;
-        let as_config = authorization_server_config(&options, &issuer, generator.password());
+        let password = sandbank_synth::password()?;
+        let as_config = authorization_server_config(&options, &issuer, &password);
         let auth =
             AuthServer::start_with(store.clone(), as_config, options.clock.clone(), keys_ahead)
                 .await?;

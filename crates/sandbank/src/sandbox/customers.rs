@@ -17,7 +17,6 @@ use super::body;
 use super::error::SandboxError;
 use super::state::{self, SandboxState};
 use crate::app::AppState;
-use crate::dataset::manifest_with;
 
 /// Most accounts one created customer may hold.
 pub const MAX_ACCOUNTS: usize = 20;
@@ -267,10 +266,7 @@ pub async fn create_customer(
     let generator = Generator::new(state.dataset(seed))?;
     let bundle = generator.created(&spec);
     state.customers.push(spec);
-    let mut loader = app
-        .store
-        .begin_extend(&manifest_with(&state.dataset(seed), &state.customers))
-        .await?;
+    let mut loader = app.store.begin_extend(&state.manifest(seed)).await?;
     loader.insert(&bundle).await?;
     state::write(&mut loader, app, &state).await?;
     loader.commit().await.map_err(|error| match error {
