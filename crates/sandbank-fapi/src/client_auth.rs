@@ -99,8 +99,7 @@ async fn mutual_tls(
 /// assertion is still fresh by real time, and the assertion could be replayed.
 pub fn assertion_memory_until(exp: i64, now: Reading) -> DateTime<Utc> {
     let exp = DateTime::from_timestamp(exp, 0).unwrap_or(now.real);
-    (exp + now.lag() + Duration::seconds(MAX_FUTURE_SKEW_SECONDS))
-        .max(now.real + Duration::seconds(1))
+    (exp + Duration::seconds(MAX_FUTURE_SKEW_SECONDS)).max(now.real + Duration::seconds(1))
 }
 
 async fn private_key_jwt(

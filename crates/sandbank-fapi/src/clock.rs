@@ -91,12 +91,6 @@ impl Reading {
     pub fn both(&self) -> [DateTime<Utc>; 2] {
         [self.sandbox, self.real]
     }
-
-    /// How far the sandbox clock is behind real time (zero when it is ahead or level): how much
-    /// longer a claim fresh by the sandbox's time stays fresh than one fresh by real time.
-    pub fn lag(&self) -> Duration {
-        (self.real - self.sandbox).max(Duration::zero())
-    }
 }
 
 #[cfg(test)]
