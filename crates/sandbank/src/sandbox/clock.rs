@@ -73,15 +73,15 @@ fn view(app: &AppState, state: &SandboxState) -> SandboxClock {
     }
 }
 
+/// Why a move back is refused.
+const FORWARD_ONLY: &str = "the sandbox clock only moves forward (reset goes back to real time)";
+
 /// Moves the sandbox clock forward by `by` (never back: a negative duration is refused). When
 /// that completes one or more days, the dataset is simulated on to the new day and replaced in
 /// one transaction; ids stay, so grants and tokens still reach their accounts.
 pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock, SandboxError> {
     if by < Duration::zero() {
-        return Err(SandboxError::invalid(
-            "",
-            "the sandbox clock only moves forward (reset goes back to real time)",
-        ));
+        return Err(SandboxError::invalid("", FORWARD_ONLY));
     }
     let _change = app.sandbox.changes.lock().await;
     let mut state = SandboxState::load(&app.store, app.auth.now()).await?;
@@ -151,32 +151,22 @@ pub async fn post_clock(
     bytes: Bytes,
 ) -> Result<Json<SandboxClock>, SandboxError> {
     let request: ClockAdvance = body::json(&bytes, false)?;
-    let by = match (&request.advance_by, request.advance_by_seconds) {
+    let (pointer, by) = match (&request.advance_by, request.advance_by_seconds) {
         (Some(text), None) => {
             let duration = IsoDuration::parse(text)
                 .map_err(|error| SandboxError::invalid("/advanceBy", error.to_string()))?;
-            if duration.negative {
-                return Err(SandboxError::invalid(
-                    "/advanceBy",
-                    "the sandbox clock only moves forward (reset goes back to real time)",
-                ));
-            }
             let now = app.auth.now();
-            duration
+            let by = duration
                 .after(now)
                 .map(|then| then - now)
-                .ok_or_else(|| SandboxError::invalid("/advanceBy", "the duration is too long"))?
+                .ok_or_else(|| SandboxError::invalid("/advanceBy", "the duration is too long"))?;
+            ("/advanceBy", by)
         }
         (None, Some(seconds)) => {
-            if seconds < 0 {
-                return Err(SandboxError::invalid(
-                    "/advanceBySeconds",
-                    "the sandbox clock only moves forward (reset goes back to real time)",
-                ));
-            }
-            Duration::try_seconds(seconds).ok_or_else(|| {
+            let by = Duration::try_seconds(seconds).ok_or_else(|| {
                 SandboxError::invalid("/advanceBySeconds", "the duration is too long")
-            })?
+            })?;
+            ("/advanceBySeconds", by)
         }
         _ => {
             return Err(SandboxError::invalid(
@@ -185,5 +175,8 @@ pub async fn post_clock(
             ));
         }
     };
+    if by < Duration::zero() {
+        return Err(SandboxError::invalid(pointer, FORWARD_ONLY));
+    }
     advance_clock(&app, by).await.map(Json)
 }
