@@ -55,22 +55,6 @@ pub enum BulkStart {
 const SELECT_DATASET: &str =
     "SELECT seed, generator_version, content_hash, counts FROM dataset WHERE id = 1";
 
-/// Empties every table of the dataset, records that refer to others first.
-const CLEAR_DATASET: [&str; 12] = [
-    "DELETE FROM claims",
-    "DELETE FROM policies",
-    "DELETE FROM cards",
-    "DELETE FROM holdings",
-    "DELETE FROM statements",
-    "DELETE FROM transactions",
-    "DELETE FROM balances",
-    "DELETE FROM account_parties",
-    "DELETE FROM accounts",
-    "DELETE FROM customers",
-    "DELETE FROM parties",
-    "DELETE FROM dataset",
-];
-
 const INSERT_DATASET: &str = "INSERT INTO dataset (id, seed, generator_version, content_hash, counts) \
      VALUES (1, $1, $2, $3, $4)";
 
@@ -192,8 +176,18 @@ impl Store {
     /// otherwise with [`BulkLoader::delete_auth_state`]) and the schema registry's.
     pub async fn begin_replace(&self, manifest: &DatasetManifest) -> StoreResult<BulkLoader> {
         let mut tx = self.pool.begin_write().await?;
-        for statement in CLEAR_DATASET {
-            tx.execute(statement, vec![]).await?;
+        // Every table the loader writes, in reverse: records that refer to others first.
+        let tables: Vec<&str> = Rows::default()
+            .buffers()
+            .iter()
+            .rev()
+            .map(|(table, _)| table.name)
+            .chain(["dataset"])
+            .collect();
+        for table in tables {
+            // The names are the loader's own constants, never input.
+            tx.execute(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")), vec![])
+                .await?;
         }
         tx.execute(
             INSERT_DATASET,
