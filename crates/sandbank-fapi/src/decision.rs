@@ -81,16 +81,7 @@ pub async fn pending_authorizations(
 ) -> Result<Vec<PendingAuthorization>, OAuthError> {
     let now = server.now();
     let auth = server.auth();
-    let interactions: HashMap<String, (String, Interaction)> = auth
-        .list(kinds::INTERACTION, now)
-        .await
-        .map_err(OAuthError::server_error)?
-        .into_iter()
-        .filter_map(|(id, entry)| {
-            let interaction: Interaction = serde_json::from_value(entry.value).ok()?;
-            Some((interaction.request_uri.clone(), (id, interaction)))
-        })
-        .collect();
+    let interactions = interactions_by_request_uri(server).await?;
     let mut client_names: HashMap<String, String> = HashMap::new();
     let mut pending = Vec::new();
     let mut requests = auth
@@ -129,6 +120,35 @@ pub async fn pending_authorizations(
     Ok(pending)
 }
 
+/// The interaction (a login page a browser opened) of each pushed request, by `request_uri`,
+/// with its id. A request opened more than once has several; the one where a customer signed in
+/// stands for it, and among equals the latest.
+async fn interactions_by_request_uri(
+    server: &AuthServer,
+) -> Result<HashMap<String, (String, Interaction)>, OAuthError> {
+    let mut entries: Vec<_> = server
+        .auth()
+        .list(kinds::INTERACTION, server.now())
+        .await
+        .map_err(OAuthError::server_error)?
+        .into_iter()
+        .filter_map(|(id, entry)| {
+            let interaction: Interaction = serde_json::from_value(entry.value).ok()?;
+            Some((
+                (interaction.customer.is_some(), entry.created_at),
+                id,
+                interaction,
+            ))
+        })
+        .collect();
+    // Later entries overwrite earlier ones in the map: the preferred one goes last.
+    entries.sort_by_key(|(rank, _, _)| *rank);
+    Ok(entries
+        .into_iter()
+        .map(|(_, id, interaction)| (interaction.request_uri.clone(), (id, interaction)))
+        .collect())
+}
+
 /// The request `id` names — its `request_uri`, or the id of an interaction that answers it —
 /// and the interaction, if a browser started one.
 async fn resolve(
@@ -136,18 +156,7 @@ async fn resolve(
     id: &str,
 ) -> Result<(Pending, Option<(String, Interaction)>), DecisionError> {
     let (request_uri, interaction) = if id.starts_with(REQUEST_URI_PREFIX) {
-        let interaction = server
-            .auth()
-            .list(kinds::INTERACTION, server.now())
-            .await
-            .map_err(OAuthError::server_error)?
-            .into_iter()
-            .filter_map(|(key, entry)| {
-                serde_json::from_value::<Interaction>(entry.value)
-                    .ok()
-                    .map(|i| (key, i))
-            })
-            .find(|(_, i)| i.request_uri == id);
+        let interaction = interactions_by_request_uri(server).await?.remove(id);
         (id.to_owned(), interaction)
     } else {
         match server.read::<Interaction>(kinds::INTERACTION, id).await? {
