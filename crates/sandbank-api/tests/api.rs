@@ -940,7 +940,7 @@ fn persona_usernames() -> Vec<String> {
 /// validator); empty when it is valid.
 async fn registry_issues(registry: &Registry, name: &str, body: &Value) -> Vec<String> {
     let report = registry
-        .validate(name, &VersionRef::Latest, body)
+        .validate(name, &VersionRef::Latest, body.clone())
         .await
         .unwrap();
     assert_eq!(report.valid, report.errors.is_empty());

@@ -319,7 +319,7 @@ impl ClientCertVerifier for AnyClientCertificate {
 }
 
 /// Serves `app` over HTTPS on `listener` with `config` until `shutdown` completes (then
-/// finishes the requests in flight, for at most 10 s). Every request that arrived with a
+/// finishes the requests in flight, for at most `grace`). Every request that arrived with a
 /// client certificate carries it as a [`ClientCertificate`](crate::mtls::ClientCertificate)
 /// extension.
 pub async fn serve(
@@ -327,13 +327,14 @@ pub async fn serve(
     app: Router,
     config: Arc<ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     tokio::spawn(async move {
         shutdown.await;
-        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        stopper.graceful_shutdown(Some(grace));
     });
     let app = app.layer(axum::middleware::from_fn(crate::mtls::client_certificate));
     axum_server::from_tcp_rustls(

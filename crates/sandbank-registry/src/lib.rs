@@ -4,6 +4,8 @@
 //!   code (drift); [`policy`] checks that version bumps follow compatibility.
 //! - [`validation`] compiles a schema once and reports every error of an instance with its
 //!   instance path, schema path and keyword.
+//! - [`cost`] bounds the work a client's schema can cause (unfolded size, validation steps), so
+//!   that no request runs without end.
 //! - [`compat`] decides whether one JSON Schema accepts everything another does, under the
 //!   modes schema registries use.
 //! - [`registry`] is the catalogue of every `(name, version)`: Sandbank's own schemas
@@ -15,6 +17,7 @@
 
 pub mod builtin;
 pub mod compat;
+pub mod cost;
 pub mod files;
 pub mod http;
 pub mod openapi;

@@ -71,19 +71,20 @@ pub fn check_schema(
     if major(current_version) > major(frozen_version) {
         return None;
     }
-    let findings = compat::check(
+    let messages = match compat::check(
         CompatibilityMode::Backward,
         current,
         std::slice::from_ref(frozen_document),
-    );
-    if findings.is_empty() {
-        return None;
-    }
+    ) {
+        Ok(findings) if findings.is_empty() => return None,
+        Ok(findings) => findings.iter().map(ToString::to_string).collect(),
+        Err(too_complex) => vec![too_complex.to_string()],
+    };
     Some(Violation {
         name: name.to_owned(),
         current: current_version.to_owned(),
         frozen: frozen_version.clone(),
-        messages: findings.iter().map(ToString::to_string).collect(),
+        messages,
     })
 }
 

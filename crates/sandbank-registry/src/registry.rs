@@ -51,6 +51,10 @@ pub enum RegistryError {
     /// The text is not a JSON Schema this registry accepts.
     #[error("invalid schema: {0}")]
     InvalidSchema(String),
+    /// The work a schema (or validating an instance against it) would take is past a bound
+    /// ([`crate::cost`]).
+    #[error(transparent)]
+    TooComplex(#[from] crate::cost::TooComplex),
     /// The schema breaks the subject's compatibility level.
     #[error(
         "schema being registered is incompatible with an earlier schema for subject '{subject}' under {mode}"
@@ -245,6 +249,7 @@ pub fn parse_schema(value: &Value) -> Result<Arc<CompiledSchema>, RegistryError>
             "a JSON Schema is an object or a boolean".into(),
         ));
     }
+    crate::cost::check_document(value)?;
     CompiledSchema::compile(value)
         .map(Arc::new)
         .map_err(|error| RegistryError::InvalidSchema(error.to_string()))
@@ -439,36 +444,56 @@ impl Registry {
 
     /// The compiled validator of a version, compiled on first use and cached by id.
     pub fn validator(&self, version: &SchemaVersion) -> Result<Arc<CompiledSchema>, RegistryError> {
-        if let Some(found) = self
-            .validators
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(&version.id)
-        {
-            return Ok(found.clone());
+        if let Some(found) = self.cached_validator(version.id) {
+            return Ok(found);
         }
         let compiled = parse_schema(&version.document)?;
-        self.validators
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(version.id, compiled.clone());
+        self.cache_validator(version.id, &compiled);
         Ok(compiled)
     }
 
-    /// Validates an instance against a version of a schema.
+    fn cached_validator(&self, id: u32) -> Option<Arc<CompiledSchema>> {
+        self.validators
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    fn cache_validator(&self, id: u32, compiled: &Arc<CompiledSchema>) {
+        self.validators
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id, compiled.clone());
+    }
+
+    /// Validates an instance against a version of a schema, on a blocking thread, after
+    /// counting the work it takes ([`crate::cost::check_validation`]): an instance that would
+    /// take too long is refused with [`RegistryError::TooComplex`] instead.
     pub async fn validate(
         &self,
         name: &str,
         version: &VersionRef,
-        instance: &Value,
+        instance: Value,
     ) -> Result<ValidationReport, RegistryError> {
         let version = self.get(name, version).await?;
-        let validator = self.validator(&version)?;
-        let errors: Vec<IssueView> = validator
-            .issues(instance)
-            .into_iter()
-            .map(IssueView::from)
-            .collect();
+        let (id, document) = (version.id, version.document.clone());
+        let cached = self.cached_validator(id);
+        let (compiled, errors) = off_the_runtime(move || {
+            let compiled = match cached {
+                Some(compiled) => compiled,
+                None => parse_schema(&document)?,
+            };
+            crate::cost::check_validation(&document, &instance)?;
+            let errors: Vec<IssueView> = compiled
+                .issues(&instance)
+                .into_iter()
+                .map(IssueView::from)
+                .collect();
+            Ok((compiled, errors))
+        })
+        .await?;
+        self.cache_validator(id, &compiled);
         Ok(ValidationReport {
             valid: errors.is_empty(),
             errors,
@@ -496,7 +521,8 @@ impl Registry {
             Some(mode) => mode,
             None => self.effective_mode(name).await?,
         };
-        Ok(report(mode, candidate, &versions))
+        check_schema(candidate).await?;
+        checked_report(mode, candidate, &versions).await
     }
 
     /// Subject names: the built-ins, then registered subjects, sorted within each group.
@@ -543,7 +569,7 @@ impl Registry {
     /// Registers `schema` under `subject` after checking it against the subject's level;
     /// returns its id. Registering a schema the subject already has returns its id again.
     pub async fn register(&self, subject: &str, schema: &Value) -> Result<u32, RegistryError> {
-        parse_schema(schema)?;
+        check_schema(schema).await?;
         if self.builtins.versions(subject).is_some() {
             return match self.lookup(subject, schema).await {
                 Ok(found) => Ok(found.id),
@@ -563,7 +589,7 @@ impl Registry {
                 .map(|(index, s)| SchemaVersion::from_stored(subject, s, index == last))
                 .collect();
             let mode = self.effective_mode(subject).await?;
-            let report = report(mode, schema, &versions);
+            let report = checked_report(mode, schema, &versions).await?;
             if !report.compatible {
                 return Err(RegistryError::Incompatible {
                     subject: subject.to_owned(),
@@ -593,7 +619,7 @@ impl Registry {
         version: &VersionRef,
         schema: &Value,
     ) -> Result<CompatibilityReport, RegistryError> {
-        parse_schema(schema)?;
+        check_schema(schema).await?;
         let mode = self.effective_mode(subject).await?;
         let versions = match self.versions(subject).await {
             Ok(versions) => versions,
@@ -605,7 +631,7 @@ impl Registry {
             VersionRef::Latest => versions,
             VersionRef::Exact(_) => vec![self.subject_version(subject, version).await?],
         };
-        Ok(report(mode, schema, &against))
+        checked_report(mode, schema, &against).await
     }
 
     /// The compatibility level: of a subject (with `default_to_global`, falling back to the
@@ -637,13 +663,43 @@ impl Registry {
     }
 }
 
+/// [`parse_schema`] on a blocking thread: compiling a large schema takes a while.
+pub async fn check_schema(value: &Value) -> Result<(), RegistryError> {
+    let value = value.clone();
+    off_the_runtime(move || parse_schema(&value).map(drop)).await
+}
+
+/// The compatibility report of `candidate` against `versions`, worked out on a blocking thread
+/// (a check is bounded, but can take a CPU for a while).
+async fn checked_report(
+    mode: CompatibilityMode,
+    candidate: &Value,
+    versions: &[SchemaVersion],
+) -> Result<CompatibilityReport, RegistryError> {
+    let candidate = candidate.clone();
+    let versions = versions.to_vec();
+    off_the_runtime(move || report(mode, &candidate, &versions)).await
+}
+
+/// Runs CPU-heavy registry work (compiling, comparing, validating) on Tokio's blocking pool, so
+/// that the async workers keep answering other requests meanwhile.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, RegistryError> + Send + 'static,
+) -> Result<T, RegistryError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        RegistryError::Store(StoreError::Backend(format!(
+            "a registry worker thread stopped: {error}"
+        )))
+    })?
+}
+
 fn report(
     mode: CompatibilityMode,
     candidate: &Value,
     versions: &[SchemaVersion],
-) -> CompatibilityReport {
+) -> Result<CompatibilityReport, RegistryError> {
     let previous: Vec<Value> = versions.iter().map(|v| (*v.document).clone()).collect();
-    let findings = compat::check(mode, candidate, &previous);
+    let findings = compat::check(mode, candidate, &previous)?;
     let messages = findings
         .iter()
         .map(|finding| {
@@ -654,10 +710,10 @@ fn report(
             format!("{finding} against version {version}")
         })
         .collect();
-    CompatibilityReport {
+    Ok(CompatibilityReport {
         compatible: findings.is_empty(),
         mode,
         messages,
         incompatibilities: findings,
-    }
+    })
 }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub auth: AuthServer,
     /// The largest request body the server reads, in bytes; larger ones are 413.
     pub max_body_bytes: usize,
+    /// How long one request may take before it is answered 503 ([`crate::deadline`]).
+    pub request_timeout: std::time::Duration,
     /// The sandbox control API's key and seed dataset.
     pub sandbox: Arc<crate::sandbox::Sandbox>,
 }
@@ -72,6 +74,7 @@ impl AppState {
             store,
             auth,
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+            request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
             sandbox: Arc::new(sandbox),
         })
     }
@@ -92,9 +95,10 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a
-/// problem+json fallback, every request body limited to `state.max_body_bytes`.
+/// problem+json fallback, every request body limited to `state.max_body_bytes` and every
+/// request to `state.request_timeout`.
 pub fn router(state: AppState) -> Router {
-    let max_body_bytes = state.max_body_bytes;
+    let (max_body_bytes, request_timeout) = (state.max_body_bytes, state.request_timeout);
     let (router, _) = api(state.registry.clone()).split_for_parts();
     let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
@@ -107,7 +111,10 @@ pub fn router(state: AppState) -> Router {
             Router::new()
         }
     };
-    crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes)
+    let router =
+        crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes);
+    // Outermost, so that the deadline covers reading the body too.
+    crate::deadline::limit_time(router, request_timeout)
 }
 
 async fn not_found() -> impl IntoResponse {

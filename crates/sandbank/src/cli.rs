@@ -126,6 +126,35 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub max_body_bytes: u64,
+    /// How long one request may take, in seconds; past it the request is dropped and answered
+    /// 503 (problem+json, or OAuth JSON `temporarily_unavailable`), so that nothing holds a
+    /// connection or a worker forever.
+    #[arg(
+        long,
+        env = "SANDBANK_REQUEST_TIMEOUT",
+        default_value_t = crate::deadline::DEFAULT_REQUEST_TIMEOUT.as_secs_f64(),
+        value_parser = seconds
+    )]
+    pub request_timeout: f64,
+    /// After SIGTERM or SIGINT, how long requests in flight may finish, in seconds; then the
+    /// process exits anyway.
+    #[arg(
+        long,
+        env = "SANDBANK_SHUTDOWN_TIMEOUT",
+        default_value_t = crate::instance::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64(),
+        value_parser = seconds
+    )]
+    pub shutdown_timeout: f64,
+}
+
+/// A positive number of seconds, at most a day (fractions allowed: `0.5`).
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value <= 86_400.0 => Ok(value),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, got {text:?}"
+        )),
+    }
 }
 
 /// Where `serve` listens when `--addr` is not given.

@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sandbank_fapi::tls::LocalCa;
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
@@ -19,6 +20,9 @@ use tokio::net::TcpListener;
 use crate::app::AppState;
 use crate::dataset::Loaded;
 use crate::sandbox::{AdminKey, Sandbox};
+
+/// After a shutdown signal, how long requests in flight may go on by default: 10 seconds.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to start an instance. `sandbank serve` fills it from its flags; the default is what a
 /// test wants: a free loopback port, an in-memory database, the default dataset, real time.
@@ -43,6 +47,11 @@ pub struct Options {
     pub clock: Clock,
     /// The largest request body accepted; larger ones are refused with 413.
     pub max_body_bytes: usize,
+    /// How long one request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// After the shutdown signal, how long requests in flight may go on before the server
+    /// stops anyway.
+    pub shutdown_timeout: Duration,
     /// The sandbox control API's key; a random one when absent.
     pub admin_key: Option<String>,
 }
@@ -59,6 +68,8 @@ impl Default for Options {
             tls: false,
             clock: Clock::system(),
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+            request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             admin_key: None,
         }
     }
@@ -84,6 +95,7 @@ pub struct Instance {
     /// Whether the dataset was written now or was already there.
     pub loaded: Loaded,
     listener: TcpListener,
+    shutdown_timeout: Duration,
 }
 
 impl Instance {
@@ -138,6 +150,7 @@ impl Instance {
             store,
             auth,
             max_body_bytes: options.max_body_bytes,
+            request_timeout: options.request_timeout,
             sandbox: Arc::new(Sandbox::new(admin_key, options.dataset.clone())),
         };
         Ok(Instance {
@@ -146,6 +159,7 @@ impl Instance {
             tls,
             loaded,
             listener,
+            shutdown_timeout: options.shutdown_timeout,
         })
     }
 
@@ -155,24 +169,57 @@ impl Instance {
     }
 
     /// Serves [`crate::app::router`] until `shutdown` completes, then stops accepting
-    /// connections and finishes the requests in flight.
+    /// connections and finishes the requests in flight, for at most
+    /// [`Options::shutdown_timeout`]: past it, `serve` returns anyway and the requests still
+    /// running are dropped.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::app::router(self.state);
-        match self.tls {
-            Some(tls) => {
-                sandbank_fapi::tls::serve(self.listener.into_std()?, app, tls.config, shutdown)
+        let grace = self.shutdown_timeout;
+        let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled.send(());
+        };
+        let serving = async move {
+            match self.tls {
+                Some(tls) => {
+                    sandbank_fapi::tls::serve(
+                        self.listener.into_std()?,
+                        app,
+                        tls.config,
+                        shutdown,
+                        grace,
+                    )
                     .await?
+                }
+                None => {
+                    axum::serve(self.listener, app)
+                        .with_graceful_shutdown(shutdown)
+                        .await?
+                }
             }
-            None => {
-                axum::serve(self.listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await?
+            anyhow::Ok(())
+        };
+        let deadline = async move {
+            match on_signal.await {
+                Ok(()) => tokio::time::sleep(grace).await,
+                // The server stopped without a signal (it failed): nothing to wait for.
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = serving => served,
+            () = deadline => {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "requests still running when the shutdown grace ran out: stopping anyway"
+                );
+                Ok(())
             }
         }
-        Ok(())
     }
 }
 

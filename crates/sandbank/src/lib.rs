@@ -10,6 +10,7 @@ pub mod body_limit;
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod deadline;
 pub mod instance;
 pub mod openapi;
 pub mod sandbox;

@@ -44,7 +44,11 @@ pub fn run_blocking(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    let outcome = runtime.block_on(run(args));
+    // Work still running on the blocking pool (bounded, but maybe not done) must not keep the
+    // process alive: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -85,7 +89,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(url = %ready.url, elapsed_ms = started.elapsed().as_millis() as u64, "sandbank is ready");
     let store = instance.state.store.clone();
     instance.serve(stop).await?;
-    store.close().await;
+    // A request dropped at the shutdown deadline may still hold a connection: closing waits
+    // for it, so not for long.
+    if tokio::time::timeout(std::time::Duration::from_secs(1), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database did not close within a second");
+    }
     tracing::info!("sandbank stopped");
     Ok(())
 }
@@ -208,6 +219,8 @@ impl ServeArgs {
             tls: self.tls,
             clock: Clock::system(),
             max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
+            request_timeout: std::time::Duration::from_secs_f64(self.request_timeout),
+            shutdown_timeout: std::time::Duration::from_secs_f64(self.shutdown_timeout),
             admin_key: self.admin_key.clone(),
         })
     }

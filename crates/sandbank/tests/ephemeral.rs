@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use http::http_get;
+use http::{http_get, http_post};
 
 /// A running `sandbank serve`, its stdin (when piped) and its ready line.
 struct Bank {
@@ -260,4 +260,249 @@ fn contradictory_or_malformed_options_are_refused_before_anything_starts() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("admin key"), "{stderr}");
+}
+
+/// Opens a request to `path` that declares a body and never sends it: a client gone quiet.
+fn stuck_request(url: &str, path: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let host = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    .unwrap();
+    stream
+}
+
+/// The status, headers and body of the one response on `stream`.
+fn read_answer(stream: &mut std::net::TcpStream) -> (u16, String, Value) {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(read @ 1..) = stream.read(&mut buffer) {
+        raw.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some((head, body)) = text.split_once("\r\n\r\n")
+            && let Ok(body) = serde_json::from_str::<Value>(body)
+        {
+            return (
+                head[9..12].parse().unwrap(),
+                head.to_ascii_lowercase(),
+                body,
+            );
+        }
+    }
+    panic!("no answer: {:?}", String::from_utf8_lossy(&raw));
+}
+
+#[test]
+fn a_request_past_its_deadline_is_answered_503_in_the_format_of_its_endpoint() {
+    let bank = Bank::start(
+        &["serve", "--ephemeral", "--request-timeout", "0.5"],
+        Stdio::piped(),
+    );
+    let mut registry = stuck_request(bank.url(), "/schemas/account/latest/validate");
+    let mut token = stuck_request(bank.url(), "/token");
+    let (status, head, body) = read_answer(&mut registry);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    assert!(head.contains("retry-after: 1"), "{head}");
+    assert_eq!(
+        body["type"],
+        "https://sandbank.example/problems/request-timeout"
+    );
+    let (status, _, body) = read_answer(&mut token);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert_eq!(bank.get("/health/live").0, 200);
+}
+
+#[test]
+fn sigterm_stops_a_server_whose_requests_are_stuck_once_the_grace_runs_out() {
+    let mut bank = Bank::start(
+        &[
+            "serve",
+            "--ephemeral",
+            "--request-timeout",
+            "600",
+            "--shutdown-timeout",
+            "1",
+        ],
+        Stdio::piped(),
+    );
+    let _stuck = stuck_request(bank.url(), "/schemas/account/latest/validate");
+    std::thread::sleep(Duration::from_millis(200));
+    let signalled = Instant::now();
+    bank.terminate();
+    let status = bank.exit_status();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    // Not a measurement: without the grace deadline the process waits for the request (here,
+    // ten minutes), and `exit_status` gives up after a minute.
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        signalled.elapsed()
+    );
+}
+
+/// `levels` definitions, each `shape` around ten references to the next one.
+fn fan_out(levels: usize, shape: fn(Value) -> Value) -> Value {
+    let mut defs = serde_json::Map::new();
+    for level in 0..levels {
+        let schema = if level + 1 == levels {
+            serde_json::json!({"type": "string"})
+        } else {
+            shape(serde_json::json!({"$ref": format!("#/$defs/l{}", level + 1)}))
+        };
+        defs.insert(format!("l{level}"), schema);
+    }
+    serde_json::json!({"$ref": "#/$defs/l0", "$defs": defs})
+}
+
+#[test]
+fn hostile_schemas_are_refused_promptly_while_the_server_stays_live() {
+    use serde_json::json;
+    let bank = Bank::start(&["serve", "--ephemeral"], Stdio::piped());
+    let url = bank.url().to_owned();
+    let mut chain = serde_json::Map::new();
+    for level in 0..400 {
+        chain.insert(
+            format!("c{level}"),
+            json!({"$ref": format!("#/$defs/c{}", level + 1)}),
+        );
+    }
+    chain.insert("c400".into(), json!({"type": "string"}));
+    let shapes: Vec<(&str, Value)> = vec![
+        ("allOf", fan_out(30, |r| json!({"allOf": vec![r; 10]}))),
+        ("anyOf", fan_out(30, |r| json!({"anyOf": vec![r; 10]}))),
+        ("oneOf", fan_out(30, |r| json!({"oneOf": vec![r; 10]}))),
+        (
+            "items",
+            fan_out(
+                30,
+                |r| json!({"type": "array", "prefixItems": vec![r.clone(); 10], "items": r}),
+            ),
+        ),
+        (
+            "properties",
+            fan_out(30, |r| {
+                let properties: serde_json::Map<String, Value> =
+                    (0..10).map(|i| (format!("p{i}"), r.clone())).collect();
+                json!({"type": "object", "properties": properties})
+            }),
+        ),
+        ("deep", json!({"$ref": "#/$defs/c0", "$defs": chain})),
+        (
+            "loop",
+            json!({"$defs": {"a": {"anyOf": [{"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}),
+        ),
+    ];
+
+    // /health/live is asked all along, and must keep answering.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let prober = {
+        let (url, stop) = (url.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut slowest = Duration::ZERO;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let asked = Instant::now();
+                assert_eq!(http_get(&url, "/health/live", None).0, 200);
+                slowest = slowest.max(asked.elapsed());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            slowest
+        })
+    };
+    for (name, schema) in &shapes {
+        let text = schema.to_string();
+        let wrapped = json!({"schema": text}).to_string();
+        let native = json!({"schema": schema}).to_string();
+        for (path, body) in [
+            ("/schemas/account/compatibility".to_owned(), native.clone()),
+            (
+                format!("/registry/subjects/hostile-{name}/versions"),
+                wrapped.clone(),
+            ),
+            (
+                format!("/registry/compatibility/subjects/hostile-{name}/versions/latest"),
+                wrapped.clone(),
+            ),
+        ] {
+            let asked = Instant::now();
+            let (status, answer) = http_post(&url, &path, "application/json", &body);
+            assert_eq!(status, 422, "{name} {path}: {answer}");
+            assert!(
+                answer.contains("too complex") || answer.contains("loops"),
+                "{name} {path}: {answer}"
+            );
+            // A hang guard, not a measurement: the refusal comes from counting, not from a
+            // timeout.
+            assert!(
+                asked.elapsed() < Duration::from_secs(10),
+                "{name} {path}: {:?}",
+                asked.elapsed()
+            );
+        }
+    }
+
+    // Schemas that are fine to register but costly to validate against, with instances that
+    // would take a validator hours: refused before validating.
+    let doubling = json!({
+        "$defs": {"node": {"properties": {"c": {"allOf": [{"$ref": "#/$defs/node"}, {"$ref": "#/$defs/node"}]}}}},
+        "$ref": "#/$defs/node"
+    });
+    let wide = json!({"items": {"allOf": vec![json!({"type": "integer"}); 2000]}});
+    let mut deep_instance = json!({});
+    for _ in 0..60 {
+        deep_instance = json!({"c": deep_instance});
+    }
+    let long_instance = Value::Array(vec![json!(1); 50_000]);
+    for (name, schema, instance) in [
+        ("doubling", doubling, deep_instance),
+        ("wide", wide, long_instance),
+    ] {
+        let body = json!({"schema": schema.to_string()}).to_string();
+        let (status, answer) = http_post(
+            &url,
+            &format!("/registry/subjects/{name}/versions"),
+            "application/json",
+            &body,
+        );
+        assert_eq!(status, 200, "{name}: {answer}");
+        let asked = Instant::now();
+        let (status, answer) = http_post(
+            &url,
+            &format!("/schemas/{name}/1/validate"),
+            "application/json",
+            &instance.to_string(),
+        );
+        assert_eq!(status, 422, "{name}: {answer}");
+        assert!(answer.contains("schema-too-complex"), "{name}: {answer}");
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "{name}: {:?}",
+            asked.elapsed()
+        );
+        // A small instance still validates.
+        let (status, answer) = http_post(
+            &url,
+            &format!("/schemas/{name}/1/validate"),
+            "application/json",
+            "{}",
+        );
+        assert_eq!(status, 200, "{name}: {answer}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let slowest = prober.join().unwrap();
+    assert!(
+        slowest < Duration::from_secs(5),
+        "/health/live took {slowest:?}"
+    );
 }

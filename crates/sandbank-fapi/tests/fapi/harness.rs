@@ -120,7 +120,8 @@ async fn start_inner(
         ca_pem = Some(ca.certificate_pem.clone());
         let listener = listener.into_std().unwrap();
         tokio::spawn(async move {
-            sandbank_fapi::tls::serve(listener, app, config, std::future::pending())
+            let grace = std::time::Duration::from_secs(1);
+            sandbank_fapi::tls::serve(listener, app, config, std::future::pending(), grace)
                 .await
                 .unwrap();
         })

@@ -1,11 +1,12 @@
 //! The walk over a writer and a reader schema, side by side.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::schema::{self, Normalized, accepts_everything, admits, type_set};
+use super::schema::{self, Normalized, Resolver, Steps, accepts_everything, admits, type_set};
 use super::{Incompatibility, Kind, array, object, scalar};
+use crate::cost::{MAX_COMPARE_STEPS, TooComplex};
 
 /// Keywords the checker does not reason about; when the reader has one that the writer does
 /// not have identically, the change is reported rather than assumed harmless.
@@ -28,29 +29,50 @@ const UNSUPPORTED: &[&str] = &[
 /// Recursion deeper than this is cut short (a guard; real schemas are far shallower).
 const MAX_DEPTH: usize = 256;
 
-/// Compares a writer document with a reader document.
+/// A pair of references compared: (writer's, reader's).
+type Pair = (String, String);
+
+/// Compares a writer document with a reader document, in at most [`MAX_COMPARE_STEPS`] steps.
 pub(super) struct Checker<'a> {
-    writer_root: &'a Value,
-    reader_root: &'a Value,
-    in_progress: HashSet<(String, String)>,
+    writer: Resolver<'a>,
+    reader: Resolver<'a>,
+    in_progress: HashSet<Pair>,
+    /// What comparing each pair of bare references (`{"$ref": ...}` on both sides) found, with
+    /// pointers relative to the pair: a pair met again is not compared again.
+    done: HashMap<Pair, Vec<Incompatibility>>,
+    steps: Steps,
+    /// What compiling a reader subschema with the reader's definitions costs.
+    values_cost: u64,
+    /// The validators of the reader subschemas that writer values were checked against, by
+    /// their text: a `oneOf` of many `const`s compiles the reader once, not once per value.
+    value_validators: HashMap<String, Option<jsonschema::Validator>>,
     depth: usize,
 }
 
 impl<'a> Checker<'a> {
     pub(super) fn new(writer_root: &'a Value, reader_root: &'a Value) -> Self {
         Self {
-            writer_root,
-            reader_root,
+            writer: Resolver::new(writer_root),
+            reader: Resolver::new(reader_root),
             in_progress: HashSet::new(),
+            done: HashMap::new(),
+            steps: Steps::new(MAX_COMPARE_STEPS),
+            values_cost: crate::cost::check_document(reader_root).unwrap_or(MAX_COMPARE_STEPS),
+            value_validators: HashMap::new(),
             depth: 0,
         }
     }
 
-    pub(super) fn run(mut self) -> Vec<Incompatibility> {
+    pub(super) fn run(mut self) -> Result<Vec<Incompatibility>, TooComplex> {
         let mut out = Vec::new();
-        let (writer, reader) = (self.writer_root, self.reader_root);
+        let (writer, reader) = (self.writer.root(), self.reader.root());
         self.compare(writer, reader, "", &mut out);
-        out
+        if self.steps.exhausted() {
+            return Err(TooComplex(format!(
+                "the schemas are too complex to compare: the check took more than {MAX_COMPARE_STEPS} steps; share fewer references between levels"
+            )));
+        }
+        Ok(out)
     }
 
     /// Reports in `out` why `reader` (at `path`) does not accept all that `writer` accepts.
@@ -61,12 +83,68 @@ impl<'a> Checker<'a> {
         path: &str,
         out: &mut Vec<Incompatibility>,
     ) {
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH || !self.steps.take(1) {
             return;
         }
+        let pair = match (bare_ref(writer), bare_ref(reader)) {
+            (Some(w), Some(r)) => Some((w.to_owned(), r.to_owned())),
+            _ => None,
+        };
+        self.remembered(pair, path, out, |this, out| {
+            this.compare_fresh(writer, reader, path, out)
+        });
+    }
+
+    /// What comparing `pair` found before, rebased on `path`; else what `work` finds now, which
+    /// is remembered. Without a pair (not both bare references), `work` alone.
+    fn remembered(
+        &mut self,
+        pair: Option<Pair>,
+        path: &str,
+        out: &mut Vec<Incompatibility>,
+        work: impl FnOnce(&mut Self, &mut Vec<Incompatibility>),
+    ) {
+        if let Some(found) = pair.as_ref().and_then(|pair| self.done.get(pair)) {
+            // Replaying findings is work too: a difference under a fan-out of references is
+            // found once but reported once per path to it.
+            if !self.steps.take(found.len() as u64) {
+                return;
+            }
+            out.extend(found.iter().map(|i| Incompatibility {
+                pointer: format!("{path}{}", i.pointer),
+                ..i.clone()
+            }));
+            return;
+        }
+        let mut found = Vec::new();
+        work(self, &mut found);
+        if let Some(pair) = pair {
+            let relative = found
+                .iter()
+                .map(|i| Incompatibility {
+                    pointer: i
+                        .pointer
+                        .strip_prefix(path)
+                        .unwrap_or(&i.pointer)
+                        .to_owned(),
+                    ..i.clone()
+                })
+                .collect();
+            self.done.insert(pair, relative);
+        }
+        out.extend(found);
+    }
+
+    fn compare_fresh(
+        &mut self,
+        writer: &Value,
+        reader: &Value,
+        path: &str,
+        out: &mut Vec<Incompatibility>,
+    ) {
         let (w, r) = match (
-            schema::normalize(self.writer_root, writer),
-            schema::normalize(self.reader_root, reader),
+            self.writer.normalize(writer, &mut self.steps),
+            self.reader.normalize(reader, &mut self.steps),
         ) {
             (Ok(w), Ok(r)) => (w, r),
             (w, r) => {
@@ -98,15 +176,28 @@ impl<'a> Checker<'a> {
             }
             self.in_progress.insert(key.clone());
         }
-        self.depth += 1;
         self.compare_normalized(w, r, path, out);
-        self.depth -= 1;
         if let Some(key) = key {
             self.in_progress.remove(&key);
         }
     }
 
     fn compare_normalized(
+        &mut self,
+        w: Normalized,
+        r: Normalized,
+        path: &str,
+        out: &mut Vec<Incompatibility>,
+    ) {
+        if self.depth >= MAX_DEPTH || !self.steps.take(1) {
+            return;
+        }
+        self.depth += 1;
+        self.compare_schemas(w, r, path, out);
+        self.depth -= 1;
+    }
+
+    fn compare_schemas(
         &mut self,
         w: Normalized,
         r: Normalized,
@@ -150,11 +241,12 @@ impl<'a> Checker<'a> {
                     path,
                     out,
                 );
-                for branch in w_branches {
-                    let Ok(branch) = schema::normalize(self.writer_root, branch) else {
+                for raw in w_branches {
+                    let Ok(branch) = self.writer.normalize(raw, &mut self.steps) else {
                         continue;
                     };
                     self.match_branch(
+                        bare_ref(raw),
                         &branch.schema,
                         &reader,
                         keyword,
@@ -174,7 +266,7 @@ impl<'a> Checker<'a> {
                 let mut base = w.clone();
                 base.remove(keyword);
                 for branch in branches {
-                    let Ok(branch) = schema::normalize(self.writer_root, branch) else {
+                    let Ok(branch) = self.writer.normalize(branch, &mut self.steps) else {
                         continue;
                     };
                     let mut effective = Value::Object(base.clone());
@@ -199,7 +291,7 @@ impl<'a> Checker<'a> {
         // A writer that allows a finite set of values: each must pass the reader, whatever its
         // shape (an `enum` read by a `oneOf` of documented `const`s is fine).
         if let Some(values) = scalar::finite_values(w) {
-            scalar::values_accepted(self.reader_root, &reader, &values, path, out);
+            self.values_accepted(&reader, &values, path, out);
             return;
         }
 
@@ -208,7 +300,7 @@ impl<'a> Checker<'a> {
             if let Some(Value::Array(branches)) = r.get(keyword) {
                 let mut base = r.clone();
                 base.remove(keyword);
-                self.match_branch(&writer, &reader, keyword, branches, &base, path, out);
+                self.match_branch(None, &writer, &reader, keyword, branches, &base, path, out);
                 return;
             }
         }
@@ -278,12 +370,38 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Reports each of the writer's `values` that `reader` rejects.
+    fn values_accepted(
+        &mut self,
+        reader: &Value,
+        values: &[Value],
+        path: &str,
+        out: &mut Vec<Incompatibility>,
+    ) {
+        let text = reader.to_string();
+        if !self.steps.take(1 + text.len() as u64 / 64) {
+            return;
+        }
+        if !self.value_validators.contains_key(&text) {
+            if !self.steps.take(self.values_cost) {
+                return;
+            }
+            let validator = scalar::value_validator(self.reader.root(), reader);
+            self.value_validators.insert(text.clone(), validator);
+        }
+        let validator = self.value_validators.get(&text).and_then(Option::as_ref);
+        scalar::values_accepted(validator, reader, values, path, out);
+    }
+
     /// Reports unless some reader branch (merged with `base`) accepts `writer`; when none does,
     /// names the closest branch and why it does not. A writer branch that lists its values is
     /// checked value by value against the whole reader instead.
+    /// `writer_ref` names the writer when it is a bare reference, so that pairs of bare
+    /// references are compared once.
     #[allow(clippy::too_many_arguments)]
     fn match_branch(
         &mut self,
+        writer_ref: Option<&str>,
         writer: &Value,
         whole_reader: &Value,
         keyword: &str,
@@ -293,23 +411,32 @@ impl<'a> Checker<'a> {
         out: &mut Vec<Incompatibility>,
     ) {
         if let Some(values) = writer.as_object().and_then(scalar::finite_values) {
-            scalar::values_accepted(self.reader_root, whole_reader, &values, path, out);
+            self.values_accepted(whole_reader, &values, path, out);
             return;
         }
         let mut best: Option<(usize, Vec<Incompatibility>)> = None;
-        for (index, branch) in branches.iter().enumerate() {
-            let Ok(branch) = schema::normalize(self.reader_root, branch) else {
+        for (index, raw) in branches.iter().enumerate() {
+            let Ok(branch) = self.reader.normalize(raw, &mut self.steps) else {
                 continue;
             };
+            let pair = match (writer_ref, bare_ref(raw)) {
+                (Some(w), Some(r)) if base.is_empty() => Some((w.to_owned(), r.to_owned())),
+                _ => None,
+            };
+            if pair
+                .as_ref()
+                .is_some_and(|pair| self.in_progress.contains(pair))
+            {
+                // Being compared further up (coinduction, as in `compare`).
+                return;
+            }
             let mut effective = Value::Object(base.clone());
             schema::merge_into(&mut effective, &branch.schema);
+            let at = format!("{path}/{keyword}/{index}");
             let mut found = Vec::new();
-            self.compare_normalized(
-                plain(writer.clone()),
-                plain(effective),
-                &format!("{path}/{keyword}/{index}"),
-                &mut found,
-            );
+            self.remembered(pair, &at, &mut found, |this, found| {
+                this.compare_normalized(plain(writer.clone()), plain(effective), &at, found);
+            });
             if found.is_empty() {
                 return;
             }
@@ -354,6 +481,14 @@ fn distance(found: &[Incompatibility]) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// The target of a subschema that is only a reference, `{"$ref": "..."}`.
+fn bare_ref(schema: &Value) -> Option<&str> {
+    match schema.as_object() {
+        Some(fields) if fields.len() == 1 => fields.get("$ref").and_then(Value::as_str),
+        _ => None,
+    }
 }
 
 /// Whether a subschema contains a `$ref` anywhere.

@@ -30,6 +30,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::cost::TooComplex;
+
 /// What a compatibility check compares, as in Confluent Schema Registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -240,22 +242,29 @@ impl fmt::Display for Finding {
 
 /// Every reason why `reader` does not accept all instances `writer` accepts; empty when it
 /// does. Both are whole documents (their `$ref`s are resolved against themselves).
-pub fn reader_accepts(writer: &Value, reader: &Value) -> Vec<Incompatibility> {
+///
+/// The work is bounded: each pair of references is compared once, and past
+/// [`MAX_COMPARE_STEPS`](crate::cost::MAX_COMPARE_STEPS) steps the answer is [`TooComplex`].
+pub fn reader_accepts(writer: &Value, reader: &Value) -> Result<Vec<Incompatibility>, TooComplex> {
     checker::Checker::new(writer, reader).run()
 }
 
 /// Checks `candidate` against the `previous` versions (oldest first) under `mode`. Empty when
 /// compatible; with no previous version everything is compatible.
-pub fn check(mode: CompatibilityMode, candidate: &Value, previous: &[Value]) -> Vec<Finding> {
+pub fn check(
+    mode: CompatibilityMode,
+    candidate: &Value,
+    previous: &[Value],
+) -> Result<Vec<Finding>, TooComplex> {
     let Some(latest) = previous.len().checked_sub(1) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let first = if mode.transitive() { 0 } else { latest };
     let mut findings = Vec::new();
     for (against, earlier) in previous.iter().enumerate().skip(first) {
         if mode.backward() {
             findings.extend(
-                reader_accepts(earlier, candidate)
+                reader_accepts(earlier, candidate)?
                     .into_iter()
                     .map(|i| Finding {
                         direction: Direction::Backward,
@@ -266,7 +275,7 @@ pub fn check(mode: CompatibilityMode, candidate: &Value, previous: &[Value]) -> 
         }
         if mode.forward() {
             findings.extend(
-                reader_accepts(candidate, earlier)
+                reader_accepts(candidate, earlier)?
                     .into_iter()
                     .map(|i| Finding {
                         direction: Direction::Forward,
@@ -276,7 +285,7 @@ pub fn check(mode: CompatibilityMode, candidate: &Value, previous: &[Value]) -> 
             );
         }
     }
-    findings
+    Ok(findings)
 }
 
 #[cfg(test)]

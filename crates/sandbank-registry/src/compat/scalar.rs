@@ -16,15 +16,13 @@ pub(super) fn finite_values(writer: &Map<String, Value>) -> Option<Vec<Value>> {
     }
 }
 
-/// Reports each writer value that the reader subschema rejects. The subschema is validated as
-/// a document carrying the reader's `$defs`, so its references resolve.
-pub(super) fn values_accepted(
+/// A validator for a reader subschema, compiled as a document carrying the reader's `$defs`
+/// so that its references resolve; `None` when it cannot be compiled (e.g. a reference
+/// elsewhere in the document).
+pub(super) fn value_validator(
     reader_root: &Value,
     reader: &Value,
-    values: &[Value],
-    path: &str,
-    out: &mut Vec<Incompatibility>,
-) {
+) -> Option<jsonschema::Validator> {
     let mut document = reader.clone();
     if let Value::Object(fields) = &mut document {
         fields.remove("$id");
@@ -35,15 +33,25 @@ pub(super) fn values_accepted(
             }
         }
     }
-    let validator = jsonschema::draft202012::options()
+    jsonschema::draft202012::options()
         .should_validate_formats(true)
-        .build(&document);
+        .build(&document)
+        .ok()
+}
+
+/// Reports each writer value that the reader subschema rejects, through its `validator`
+/// ([`value_validator`]) or, without one, by plain membership, which is stricter.
+pub(super) fn values_accepted(
+    validator: Option<&jsonschema::Validator>,
+    reader: &Value,
+    values: &[Value],
+    path: &str,
+    out: &mut Vec<Incompatibility>,
+) {
     for value in values {
-        let accepted = match &validator {
-            Ok(validator) => validator.is_valid(value),
-            // Cannot compile (e.g. a reference elsewhere in the document): fall back to plain
-            // membership, which is stricter.
-            Err(_) => membership(reader, value),
+        let accepted = match validator {
+            Some(validator) => validator.is_valid(value),
+            None => membership(reader, value),
         };
         if !accepted {
             out.push(issue(

@@ -1,7 +1,7 @@
 //! Reading subschemas: following local `$ref`s, merging `allOf`, and the JSON types a
 //! subschema admits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -81,57 +81,154 @@ fn percent_decode(text: &str) -> String {
 /// Follows `schema`'s `$ref` (merging sibling keywords over the target) and merges its `allOf`
 /// members into it, until neither is left at the top level.
 pub fn normalize(root: &Value, schema: &Value) -> Result<Normalized, Unresolvable> {
-    normalize_at(root, schema, 0)
+    Resolver::new(root).normalize(schema, &mut Steps::unlimited())
 }
 
-fn normalize_at(root: &Value, schema: &Value, depth: usize) -> Result<Normalized, Unresolvable> {
-    let Value::Object(fields) = schema else {
-        return Ok(Normalized {
-            schema: schema.clone(),
-            reference: None,
-        });
-    };
-    if depth > MAX_REF_CHAIN {
-        // A chain of references that only points at references: accepts anything.
-        return Ok(Normalized {
-            schema: Value::Bool(true),
-            reference: None,
-        });
-    }
-    let mut reference = None;
-    let mut base = match fields.get("$ref").and_then(Value::as_str) {
-        Some(target) => {
-            let found = resolve(root, target).ok_or_else(|| Unresolvable(target.to_owned()))?;
-            reference = Some(target.to_owned());
-            let resolved = normalize_at(root, found, depth + 1)?;
-            let mut base = resolved.schema;
-            let siblings: Map<String, Value> = fields
-                .iter()
-                .filter(|(key, _)| key.as_str() != "$ref")
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect();
-            merge_into(&mut base, &Value::Object(siblings));
-            base
-        }
-        None => schema.clone(),
-    };
-    if let Some(Value::Array(members)) = base.as_object_mut().and_then(|map| map.remove("allOf")) {
-        for member in &members {
-            let member = normalize_at(root, member, depth + 1)?;
-            merge_into(&mut base, &member.schema);
+/// A budget of work, spent a step at a time; once it is spent every walk that holds it stops
+/// short and the caller reports [`crate::cost::TooComplex`].
+#[derive(Debug)]
+pub struct Steps {
+    left: u64,
+    exhausted: bool,
+}
+
+impl Steps {
+    /// A budget of `steps`.
+    pub fn new(steps: u64) -> Self {
+        Self {
+            left: steps,
+            exhausted: false,
         }
     }
-    if base.get("$ref").is_some() || base.get("allOf").is_some() {
-        let again = normalize_at(root, &base, depth + 1)?;
-        return Ok(Normalized {
-            schema: again.schema,
-            reference: reference.or(again.reference),
-        });
+
+    fn unlimited() -> Self {
+        Self::new(u64::MAX)
     }
-    Ok(Normalized {
-        schema: base,
-        reference,
-    })
+
+    /// Spends `n` steps; `false` once the budget is spent.
+    pub fn take(&mut self, n: u64) -> bool {
+        match self.left.checked_sub(n) {
+            Some(left) if !self.exhausted => {
+                self.left = left;
+                true
+            }
+            _ => {
+                self.exhausted = true;
+                false
+            }
+        }
+    }
+
+    /// Whether the budget ran out.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+}
+
+/// Normalises the subschemas of one document, remembering the normal form of each reference
+/// target, so that a target used many times (a fan-out of `$ref`s) is worked out once.
+#[derive(Debug)]
+pub struct Resolver<'a> {
+    root: &'a Value,
+    targets: HashMap<String, Result<Value, Unresolvable>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver for references inside `root`.
+    pub fn new(root: &'a Value) -> Self {
+        Self {
+            root,
+            targets: HashMap::new(),
+        }
+    }
+
+    /// The document references resolve against.
+    pub fn root(&self) -> &'a Value {
+        self.root
+    }
+
+    /// [`normalize`], spending `steps`; once they are spent, subschemas normalise to `true`.
+    pub fn normalize(
+        &mut self,
+        schema: &Value,
+        steps: &mut Steps,
+    ) -> Result<Normalized, Unresolvable> {
+        self.normalize_at(schema, 0, steps)
+    }
+
+    fn target(
+        &mut self,
+        target: &str,
+        depth: usize,
+        steps: &mut Steps,
+    ) -> Result<Value, Unresolvable> {
+        if let Some(known) = self.targets.get(target) {
+            return known.clone();
+        }
+        let root = self.root;
+        let resolved = match resolve(root, target) {
+            Some(found) => self.normalize_at(found, depth + 1, steps).map(|n| n.schema),
+            None => Err(Unresolvable(target.to_owned())),
+        };
+        self.targets.insert(target.to_owned(), resolved.clone());
+        resolved
+    }
+
+    fn normalize_at(
+        &mut self,
+        schema: &Value,
+        depth: usize,
+        steps: &mut Steps,
+    ) -> Result<Normalized, Unresolvable> {
+        let Value::Object(fields) = schema else {
+            return Ok(Normalized {
+                schema: schema.clone(),
+                reference: None,
+            });
+        };
+        if depth > MAX_REF_CHAIN || !steps.take(1 + fields.len() as u64) {
+            // A chain of references that only points at references, or work past the budget:
+            // accepts anything (the budget's caller reports the latter).
+            return Ok(Normalized {
+                schema: Value::Bool(true),
+                reference: None,
+            });
+        }
+        let mut reference = None;
+        let mut base = match fields.get("$ref").and_then(Value::as_str) {
+            Some(target) => {
+                let mut base = self.target(target, depth, steps)?;
+                reference = Some(target.to_owned());
+                let siblings: Map<String, Value> = fields
+                    .iter()
+                    .filter(|(key, _)| key.as_str() != "$ref")
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect();
+                merge_into(&mut base, &Value::Object(siblings));
+                base
+            }
+            None => schema.clone(),
+        };
+        if let Some(Value::Array(members)) =
+            base.as_object_mut().and_then(|map| map.remove("allOf"))
+        {
+            for member in &members {
+                let member = self.normalize_at(member, depth + 1, steps)?;
+                merge_into(&mut base, &member.schema);
+            }
+        }
+        if base.get("$ref").is_some() || base.get("allOf").is_some() {
+            let again = self.normalize_at(&base, depth + 1, steps)?;
+            return Ok(Normalized {
+                schema: again.schema,
+                reference: reference.or(again.reference),
+            });
+        }
+        Ok(Normalized {
+            schema: base,
+            reference,
+        })
+    }
 }
 
 const LOWER_BOUNDS: &[&str] = &[

@@ -5,6 +5,16 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// [`super::check`] within its bounds.
+fn check(mode: CompatibilityMode, candidate: &Value, previous: &[Value]) -> Vec<Finding> {
+    super::check(mode, candidate, previous).expect("within the work bound")
+}
+
+/// The incompatibilities found, the check being within its bounds.
+fn reader_accepts(writer: &Value, reader: &Value) -> Vec<Incompatibility> {
+    super::reader_accepts(writer, reader).expect("within the work bound")
+}
+
 /// Kinds reported when `new` reads data written with `old` (BACKWARD).
 fn backward(old: &Value, new: &Value) -> Vec<Kind> {
     reader_accepts(old, new)
@@ -471,4 +481,64 @@ fn an_enum_and_documented_const_branches_are_the_same_values() {
     assert_eq!(forward(&plain, &documented), vec![]);
     let fewer = json!({"oneOf": [{"type": "string", "const": "A"}]});
     assert_eq!(backward(&plain, &fewer), vec![Kind::EnumValueRemoved]);
+}
+
+/// `levels` definitions, each an `allOf` (or another keyword) of `width` references to the next.
+fn fan_out(keyword: &str, levels: usize, width: usize, leaf: Value) -> Value {
+    let mut defs = serde_json::Map::new();
+    for level in 0..levels {
+        let schema = if level + 1 == levels {
+            leaf.clone()
+        } else {
+            let next = json!({"$ref": format!("#/$defs/l{}", level + 1)});
+            json!({keyword: vec![next; width]})
+        };
+        defs.insert(format!("l{level}"), schema);
+    }
+    json!({"$ref": "#/$defs/l0", "$defs": defs})
+}
+
+#[test]
+fn each_pair_of_references_is_compared_once() {
+    // 10^11 paths to the leaf: only memoising the pairs of references makes this finish.
+    // (Deeper, `allOf` merging stops following references: see `MAX_REF_CHAIN`.)
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        let leaf = |max: u32| json!({"type": "string", "maxLength": max});
+        let old = fan_out(keyword, 12, 10, leaf(5));
+        assert_eq!(reader_accepts(&old, &old), vec![], "{keyword}");
+        // Under `anyOf`/`oneOf` a difference at the leaf is reported once per path to it:
+        // in full when the paths are few, refused as too complex when they are 10^11.
+        let found = reader_accepts(
+            &fan_out(keyword, 3, 3, leaf(5)),
+            &fan_out(keyword, 3, 3, leaf(3)),
+        );
+        assert!(
+            found.iter().any(|i| i.kind == Kind::MaxLengthDecreased),
+            "{keyword}: {found:?}"
+        );
+        // (`allOf` merges into one schema, so its difference is found once.)
+        match super::reader_accepts(&old, &fan_out(keyword, 12, 10, leaf(3))) {
+            Ok(found) => assert!(
+                keyword == "allOf" && found.iter().any(|i| i.kind == Kind::MaxLengthDecreased),
+                "{keyword}: {found:?}"
+            ),
+            Err(error) => assert!(
+                keyword != "allOf" && error.0.contains("too complex"),
+                "{keyword}: {error}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_check_past_its_step_bound_says_so() {
+    // Every writer branch is matched against every reader branch: 2,000 × 2,000 comparisons.
+    let union = |field: &str| {
+        let branches: Vec<Value> = (0..2000)
+            .map(|i| json!({"type": "object", "properties": {field: {"type": "integer", "minimum": i}}, "required": [field]}))
+            .collect();
+        json!({"anyOf": branches})
+    };
+    let error = super::reader_accepts(&union("a"), &union("b")).unwrap_err();
+    assert!(error.0.contains("too complex to compare"), "{error}");
 }

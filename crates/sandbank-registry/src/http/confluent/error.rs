@@ -88,7 +88,7 @@ impl From<RegistryError> for ConfluentError {
             RegistryError::InvalidVersion(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_VERSION)
             }
-            RegistryError::InvalidSchema(_) => {
+            RegistryError::InvalidSchema(_) | RegistryError::TooComplex(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_SCHEMA)
             }
             RegistryError::Incompatible { messages, .. } => {

@@ -67,6 +67,12 @@ impl From<RegistryError> for ApiError {
                 "Invalid schema",
                 detail,
             ),
+            RegistryError::TooComplex(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "schema-too-complex",
+                "Schema too complex",
+                detail,
+            ),
             RegistryError::Incompatible { .. } => Self::new(
                 StatusCode::CONFLICT,
                 "incompatible-schema",

@@ -41,7 +41,7 @@ pub(super) async fn validate(
     let instance = json_body(&body).map_err(ApiError::bad_request)?;
     Ok(Json(
         registry
-            .validate(&name, &VersionRef::parse(&version), &instance)
+            .validate(&name, &VersionRef::parse(&version), instance)
             .await?,
     ))
 }
