@@ -2,8 +2,9 @@
 //!
 //! Documented routes are assembled in [`api`] (an `OpenApiRouter`, so each route carries its
 //! OpenAPI operation); [`router`] adds the OpenAPI document at `/openapi.json`, Swagger UI at
-//! `/docs` and a problem+json fallback, and limits the size of every request body
-//! ([`crate::body_limit`]).
+//! `/docs` and a 404 fallback, limits the size of every request head ([`crate::head_limit`])
+//! and body ([`crate::body_limit`]), and gives every refusal a body in the error format of its
+//! path's API ([`crate::errors`]).
 
 use std::sync::Arc;
 
@@ -11,10 +12,9 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::Response;
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_registry::Registry;
-use sandbank_registry::http::native::ApiError;
 use sandbank_store::Store;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -92,7 +92,8 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a
-/// problem+json fallback, every request body limited to `state.max_body_bytes`.
+/// 404 fallback, every request head limited ([`crate::head_limit`]) and every body to
+/// `state.max_body_bytes`, and errors without a body given one ([`crate::errors`]).
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.max_body_bytes;
     let (router, _) = api(state.registry.clone()).split_for_parts();
@@ -108,10 +109,15 @@ pub fn router(state: AppState) -> Router {
         }
     };
     crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes)
+        .layer(axum::middleware::from_fn(crate::errors::fill_bare_errors))
+        .layer(axum::middleware::from_fn(crate::head_limit::enforce))
 }
 
-async fn not_found() -> impl IntoResponse {
-    ApiError::new(
+/// No route matches: 404 in the error format of the path's API.
+async fn not_found(request: axum::extract::Request) -> Response {
+    crate::errors::refusal(
+        request.headers(),
+        request.uri().path(),
         StatusCode::NOT_FOUND,
         "not-found",
         "Not found",

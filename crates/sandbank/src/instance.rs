@@ -161,15 +161,29 @@ impl Instance {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::app::router(self.state);
+        let listener = self.listener.into_std()?;
         match self.tls {
             Some(tls) => {
-                sandbank_fapi::tls::serve(self.listener.into_std()?, app, tls.config, shutdown)
-                    .await?
+                sandbank_fapi::tls::serve(
+                    listener,
+                    app,
+                    tls.config,
+                    crate::head_limit::configure,
+                    shutdown,
+                )
+                .await?
             }
             None => {
-                axum::serve(self.listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await?
+                // axum_server rather than `axum::serve`, which cannot set hyper's limits.
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(None);
+                });
+                let mut server = axum_server::from_tcp(listener)?;
+                crate::head_limit::configure(server.http_builder());
+                server.handle(handle).serve(app.into_make_service()).await?
             }
         }
         Ok(())

@@ -10,6 +10,8 @@ pub mod body_limit;
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod errors;
+pub mod head_limit;
 pub mod instance;
 pub mod openapi;
 pub mod sandbox;

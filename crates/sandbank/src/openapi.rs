@@ -213,11 +213,8 @@ fn document_body_limit(document: &mut Value) {
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let (media, schema) = if crate::body_limit::answers_oauth_errors(path) {
-            ("application/json", "OAuthError")
-        } else {
-            ("application/problem+json", "Problem")
-        };
+        let family = crate::errors::Family::of(path);
+        let (media, schema) = (family.media_type(), family.schema_name());
         let response = json!({
             "description": "The request body is larger than the server accepts (`serve --max-body-bytes`, 1 MiB by default).",
             "content": { media: { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }

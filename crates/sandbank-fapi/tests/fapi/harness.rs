@@ -120,7 +120,7 @@ async fn start_inner(
         ca_pem = Some(ca.certificate_pem.clone());
         let listener = listener.into_std().unwrap();
         tokio::spawn(async move {
-            sandbank_fapi::tls::serve(listener, app, config, std::future::pending())
+            sandbank_fapi::tls::serve(listener, app, config, |_| {}, std::future::pending())
                 .await
                 .unwrap();
         })
