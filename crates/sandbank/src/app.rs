@@ -47,6 +47,8 @@ pub struct AppState {
     pub auth: AuthServer,
     /// The largest request body the server reads, in bytes; larger ones are 413.
     pub max_body_bytes: usize,
+    /// The key registry writes need; open when absent ([`crate::registry_key`]).
+    pub registry_key: Option<crate::sandbox::AdminKey>,
     /// The sandbox control API's key and seed dataset.
     pub sandbox: Arc<crate::sandbox::Sandbox>,
 }
@@ -72,6 +74,7 @@ impl AppState {
             store,
             auth,
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
+            registry_key: None,
             sandbox: Arc::new(sandbox),
         })
     }
@@ -96,6 +99,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 /// `state.max_body_bytes`, and errors without a body given one ([`crate::errors`]).
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.max_body_bytes;
+    let registry_key = state.registry_key.clone();
     let (router, _) = api(state.registry.clone()).split_for_parts();
     let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
@@ -109,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         }
     };
     crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes)
+        .layer(axum::middleware::from_fn_with_state(
+            registry_key,
+            crate::registry_key::guard,
+        ))
         .layer(axum::middleware::from_fn(crate::errors::fill_bare_errors))
         .layer(axum::middleware::from_fn(crate::head_limit::enforce))
 }

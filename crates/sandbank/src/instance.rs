@@ -45,6 +45,8 @@ pub struct Options {
     pub max_body_bytes: usize,
     /// The sandbox control API's key; a random one when absent.
     pub admin_key: Option<String>,
+    /// The key registry writes need ([`crate::registry_key`]); writes are open when absent.
+    pub registry_key: Option<String>,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             clock: Clock::system(),
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
             admin_key: None,
+            registry_key: None,
         }
     }
 }
@@ -100,6 +103,12 @@ impl Instance {
             .as_deref()
             .map(AdminKey::new)
             .transpose()?;
+        let registry_key = options
+            .registry_key
+            .as_deref()
+            .map(AdminKey::new)
+            .transpose()
+            .map_err(|error| anyhow::anyhow!("bad --registry-key: {error}"))?;
         // An empty database needs signing keys: they are made on a blocking thread while the
         // dataset is generated on another and written on this one.
         let keys_ahead = AuthServer::make_keys_ahead(&store, options.clock.now()).await?;
@@ -138,6 +147,7 @@ impl Instance {
             store,
             auth,
             max_body_bytes: options.max_body_bytes,
+            registry_key,
             sandbox: Arc::new(Sandbox::new(admin_key, options.dataset.clone())),
         };
         Ok(Instance {

@@ -14,5 +14,6 @@ pub mod errors;
 pub mod head_limit;
 pub mod instance;
 pub mod openapi;
+pub mod registry_key;
 pub mod sandbox;
 pub mod server;

@@ -8,7 +8,8 @@
 //! convention); what holds for every operation of the app is added here, in one place:
 //!
 //! - an operation that declares no security is public, and says so with `security: []`;
-//! - an operation that takes a body can be refused with 413 (the request size limit).
+//! - an operation that takes a body can be refused with 413 (the request size limit);
+//! - a registry write may need the registry key ([`crate::registry_key`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -116,6 +117,7 @@ fn assemble() -> Result<Value, OpenApiError> {
         mark_public(operation);
     }
     document_body_limit(&mut value);
+    crate::registry_key::document(&mut value);
     add_examples(&mut value)?;
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {

@@ -209,6 +209,7 @@ impl ServeArgs {
             clock: Clock::system(),
             max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
             admin_key: self.admin_key.clone(),
+            registry_key: self.registry_key.clone(),
         })
     }
 }

@@ -512,3 +512,90 @@ async fn an_over_long_uri_is_414_and_over_large_headers_431_with_a_body() {
     .await;
     assert_eq!(answer.status, 200, "{answer:?}");
 }
+
+/// With a registry key, every Confluent write needs it (Bearer, or Basic with any user and the
+/// key as the password) and is 401 with `WWW-Authenticate` otherwise, in Confluent's format;
+/// reads and the native API's checks stay open.
+#[tokio::test]
+async fn registry_writes_need_the_registry_key_when_one_is_set() {
+    let state = AppState {
+        registry_key: Some(sandbank::sandbox::AdminKey::new("s3cret").unwrap()),
+        ..AppState::ephemeral().await.unwrap()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sandbank::app::router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let body = json!({"schema": json!({"type": "object"}).to_string()}).to_string();
+    let write = |authorization: &str| {
+        format!(
+            "POST /registry/subjects/keyed-value/versions HTTP/1.1\r\n\
+             Content-Type: application/vnd.schemaregistry.v1+json\r\n\
+             Content-Length: {}{authorization}",
+            body.len()
+        )
+    };
+    use base64::Engine;
+    let basic =
+        |userinfo: &str| base64::engine::general_purpose::STANDARD.encode(userinfo.as_bytes());
+    for authorization in [
+        String::new(),
+        "\r\nAuthorization: Bearer wrong".to_owned(),
+        "\r\nAuthorization: Bearer s3cre".to_owned(),
+        format!("\r\nAuthorization: Basic {}", basic("s3cret:")),
+        format!("\r\nAuthorization: Basic {}", basic("user:wrong")),
+        "\r\nAuthorization: Basic !!!".to_owned(),
+    ] {
+        let answer = exchange(addr, &write(&authorization), body.as_bytes()).await;
+        assert_confluent_error(&answer, 401);
+        let challenge = answer.header("www-authenticate").unwrap();
+        assert!(
+            challenge.contains("Bearer realm=\"sandbank-registry\""),
+            "{challenge}"
+        );
+        assert!(
+            challenge.contains("Basic realm=\"sandbank-registry\""),
+            "{challenge}"
+        );
+    }
+    let level = r#"{"compatibility": "NONE"}"#;
+    let answer = exchange(
+        addr,
+        &format!(
+            "PUT /registry/config HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}",
+            level.len()
+        ),
+        level.as_bytes(),
+    )
+    .await;
+    assert_confluent_error(&answer, 401);
+    // Nothing was written, and reads are open.
+    let answer = exchange(
+        addr,
+        "GET /registry/subjects/keyed-value/versions HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.body["error_code"], 40401);
+    let answer = exchange(addr, "GET /registry/config HTTP/1.1", b"").await;
+    assert_eq!(answer.body["compatibilityLevel"], "BACKWARD");
+
+    for authorization in [
+        "\r\nAuthorization: Bearer s3cret".to_owned(),
+        format!("\r\nAuthorization: Basic {}", basic("any-user:s3cret")),
+        format!("\r\nAuthorization: basic {}", basic(":s3cret")),
+    ] {
+        let answer = exchange(addr, &write(&authorization), body.as_bytes()).await;
+        assert_eq!(answer.status, 200, "{authorization}: {answer:?}");
+    }
+    let check = r#"{"schema": {"type": "object"}}"#;
+    let answer = exchange(
+        addr,
+        &format!("POST /schemas/account/compatibility HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}", check.len()),
+        check.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
