@@ -3,7 +3,9 @@
 Starts `target/debug/sandbank serve --addr 127.0.0.1:0 --database-url sqlite::memory:` (or $SANDBANK_BIN), reads the ready
 line from stdout, points `confluent_kafka.schema_registry.SchemaRegistryClient` at URL/registry
 and checks what a Kafka producer relies on: listing subjects, fetching the latest version of a
-subject, registering a compatible new version and being refused an incompatible one (409).
+subject, registering a compatible new version and being refused an incompatible one (409);
+then, on a server started with --registry-key, that writes need the key (sent as the Basic
+password through basic.auth.user.info) and reads do not.
 Talks only to the loopback server it started. Exits non-zero on the first failure.
 """
 
@@ -30,9 +32,9 @@ def check(condition, what):
     print(f"ok: {what}")
 
 
-def start_server():
+def start_server(*extra):
     process = subprocess.Popen(
-        [BINARY, "serve", "--addr", "127.0.0.1:0", "--database-url", "sqlite::memory:"],
+        [BINARY, "serve", "--addr", "127.0.0.1:0", "--database-url", "sqlite::memory:", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -112,20 +114,45 @@ def run(url):
         raise AssertionError("a schema was registered into a read-only subject")
 
 
-def main():
-    process, url = start_server()
+REGISTRY_KEY = "interop-registry-key"
+
+
+def run_keyed(url):
+    """A server started with --registry-key: the client registers with basic.auth.user.info."""
+    registry = f"{url}/registry"
+    anonymous = SchemaRegistryClient({"url": registry})
     try:
-        run(url)
-    except Exception as error:  # report, stop the server, fail
-        print(f"FAILED: {error!r}", file=sys.stderr)
-        print(f"interop: {checks['passed']} passed, 1 failed")
-        return 1
+        anonymous.register_schema("keyed-value", Schema(order("string"), "JSON"))
+    except SchemaRegistryError as error:
+        check(error.http_status_code == 401 and error.error_code == 401, "a write without the registry key is refused (401)")
+    else:
+        raise AssertionError("a schema was registered without the registry key")
+    check("account" in anonymous.get_subjects(), "reads need no registry key")
+    keyed = SchemaRegistryClient({"url": registry, "basic.auth.user.info": f"producer:{REGISTRY_KEY}"})
+    schema_id = keyed.register_schema("keyed-value", Schema(order("string"), "JSON"))
+    check(keyed.get_versions("keyed-value") == [1], f"the client registers with the key as Basic password (id {schema_id})")
+
+
+def serve_and_run(check_run, *extra):
+    process, url = start_server(*extra)
+    try:
+        check_run(url)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def main():
+    try:
+        serve_and_run(run)
+        serve_and_run(run_keyed, "--registry-key", REGISTRY_KEY)
+    except Exception as error:  # report, stop the server, fail
+        print(f"FAILED: {error!r}", file=sys.stderr)
+        print(f"interop: {checks['passed']} passed, 1 failed")
+        return 1
     print(f"interop: {checks['passed']} passed, 0 failed")
     return 0
 

@@ -321,11 +321,12 @@ impl ClientCertVerifier for AnyClientCertificate {
 /// Serves `app` over HTTPS on `listener` with `config` until `shutdown` completes (then
 /// finishes the requests in flight, for at most `grace`). Every request that arrived with a
 /// client certificate carries it as a [`ClientCertificate`](crate::mtls::ClientCertificate)
-/// extension.
+/// extension. `http` configures the HTTP/1 and HTTP/2 connections (hyper's limits).
 pub async fn serve(
     listener: std::net::TcpListener,
     app: Router,
     config: Arc<ServerConfig>,
+    http: impl FnOnce(&mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>),
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
@@ -337,11 +338,10 @@ pub async fn serve(
         stopper.graceful_shutdown(Some(grace));
     });
     let app = app.layer(axum::middleware::from_fn(crate::mtls::client_certificate));
-    axum_server::from_tcp_rustls(
+    let mut server = axum_server::from_tcp_rustls(
         listener,
         axum_server::tls_rustls::RustlsConfig::from_config(config),
-    )?
-    .handle(handle)
-    .serve(app.into_make_service())
-    .await
+    )?;
+    http(server.http_builder());
+    server.handle(handle).serve(app.into_make_service()).await
 }

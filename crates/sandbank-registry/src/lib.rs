@@ -10,7 +10,7 @@
 //!   modes schema registries use.
 //! - [`registry`] is the catalogue of every `(name, version)`: Sandbank's own schemas
 //!   ([`builtin`], frozen versions embedded at compile time) and schemas registered at run time,
-//!   kept in a [`store::RegistryStore`].
+//!   kept in a [`store::RegistryStore`]; [`subject`] says what a subject may be named.
 //! - [`http`] serves it all: the native API under `/schemas` and a Confluent Schema
 //!   Registry–compatible API under `/registry`; [`openapi`] bridges the JSON Schemas into the
 //!   OpenAPI document.
@@ -24,10 +24,12 @@ pub mod openapi;
 pub mod policy;
 pub mod registry;
 pub mod store;
+pub mod subject;
 pub mod validation;
 
 pub use builtin::BUILTIN_ID_BASE;
 pub use files::{CheckError, Drift, DriftedFile, SchemaFile, check, render, write};
 pub use registry::{Registry, RegistryError, VersionRef, canonical};
 pub use store::{MemoryStore, RegistryStore, StoreError, conformance};
+pub use subject::{InvalidSubject, SubjectName};
 pub use validation::{CompiledSchema, Issue, SchemaError};

@@ -99,15 +99,18 @@ impl VersionRef {
         }
     }
 
-    /// A Confluent version: `latest`, `-1` or a positive integer.
+    /// A Confluent version: `latest` (any case), `-1` or a positive integer in decimal digits
+    /// (the `pattern` of `crate::http::confluent::VersionParam`). A number too large to be a
+    /// version is one no subject has.
     pub fn parse_subject_version(text: &str) -> Result<Self, RegistryError> {
         if text.eq_ignore_ascii_case("latest") || text == "-1" {
             return Ok(Self::Latest);
         }
-        match text.parse::<u32>() {
-            Ok(n) if n > 0 => Ok(Self::Exact(n.to_string())),
-            _ => Err(RegistryError::InvalidVersion(text.to_owned())),
+        let digits = text.trim_start_matches('0');
+        if digits.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RegistryError::InvalidVersion(text.to_owned()));
         }
+        Ok(Self::Exact(digits.to_owned()))
     }
 }
 

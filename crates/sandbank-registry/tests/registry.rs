@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 mod confluent_api;
 #[path = "registry/http.rs"]
 mod http;
+#[path = "registry/inputs.rs"]
+mod inputs;
 #[path = "registry/native_api.rs"]
 mod native_api;
 #[path = "registry/policy.rs"]

@@ -2,8 +2,9 @@
 //!
 //! Documented routes are assembled in [`api`] (an `OpenApiRouter`, so each route carries its
 //! OpenAPI operation); [`router`] adds the OpenAPI document at `/openapi.json`, Swagger UI at
-//! `/docs` and a problem+json fallback, and limits the size of every request body
-//! ([`crate::body_limit`]).
+//! `/docs` and a 404 fallback, limits the size of every request head ([`crate::head_limit`])
+//! and body ([`crate::body_limit`]), and gives every refusal a body in the error format of its
+//! path's API ([`crate::errors`]).
 
 use std::sync::Arc;
 
@@ -11,10 +12,9 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::Response;
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_registry::Registry;
-use sandbank_registry::http::native::ApiError;
 use sandbank_store::Store;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -49,6 +49,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long one request may take before it is answered 503 ([`crate::deadline`]).
     pub request_timeout: std::time::Duration,
+    /// The key registry writes need; open when absent ([`crate::registry_key`]).
+    pub registry_key: Option<crate::sandbox::AdminKey>,
     /// The sandbox control API's key and seed dataset.
     pub sandbox: Arc<crate::sandbox::Sandbox>,
 }
@@ -75,6 +77,7 @@ impl AppState {
             auth,
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
             request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
+            registry_key: None,
             sandbox: Arc::new(sandbox),
         })
     }
@@ -95,10 +98,12 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 }
 
 /// Builds the application around `state`: documented routes, `/openapi.json`, `/docs` and a
-/// problem+json fallback, every request body limited to `state.max_body_bytes` and every
-/// request to `state.request_timeout`.
+/// 404 fallback, every request head limited ([`crate::head_limit`]), every body to
+/// `state.max_body_bytes` and every request to `state.request_timeout`, and errors without a
+/// body given one ([`crate::errors`]).
 pub fn router(state: AppState) -> Router {
     let (max_body_bytes, request_timeout) = (state.max_body_bytes, state.request_timeout);
+    let registry_key = state.registry_key.clone();
     let (router, _) = api(state.registry.clone()).split_for_parts();
     let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
@@ -112,13 +117,22 @@ pub fn router(state: AppState) -> Router {
         }
     };
     let router =
-        crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes);
-    // Outermost, so that the deadline covers reading the body too.
+        crate::body_limit::limit_bodies(router.merge(docs).fallback(not_found), max_body_bytes)
+            .layer(axum::middleware::from_fn_with_state(
+                registry_key,
+                crate::registry_key::guard,
+            ));
+    // Outside the body limit, so that the deadline covers reading the body too.
     crate::deadline::limit_time(router, request_timeout)
+        .layer(axum::middleware::from_fn(crate::errors::fill_bare_errors))
+        .layer(axum::middleware::from_fn(crate::head_limit::enforce))
 }
 
-async fn not_found() -> impl IntoResponse {
-    ApiError::new(
+/// No route matches: 404 in the error format of the path's API.
+async fn not_found(request: axum::extract::Request) -> Response {
+    crate::errors::refusal(
+        request.headers(),
+        request.uri().path(),
         StatusCode::NOT_FOUND,
         "not-found",
         "Not found",

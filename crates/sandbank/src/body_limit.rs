@@ -6,8 +6,9 @@
 //! (the extractor's rejection, or an empty body) whose format depends on where the body was
 //! read. Here the body is read, up to the limit, before any handler runs: a declared
 //! `Content-Length` over the limit is refused before a byte is read, and a chunked body is
-//! refused as soon as it grows past it. Either way the 413 is in the format of the endpoint:
-//! RFC 6749 JSON (`invalid_request`) on the OAuth endpoints, an RFC 9457 problem
+//! refused as soon as it grows past it. Either way the 413 is in the format of the endpoint
+//! ([`crate::errors::refusal`]): RFC 6749 JSON (`invalid_request`) on the OAuth endpoints,
+//! Confluent's `{"error_code": 413, ...}` under `/registry`, an RFC 9457 problem
 //! (`.../problems/request-too-large`) everywhere else. Handlers then get the body from memory,
 //! and axum's own extractor limit (2 MB by default) is set to the same value so that it never
 //! cuts in first.
@@ -15,24 +16,16 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use sandbank_fapi::OAuthError;
-use sandbank_fapi::interaction::{self, interaction_id};
 
 /// The default limit, 1 MiB. The largest bodies a client has reason to send are far below it:
 /// the largest catalogue schema (registered through the registry APIs) is 36 kB, and a page of
 /// 1,000 transactions (the most one response holds, which a client may post to
 /// `/schemas/page/latest/validate`) about 0.6 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Whether the route at `path` (a request path or an OpenAPI path template) answers its
-/// refusals as OAuth error JSON rather than problem+json: the authorization server's endpoints.
-pub fn answers_oauth_errors(path: &str) -> bool {
-    sandbank_fapi::routes::is_endpoint(path)
-}
 
 /// `router` with request bodies limited to `max_bytes`.
 pub fn limit_bodies(router: Router, max_bytes: usize) -> Router {
@@ -80,44 +73,28 @@ enum Refusal {
     Unreadable,
 }
 
-/// The refusal in the format of the endpoint `request` was for.
+/// The refusal in the format of the endpoint `request` was for ([`crate::errors::refusal`]).
 fn refuse(request: &Request, refusal: Refusal) -> Response {
-    let path = request.uri().path();
-    let (status, detail) = match refusal {
+    let (status, kind, title, detail) = match refusal {
         Refusal::TooLarge(max_bytes) => (
             StatusCode::PAYLOAD_TOO_LARGE,
+            "request-too-large",
+            "Request too large",
             format!("the request body is larger than the {max_bytes} bytes this server accepts"),
         ),
         Refusal::Unreadable => (
             StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
             "the request body could not be read".to_owned(),
         ),
     };
-    if answers_oauth_errors(path) {
-        return OAuthError::new(status, "invalid_request", detail).into_response();
-    }
-    let (kind, title) = match refusal {
-        Refusal::TooLarge(_) => ("request-too-large", "Request too large"),
-        Refusal::Unreadable => ("bad-request", "Bad request"),
-    };
-    let mut response = sandbank_api::problem::problem(
+    crate::errors::refusal(
+        request.headers(),
+        request.uri().path(),
         status,
         kind,
         title,
-        Some(detail),
-        Some(path.to_owned()),
-        Vec::new(),
-    );
-    fapi_headers(request.headers(), response.headers_mut());
-    response
-}
-
-/// The headers the bank API puts on every response. The limit does not tell the bank API's
-/// routes from the others, so every problem it answers carries them (harmless elsewhere, and
-/// an id to quote everywhere).
-fn fapi_headers(request: &HeaderMap, response: &mut HeaderMap) {
-    if let Ok(id) = HeaderValue::from_str(&interaction_id(request)) {
-        response.insert(interaction::HEADER, id);
-    }
-    response.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        detail,
+    )
 }

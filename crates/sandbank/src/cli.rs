@@ -117,6 +117,11 @@ pub struct ServeArgs {
     /// start when absent; the ready line prints it as `adminKey` either way.
     #[arg(long, env = "SANDBANK_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
+    /// A key every write to the Confluent-compatible registry (`POST`/`PUT` under `/registry`)
+    /// must send, as `Authorization: Bearer KEY` or as the HTTP Basic password; writes are open
+    /// when absent. Reads never need it.
+    #[arg(long, env = "SANDBANK_REGISTRY_KEY", hide_env_values = true)]
+    pub registry_key: Option<String>,
     /// The largest request body accepted, in bytes, on every endpoint; a larger one is refused
     /// with 413 (problem+json, or OAuth JSON on the authorization server's endpoints).
     #[arg(

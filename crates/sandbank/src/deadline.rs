@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use sandbank_fapi::OAuthError;
+use axum::response::Response;
+use sandbank_fapi::interaction;
 
 /// The default deadline of a request, 30 seconds: far above what any request needs (the
 /// slowest, a compatibility check at its step bound, takes well under a second).
@@ -27,40 +27,30 @@ pub fn limit_time(router: Router, timeout: Duration) -> Router {
 
 async fn deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    // What the refusal echoes of the request: its interaction id.
+    let mut echoed = HeaderMap::new();
+    if let Some(id) = request.headers().get(interaction::HEADER) {
+        echoed.insert(interaction::HEADER, id.clone());
+    }
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(%path, timeout_ms = timeout.as_millis() as u64, "request cut off at its deadline");
-            timed_out(&path, timeout)
+            let mut response = crate::errors::refusal(
+                &echoed,
+                &path,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request-timeout",
+                "Request took too long",
+                format!(
+                    "the request took longer than the {} seconds this server allows one request",
+                    timeout.as_secs_f64()
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
         }
     }
-}
-
-/// The 503 for a request to `path` that ran past `timeout`.
-fn timed_out(path: &str, timeout: Duration) -> Response {
-    let detail = format!(
-        "the request took longer than the {} seconds this server allows one request",
-        timeout.as_secs_f64()
-    );
-    let mut response = if crate::body_limit::answers_oauth_errors(path) {
-        OAuthError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            detail,
-        )
-        .into_response()
-    } else {
-        sandbank_api::problem::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "request-timeout",
-            "Request took too long",
-            Some(detail),
-            Some(path.to_owned()),
-            Vec::new(),
-        )
-    };
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    response
 }

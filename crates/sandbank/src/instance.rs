@@ -54,6 +54,8 @@ pub struct Options {
     pub shutdown_timeout: Duration,
     /// The sandbox control API's key; a random one when absent.
     pub admin_key: Option<String>,
+    /// The key registry writes need ([`crate::registry_key`]); writes are open when absent.
+    pub registry_key: Option<String>,
 }
 
 impl Default for Options {
@@ -71,6 +73,7 @@ impl Default for Options {
             request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             admin_key: None,
+            registry_key: None,
         }
     }
 }
@@ -112,6 +115,12 @@ impl Instance {
             .as_deref()
             .map(AdminKey::new)
             .transpose()?;
+        let registry_key = options
+            .registry_key
+            .as_deref()
+            .map(AdminKey::new)
+            .transpose()
+            .map_err(|error| anyhow::anyhow!("bad --registry-key: {error}"))?;
         // An empty database needs signing keys: they are made on a blocking thread while the
         // dataset is generated on another and written on this one.
         let keys_ahead = AuthServer::make_keys_ahead(&store, options.clock.now()).await?;
@@ -151,6 +160,7 @@ impl Instance {
             auth,
             max_body_bytes: options.max_body_bytes,
             request_timeout: options.request_timeout,
+            registry_key,
             sandbox: Arc::new(Sandbox::new(admin_key, options.dataset.clone())),
         };
         Ok(Instance {
@@ -183,29 +193,40 @@ impl Instance {
             shutdown.await;
             let _ = signalled.send(());
         };
+        let listener = self.listener.into_std()?;
         let serving = async move {
             match self.tls {
                 Some(tls) => {
                     sandbank_fapi::tls::serve(
-                        self.listener.into_std()?,
+                        listener,
                         app,
                         tls.config,
+                        crate::head_limit::configure,
                         shutdown,
                         grace,
                     )
                     .await?
                 }
                 None => {
-                    axum::serve(self.listener, app)
-                        .with_graceful_shutdown(shutdown)
-                        .await?
+                    // axum_server rather than `axum::serve`, which cannot set hyper's limits.
+                    let handle = axum_server::Handle::new();
+                    let stopper = handle.clone();
+                    tokio::spawn(async move {
+                        shutdown.await;
+                        stopper.graceful_shutdown(Some(grace));
+                    });
+                    let mut server = axum_server::from_tcp(listener)?;
+                    crate::head_limit::configure(server.http_builder());
+                    server.handle(handle).serve(app.into_make_service()).await?
                 }
             }
             anyhow::Ok(())
         };
+        // The servers' own grace ends the connections; this ends `serve` itself, whatever a
+        // request still holds.
         let deadline = async move {
             match on_signal.await {
-                Ok(()) => tokio::time::sleep(grace).await,
+                Ok(()) => tokio::time::sleep(grace + Duration::from_millis(500)).await,
                 // The server stopped without a signal (it failed): nothing to wait for.
                 Err(_) => std::future::pending().await,
             }

@@ -8,7 +8,8 @@
 //! convention); what holds for every operation of the app is added here, in one place:
 //!
 //! - an operation that declares no security is public, and says so with `security: []`;
-//! - an operation that takes a body can be refused with 413 (the request size limit).
+//! - an operation that takes a body can be refused with 413 (the request size limit);
+//! - a registry write may need the registry key ([`crate::registry_key`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -116,6 +117,7 @@ fn assemble() -> Result<Value, OpenApiError> {
         mark_public(operation);
     }
     document_body_limit(&mut value);
+    crate::registry_key::document(&mut value);
     add_examples(&mut value)?;
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {
@@ -213,11 +215,8 @@ fn document_body_limit(document: &mut Value) {
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let (media, schema) = if crate::body_limit::answers_oauth_errors(path) {
-            ("application/json", "OAuthError")
-        } else {
-            ("application/problem+json", "Problem")
-        };
+        let family = crate::errors::Family::of(path);
+        let (media, schema) = (family.media_type(), family.schema_name());
         let response = json!({
             "description": "The request body is larger than the server accepts (`serve --max-body-bytes`, 1 MiB by default).",
             "content": { media: { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }

@@ -222,6 +222,7 @@ impl ServeArgs {
             request_timeout: std::time::Duration::from_secs_f64(self.request_timeout),
             shutdown_timeout: std::time::Duration::from_secs_f64(self.shutdown_timeout),
             admin_key: self.admin_key.clone(),
+            registry_key: self.registry_key.clone(),
         })
     }
 }

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The request-size limit over a real socket: a declared `Content-Length` over the limit and a
-//! chunked body that grows past it are both 413, in problem+json on the bank API and the
-//! registry and in OAuth JSON on the token endpoint; a body of exactly the limit still reaches
-//! its handler; `serve --max-body-bytes` and `SANDBANK_MAX_BODY_BYTES` set the limit.
+//! The request-size limits over a real socket: a declared `Content-Length` over the limit and a
+//! chunked body that grows past it are both 413, in problem+json on the bank API, Confluent's
+//! format on `/registry` and OAuth JSON on the token endpoint; a body of exactly the limit
+//! still reaches its handler; `serve --max-body-bytes` and `SANDBANK_MAX_BODY_BYTES` set the
+//! limit. Refusals before any handler (405, 404, 414, 431) have a body of the same format.
 //!
 //! Oversize requests are written by hand on a TCP stream, so that the test controls what the
 //! server has seen when it answers: only the head (a declared length), or a chunked body whose
@@ -152,6 +153,41 @@ fn assert_problem_413(answer: &Answer, instance: &str, max: usize) {
     assert!(jsonschema::is_valid(&schema, &answer.body), "{answer:?}");
 }
 
+/// A refusal in Confluent's format (`/registry`): `{"error_code": status, "message"}`.
+fn assert_confluent_error(answer: &Answer, status: u16) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/vnd.schemaregistry.v1+json")
+    );
+    assert_eq!(answer.body["error_code"], status, "{answer:?}");
+    assert!(answer.body["message"].is_string(), "{answer:?}");
+    assert_eq!(answer.body.as_object().unwrap().len(), 2, "{answer:?}");
+}
+
+/// A refusal in RFC 9457 format with the given `type` slug.
+fn assert_problem(answer: &Answer, status: u16, kind: &str) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        answer.body["type"],
+        format!("https://sandbank.example/problems/{kind}")
+    );
+    assert_eq!(answer.body["status"], status);
+    assert!(answer.body["detail"].is_string(), "{answer:?}");
+}
+
+/// A refusal in RFC 6749 format: `invalid_request` and a description.
+fn assert_oauth_error(answer: &Answer, status: u16) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.body["error"], "invalid_request", "{answer:?}");
+    assert!(answer.body["error_description"].is_string());
+}
+
 fn assert_oauth_413(answer: &Answer) {
     assert_eq!(answer.status, 413, "{answer:?}");
     assert_eq!(answer.header("content-type"), Some("application/json"));
@@ -184,7 +220,7 @@ async fn assert_refused_everywhere(addr: SocketAddr, how: Oversize, max: usize) 
     let answer = oversize(addr, how, PATCH, max + 1).await;
     assert_problem_413(&answer, "/cards/card-1/controls", max);
     let answer = oversize(addr, how, REGISTER, max + 1).await;
-    assert_problem_413(&answer, "/registry/subjects/big-value/versions", max);
+    assert_confluent_error(&answer, 413);
     assert_oauth_413(&oversize(addr, how, TOKEN, max + 1).await);
 }
 
@@ -284,7 +320,13 @@ async fn a_limit_above_axums_default_lets_bigger_bodies_through() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let answer = declared(addr, REGISTER, max + 1).await;
-    assert_problem_413(&answer, "/registry/subjects/big-value/versions", max);
+    assert_confluent_error(&answer, 413);
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&max.to_string())
+    );
 }
 
 /// `serve --max-body-bytes` and `SANDBANK_MAX_BODY_BYTES` reach the server.
@@ -360,4 +402,200 @@ async fn an_unreadable_body_is_400_in_the_format_of_the_endpoint() {
     .await;
     assert_eq!(answer.status, 400, "{answer:?}");
     assert_eq!(answer.body["error"], "invalid_request");
+}
+
+/// A method a route does not take is 405 with its `Allow` header and a body in the format of
+/// the path's API; a path no route matches is 404 the same way.
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_405_with_allow_and_a_body() {
+    let addr = serve(DEFAULT_MAX_BODY_BYTES).await;
+    let answer = exchange(addr, "DELETE /registry/subjects HTTP/1.1", b"").await;
+    assert_confluent_error(&answer, 405);
+    assert!(
+        answer.header("allow").unwrap().contains("GET"),
+        "{answer:?}"
+    );
+    let answer = exchange(addr, "DELETE /schemas HTTP/1.1", b"").await;
+    assert_problem(&answer, 405, "method-not-allowed");
+    assert!(
+        answer.header("allow").unwrap().contains("GET"),
+        "{answer:?}"
+    );
+    assert_eq!(answer.body["instance"], "/schemas");
+    let answer = exchange(addr, "GET /token HTTP/1.1", b"").await;
+    assert_oauth_error(&answer, 405);
+    assert!(
+        answer.header("allow").unwrap().contains("POST"),
+        "{answer:?}"
+    );
+
+    let answer = exchange(addr, "GET /registry/no-such-thing HTTP/1.1", b"").await;
+    assert_confluent_error(&answer, 404);
+    let answer = exchange(addr, "GET /no-such-thing HTTP/1.1", b"").await;
+    assert_problem(&answer, 404, "not-found");
+}
+
+/// The server as `sandbank serve` runs it (hyper configured by the instance), on a tiny
+/// dataset.
+async fn serve_instance() -> SocketAddr {
+    let options = sandbank::instance::Options {
+        dataset: sandbank_synth::Config {
+            customers: 0,
+            months: 1,
+            personas: false,
+            ..sandbank_synth::Config::default()
+        },
+        ..sandbank::instance::Options::default()
+    };
+    let instance = sandbank::instance::Instance::start(options).await.unwrap();
+    let addr = instance.url.trim_start_matches("http://").parse().unwrap();
+    tokio::spawn(instance.serve(std::future::pending()));
+    addr
+}
+
+/// A URI over 8 KiB is 414, and a header section over 32 KiB or 100 fields 431, each with a
+/// body in the format of the path's API (hyper's own answers would have none); a URI and
+/// headers just within the limits are served.
+#[tokio::test]
+async fn an_over_long_uri_is_414_and_over_large_headers_431_with_a_body() {
+    let addr = serve_instance().await;
+    let long = "x".repeat(sandbank::head_limit::MAX_URI_BYTES);
+    let big_header = format!("X-Big: {}", "y".repeat(40 * 1024));
+    let many_headers: Vec<String> = (0..150).map(|i| format!("X-Many-{i}: v")).collect();
+    let many_headers = many_headers.join("\r\n");
+    for head in [
+        format!("GET /registry/subjects?pad={long} HTTP/1.1"),
+        format!("GET /registry/subjects HTTP/1.1\r\n{big_header}"),
+        format!("GET /registry/subjects HTTP/1.1\r\n{many_headers}"),
+    ] {
+        let answer = exchange(addr, &head, b"").await;
+        let status = if head.contains("pad=") { 414 } else { 431 };
+        assert_confluent_error(&answer, status);
+    }
+    let answer = exchange(addr, &format!("GET /schemas?pad={long} HTTP/1.1"), b"").await;
+    assert_problem(&answer, 414, "uri-too-long");
+    assert_eq!(answer.body["instance"], "/schemas");
+    let answer = exchange(addr, &format!("GET /schemas HTTP/1.1\r\n{big_header}"), b"").await;
+    assert_problem(&answer, 431, "request-header-fields-too-large");
+    let answer = exchange(
+        addr,
+        &format!("GET /schemas HTTP/1.1\r\n{many_headers}"),
+        b"",
+    )
+    .await;
+    assert_problem(&answer, 431, "request-header-fields-too-large");
+    let answer = exchange(addr, &format!("POST /token?pad={long} HTTP/1.1"), b"").await;
+    assert_oauth_error(&answer, 414);
+    let answer = exchange(addr, &format!("POST /token HTTP/1.1\r\n{big_header}"), b"").await;
+    assert_oauth_error(&answer, 431);
+    let answer = exchange(
+        addr,
+        &format!("POST /token HTTP/1.1\r\n{many_headers}"),
+        b"",
+    )
+    .await;
+    assert_oauth_error(&answer, 431);
+
+    // Just within the limits: served.
+    let within = "x".repeat(sandbank::head_limit::MAX_URI_BYTES - 64);
+    let few: Vec<String> = (0..90)
+        .map(|i| format!("X-Few-{i}: {}", "z".repeat(300)))
+        .collect();
+    let answer = exchange(
+        addr,
+        &format!(
+            "GET /registry/subjects?pad={within} HTTP/1.1\r\n{}",
+            few.join("\r\n")
+        ),
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+/// With a registry key, every Confluent write needs it (Bearer, or Basic with any user and the
+/// key as the password) and is 401 with `WWW-Authenticate` otherwise, in Confluent's format;
+/// reads and the native API's checks stay open.
+#[tokio::test]
+async fn registry_writes_need_the_registry_key_when_one_is_set() {
+    let state = AppState {
+        registry_key: Some(sandbank::sandbox::AdminKey::new("s3cret").unwrap()),
+        ..AppState::ephemeral().await.unwrap()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sandbank::app::router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let body = json!({"schema": json!({"type": "object"}).to_string()}).to_string();
+    let write = |authorization: &str| {
+        format!(
+            "POST /registry/subjects/keyed-value/versions HTTP/1.1\r\n\
+             Content-Type: application/vnd.schemaregistry.v1+json\r\n\
+             Content-Length: {}{authorization}",
+            body.len()
+        )
+    };
+    use base64::Engine;
+    let basic =
+        |userinfo: &str| base64::engine::general_purpose::STANDARD.encode(userinfo.as_bytes());
+    for authorization in [
+        String::new(),
+        "\r\nAuthorization: Bearer wrong".to_owned(),
+        "\r\nAuthorization: Bearer s3cre".to_owned(),
+        format!("\r\nAuthorization: Basic {}", basic("s3cret:")),
+        format!("\r\nAuthorization: Basic {}", basic("user:wrong")),
+        "\r\nAuthorization: Basic !!!".to_owned(),
+    ] {
+        let answer = exchange(addr, &write(&authorization), body.as_bytes()).await;
+        assert_confluent_error(&answer, 401);
+        let challenge = answer.header("www-authenticate").unwrap();
+        assert!(
+            challenge.contains("Bearer realm=\"sandbank-registry\""),
+            "{challenge}"
+        );
+        assert!(
+            challenge.contains("Basic realm=\"sandbank-registry\""),
+            "{challenge}"
+        );
+    }
+    let level = r#"{"compatibility": "NONE"}"#;
+    let answer = exchange(
+        addr,
+        &format!(
+            "PUT /registry/config HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}",
+            level.len()
+        ),
+        level.as_bytes(),
+    )
+    .await;
+    assert_confluent_error(&answer, 401);
+    // Nothing was written, and reads are open.
+    let answer = exchange(
+        addr,
+        "GET /registry/subjects/keyed-value/versions HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.body["error_code"], 40401);
+    let answer = exchange(addr, "GET /registry/config HTTP/1.1", b"").await;
+    assert_eq!(answer.body["compatibilityLevel"], "BACKWARD");
+
+    for authorization in [
+        "\r\nAuthorization: Bearer s3cret".to_owned(),
+        format!("\r\nAuthorization: Basic {}", basic("any-user:s3cret")),
+        format!("\r\nAuthorization: basic {}", basic(":s3cret")),
+    ] {
+        let answer = exchange(addr, &write(&authorization), body.as_bytes()).await;
+        assert_eq!(answer.status, 200, "{authorization}: {answer:?}");
+    }
+    let check = r#"{"schema": {"type": "object"}}"#;
+    let answer = exchange(
+        addr,
+        &format!("POST /schemas/account/compatibility HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}", check.len()),
+        check.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
 }

@@ -121,7 +121,8 @@ async fn start_inner(
         let listener = listener.into_std().unwrap();
         tokio::spawn(async move {
             let grace = std::time::Duration::from_secs(1);
-            sandbank_fapi::tls::serve(listener, app, config, std::future::pending(), grace)
+            let http = |_: &mut _| {};
+            sandbank_fapi::tls::serve(listener, app, config, http, std::future::pending(), grace)
                 .await
                 .unwrap();
         })

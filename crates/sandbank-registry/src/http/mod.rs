@@ -12,6 +12,7 @@ pub mod native;
 
 use std::sync::Arc;
 
+use axum::http::{HeaderMap, header};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::Registry;
@@ -40,8 +41,25 @@ pub fn components() -> Result<Components, ComponentConflict> {
     Ok(components)
 }
 
-/// Reads a JSON request body. Any content type is accepted: clients send `application/json`,
-/// `application/vnd.schemaregistry.v1+json` or nothing at all.
+/// Whether the request's one `Content-Type` is one of `accepted` (compared without parameters
+/// such as `; charset=utf-8`, ignoring case). A request without one, or with a type a browser
+/// may send cross-origin without asking first (`text/plain`, forms), is not: so no web page
+/// can write to a registry on a developer's machine.
+fn has_media_type(headers: &HeaderMap, accepted: &[&str]) -> bool {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    accepted
+        .iter()
+        .any(|media| essence.eq_ignore_ascii_case(media))
+}
+
+/// Reads a JSON request body (its media type was checked by the API's body extractor).
 fn json_body(bytes: &[u8]) -> Result<serde_json::Value, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("the request body is empty; a JSON document is expected".into());

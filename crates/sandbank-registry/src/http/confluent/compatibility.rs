@@ -1,14 +1,16 @@
 //! Testing a schema against a version of a subject.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 
-use super::error::{ConfluentError, Sr, SrParams, parse_schema_request};
-use super::{CompatibilityResult, ErrorMessage, SCHEMA_REGISTRY_JSON, SchemaRequest};
-use crate::registry::{Registry, VersionRef};
+use super::error::{ConfluentError, Sr, parse_schema_request};
+use super::extract::{SrBody, SrQuery, Subject, Version};
+use super::{
+    CompatibilityResult, ErrorMessage, SCHEMA_REGISTRY_JSON, SchemaRequest, SubjectParam,
+    VersionParam,
+};
+use crate::registry::Registry;
 
 /// Test a schema's compatibility with a version of a subject.
 ///
@@ -20,33 +22,38 @@ use crate::registry::{Registry, VersionRef};
     operation_id = "confluentTestCompatibility",
     tag = "confluent",
     params(
-        ("subject" = String, Path, description = "Subject name."),
-        ("version" = String, Path, description = "A version number, `latest` or -1."),
+        SubjectParam,
+        VersionParam,
         ("verbose" = Option<bool>, Query, description = "Include the reasons in `messages`."),
+        ("normalize" = Option<bool>, Query, description = "Accepted; schemas are always compared in canonical form."),
     ),
-    request_body(content = SchemaRequest, description = "The schema to test.", content_type = SCHEMA_REGISTRY_JSON),
+    request_body(description = "The schema to test.", content(
+        (SchemaRequest = "application/vnd.schemaregistry.v1+json"),
+        (SchemaRequest = "application/vnd.schemaregistry+json"),
+        (SchemaRequest = "application/json"),
+    )),
     responses(
         (status = 200, description = "Whether the schema is compatible.", body = CompatibilityResult, content_type = SCHEMA_REGISTRY_JSON),
-        (status = 400, description = "Error code 400: the body is not JSON or not a schema request.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 400, description = "Error code 400: the body is not JSON or not a schema request, or a malformed query parameter.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 404, description = "Error code 40401: subject not found; 40402: version not found.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
-        (status = 422, description = "Error code 42201: invalid schema; 42202: invalid version.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 415, description = "Error code 415: the body is not sent as JSON.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 422, description = "Error code 42201: invalid schema; 42202: invalid version; 42208: invalid subject name.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 500, description = "Error code 50001: the backend data store failed.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
     )
 )]
 pub(super) async fn test_compatibility(
     State(registry): State<Arc<Registry>>,
-    SrParams((subject, version)): SrParams<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    Subject(subject): Subject,
+    Version(version): Version,
+    query: SrQuery,
+    SrBody(body): SrBody,
 ) -> Result<Sr<CompatibilityResult>, ConfluentError> {
-    let version = VersionRef::parse_subject_version(&version)?;
+    let verbose = query.flag("verbose")?;
+    query.flags(&["normalize"])?;
     let schema = parse_schema_request(&body)?;
     let report = registry
-        .test_compatibility(&subject, &version, &schema)
+        .test_compatibility(subject.as_str(), &version, &schema)
         .await?;
-    let verbose = query
-        .get("verbose")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     Ok(Sr(CompatibilityResult {
         is_compatible: report.compatible,
         messages: verbose.then_some(report.messages),

@@ -1,15 +1,14 @@
 //! Compatibility levels, global and per subject.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::error::{ConfluentError, Sr, SrParams, codes, parse_body};
-use super::{ConfigLevel, ConfigUpdate, ErrorMessage, SCHEMA_REGISTRY_JSON};
+use super::error::{ConfluentError, Sr, codes, parse_body};
+use super::extract::{SrBody, SrQuery, Subject};
+use super::{ConfigLevel, ConfigUpdate, ErrorMessage, SCHEMA_REGISTRY_JSON, SubjectParam};
 use crate::compat::CompatibilityMode;
 use crate::registry::Registry;
 
@@ -61,17 +60,22 @@ pub(super) async fn get_global(
     path = "/config",
     operation_id = "confluentPutGlobalConfig",
     tag = "confluent",
-    request_body(content = ConfigUpdate, description = "The new level.", content_type = SCHEMA_REGISTRY_JSON),
+    request_body(description = "The new level.", content(
+        (ConfigUpdate = "application/vnd.schemaregistry.v1+json"),
+        (ConfigUpdate = "application/vnd.schemaregistry+json"),
+        (ConfigUpdate = "application/json"),
+    )),
     responses(
         (status = 200, description = "The level now in force.", body = ConfigUpdate, content_type = SCHEMA_REGISTRY_JSON),
         (status = 400, description = "Error code 400: the body is not JSON.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 415, description = "Error code 415: the body is not sent as JSON.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 422, description = "Error code 42203: invalid compatibility level.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 500, description = "Error code 50001: the backend data store failed.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
     )
 )]
 pub(super) async fn put_global(
     State(registry): State<Arc<Registry>>,
-    body: Bytes,
+    SrBody(body): SrBody,
 ) -> Result<Sr<ConfigUpdate>, ConfluentError> {
     let compatibility = parse_level(&body)?;
     registry.set_config(None, compatibility).await?;
@@ -85,25 +89,27 @@ pub(super) async fn put_global(
     operation_id = "confluentGetSubjectConfig",
     tag = "confluent",
     params(
-        ("subject" = String, Path, description = "Subject name."),
+        SubjectParam,
         ("defaultToGlobal" = Option<bool>, Query, description = "Answer the global level when the subject has none of its own."),
     ),
     responses(
         (status = 200, description = "The subject's level.", body = ConfigLevel, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 400, description = "Error code 400: a malformed query parameter.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 404, description = "Error code 40408: the subject has no level of its own.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 422, description = "Error code 42208: invalid subject name.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 500, description = "Error code 50001: the backend data store failed.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
     )
 )]
 pub(super) async fn get_subject(
     State(registry): State<Arc<Registry>>,
-    SrParams(subject): SrParams<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Subject(subject): Subject,
+    query: SrQuery,
 ) -> Result<Sr<ConfigLevel>, ConfluentError> {
-    let default_to_global = query
-        .get("defaultToGlobal")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let default_to_global = query.flag("defaultToGlobal")?;
     Ok(Sr(ConfigLevel {
-        compatibility_level: registry.config(Some(&subject), default_to_global).await?,
+        compatibility_level: registry
+            .config(Some(subject.as_str()), default_to_global)
+            .await?,
     }))
 }
 
@@ -113,21 +119,28 @@ pub(super) async fn get_subject(
     path = "/config/{subject}",
     operation_id = "confluentPutSubjectConfig",
     tag = "confluent",
-    params(("subject" = String, Path, description = "Subject name.")),
-    request_body(content = ConfigUpdate, description = "The new level.", content_type = SCHEMA_REGISTRY_JSON),
+    params(SubjectParam),
+    request_body(description = "The new level.", content(
+        (ConfigUpdate = "application/vnd.schemaregistry.v1+json"),
+        (ConfigUpdate = "application/vnd.schemaregistry+json"),
+        (ConfigUpdate = "application/json"),
+    )),
     responses(
         (status = 200, description = "The level now in force for the subject.", body = ConfigUpdate, content_type = SCHEMA_REGISTRY_JSON),
         (status = 400, description = "Error code 400: the body is not JSON.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
-        (status = 422, description = "Error code 42203: invalid compatibility level.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 415, description = "Error code 415: the body is not sent as JSON.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
+        (status = 422, description = "Error code 42203: invalid compatibility level; 42208: invalid subject name.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
         (status = 500, description = "Error code 50001: the backend data store failed.", body = ErrorMessage, content_type = SCHEMA_REGISTRY_JSON),
     )
 )]
 pub(super) async fn put_subject(
     State(registry): State<Arc<Registry>>,
-    SrParams(subject): SrParams<String>,
-    body: Bytes,
+    Subject(subject): Subject,
+    SrBody(body): SrBody,
 ) -> Result<Sr<ConfigUpdate>, ConfluentError> {
     let compatibility = parse_level(&body)?;
-    registry.set_config(Some(&subject), compatibility).await?;
+    registry
+        .set_config(Some(subject.as_str()), compatibility)
+        .await?;
     Ok(Sr(ConfigUpdate { compatibility }))
 }

@@ -33,6 +33,10 @@ pub mod codes {
     pub const INVALID_COMPATIBILITY_LEVEL: u32 = 42203;
     /// Operation not permitted (a read-only subject).
     pub const OPERATION_NOT_PERMITTED: u32 = 42205;
+    /// Invalid subject name.
+    pub const INVALID_SUBJECT: u32 = 42208;
+    /// The request body's media type is not JSON.
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 415;
     /// Error in the backend data store.
     pub const STORE_ERROR: u32 = 50001;
 }
@@ -58,7 +62,7 @@ impl ConfluentError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)
     }
 
@@ -176,7 +180,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ConfluentError
 pub fn parse_schema_request(bytes: &[u8]) -> Result<Value, ConfluentError> {
     let request: SchemaRequest = parse_body(bytes)?;
     if let Some(kind) = &request.schema_type
-        && !kind.eq_ignore_ascii_case(SCHEMA_TYPE)
+        && kind != SCHEMA_TYPE
     {
         return Err(ConfluentError::invalid_schema(format!(
             "Invalid schema type {kind}: this registry holds JSON schemas only"

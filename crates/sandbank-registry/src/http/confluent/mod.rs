@@ -13,6 +13,7 @@
 mod compatibility;
 mod config;
 mod error;
+mod extract;
 mod schemas;
 mod subjects;
 
@@ -24,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::{ConfluentError, codes};
+pub use extract::BODY_MEDIA_TYPES;
 
 use crate::Registry;
 use crate::compat::CompatibilityMode;
@@ -35,18 +37,50 @@ pub const SCHEMA_REGISTRY_JSON: &str = "application/vnd.schemaregistry.v1+json";
 /// The only schema type this registry serves.
 pub const SCHEMA_TYPE: &str = "JSON";
 
-/// A schema to register or look up.
+/// A schema to register or look up. Other members (`metadata`, `ruleSet`...) are ignored.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaRequest {
-    /// The JSON Schema, as a string.
+    /// The JSON Schema, as a string holding a JSON object or boolean (error 42201 otherwise).
     pub schema: String,
-    /// Must be `JSON` when present (it is assumed when absent).
+    /// `JSON`, or absent or null (then `JSON` is assumed); any other type is error 42201.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema_type_schema")]
     pub schema_type: Option<String>,
-    /// Schema references; none are supported, so this must be empty or absent.
+    /// Schema references; none are supported, so this must be empty, null or absent (error
+    /// 42201 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 0))]
     pub references: Option<Vec<serde_json::Value>>,
+}
+
+/// `schemaType`: `JSON` or null.
+fn schema_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "null"], "enum": [SCHEMA_TYPE, null] })
+}
+
+/// The `{subject}` path parameter ([`crate::subject`]).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SubjectParam {
+    /// Subject name: 1 to 255 characters, none of them a control character (error 42208
+    /// otherwise).
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
+    pub subject: String,
+}
+
+/// The `{version}` path parameter of a subject.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VersionParam {
+    /// A version number (decimal digits), `latest` (any case) or `-1` (also the latest); error
+    /// 42202 otherwise.
+    #[param(pattern = "^(?:[Ll][Aa][Tt][Ee][Ss][Tt]|-1|0*[1-9][0-9]*)$")]
+    pub version: String,
 }
 
 /// The id of a registered schema.

@@ -3,11 +3,10 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use sandbank_schemas::Problem;
 
-use super::problem::{ApiError, Params};
+use super::problem::{ApiError, JsonBody, Params};
 use super::{CompatibilityRequest, PROBLEM_JSON};
 use crate::http::json_body;
 use crate::registry::{CompatibilityReport, Registry, parse_schema};
@@ -29,6 +28,7 @@ use crate::registry::{CompatibilityReport, Registry, parse_schema};
         (status = 200, description = "The outcome: compatible or not, with every incompatibility.", body = CompatibilityReport),
         (status = 400, description = "The body is not JSON, or not `{schema, mode}`.", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No schema has that name.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not sent as `application/json`.", body = Problem, content_type = PROBLEM_JSON),
         (status = 422, description = "The candidate is not a valid JSON Schema.", body = Problem, content_type = PROBLEM_JSON),
         (status = 500, description = "The registry storage failed.", body = Problem, content_type = PROBLEM_JSON),
     )
@@ -36,7 +36,7 @@ use crate::registry::{CompatibilityReport, Registry, parse_schema};
 pub(super) async fn check(
     State(registry): State<Arc<Registry>>,
     Params(name): Params<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<CompatibilityReport>, ApiError> {
     let value = json_body(&body).map_err(ApiError::bad_request)?;
     let request: CompatibilityRequest = serde_json::from_value(value).map_err(|error| {

@@ -22,6 +22,8 @@ use crate::registry::{CompatibilityReport, SchemaSummary, ValidationReport, Vers
 
 /// The media type of a JSON Schema document.
 pub const SCHEMA_JSON: &str = "application/schema+json";
+/// The media type of request bodies.
+pub const JSON: &str = "application/json";
 /// The media type of RFC 9457 problems.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -53,11 +55,17 @@ pub struct Instance(pub serde_json::Value);
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompatibilityRequest {
-    /// The candidate JSON Schema.
+    /// The candidate JSON Schema: an object or a boolean (422 otherwise).
+    #[schemars(schema_with = "json_schema_schema")]
     pub schema: serde_json::Value,
     /// The mode; the subject's configured level (BACKWARD by default) when absent.
     #[serde(default)]
     pub mode: Option<CompatibilityMode>,
+}
+
+/// A JSON Schema document: an object or a boolean.
+fn json_schema_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["object", "boolean"] })
 }
 
 sandbank_schemas::openapi_component!(

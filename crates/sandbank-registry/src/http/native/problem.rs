@@ -1,7 +1,8 @@
 //! Errors of the native API as RFC 9457 problems.
 
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -108,6 +109,30 @@ impl IntoResponse for ApiError {
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
+    }
+}
+
+/// A request body sent as `application/json` (parameters allowed); any other media type, or
+/// none, is 415 `unsupported-media-type`.
+#[derive(Debug)]
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !crate::http::has_media_type(request.headers(), &[super::JSON]) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "the request body must be sent as application/json",
+            ));
+        }
+        Bytes::from_request(request, state)
+            .await
+            .map(JsonBody)
+            .map_err(|_| ApiError::bad_request("the request body could not be read"))
     }
 }
 

@@ -3,11 +3,10 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use sandbank_schemas::Problem;
 
-use super::problem::{ApiError, Params};
+use super::problem::{ApiError, JsonBody, Params};
 use super::{Instance, PROBLEM_JSON};
 use crate::http::json_body;
 use crate::registry::{Registry, ValidationReport, VersionRef};
@@ -30,13 +29,14 @@ use crate::registry::{Registry, ValidationReport, VersionRef};
         (status = 200, description = "The outcome: valid or not, with every error.", body = ValidationReport),
         (status = 400, description = "The body is not JSON.", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No such schema or version.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not sent as `application/json`.", body = Problem, content_type = PROBLEM_JSON),
         (status = 500, description = "The registry storage failed.", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 pub(super) async fn validate(
     State(registry): State<Arc<Registry>>,
     Params((name, version)): Params<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<ValidationReport>, ApiError> {
     let instance = json_body(&body).map_err(ApiError::bad_request)?;
     Ok(Json(
