@@ -1,36 +1,63 @@
-//! The FAPI request headers a client may send on behalf of its customer:
-//! `x-fapi-auth-date` (when the customer last logged in to the client, an HTTP-date) and
-//! `x-fapi-customer-ip-address` (the customer's IP address, when they are present). Both are
-//! accepted; a malformed value is a 400 problem naming the header, so a client finds its bug
-//! in the sandbox rather than at a bank that enforces them.
+//! The FAPI request headers a client may send: `x-fapi-interaction-id` (a UUID to match logs
+//! by), and on behalf of its customer `x-fapi-auth-date` (when the customer last logged in to
+//! the client, an HTTP-date) and `x-fapi-customer-ip-address` (the customer's IP address, when
+//! they are present). All are optional; a malformed value is a 400 problem naming the header,
+//! so a client finds its bug in the sandbox rather than at a bank that enforces them. The
+//! OpenAPI document gives each the format checked here ([`crate::openapi`]).
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use axum::extract::Request;
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use regex::Regex;
+use sandbank_fapi::interaction;
+
 use crate::problem::ApiError;
 
 /// `x-fapi-auth-date`.
 pub const AUTH_DATE: &str = "x-fapi-auth-date";
+/// The form of `x-fapi-auth-date`: an HTTP-date as IMF-fixdate (RFC 9110 §5.6.7), the one form
+/// a sender may generate (the obsolete RFC 850 and asctime forms are refused: a client that
+/// sends them has a bug to find here). Only the grammar is checked, not that the weekday fits.
+pub const AUTH_DATE_PATTERN: &str = "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (0[1-9]|[12][0-9]|3[01]) \
+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} ([01][0-9]|2[0-3]):[0-5][0-9]:\
+([0-5][0-9]|60) GMT$";
+
+static AUTH_DATE_FORM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(AUTH_DATE_PATTERN).ok());
+
+/// Whether `value` is an `x-fapi-auth-date` ([`AUTH_DATE_PATTERN`]).
+pub fn is_auth_date(value: &str) -> bool {
+    AUTH_DATE_FORM.as_ref().is_some_and(|re| re.is_match(value))
+}
 /// `x-fapi-customer-ip-address`.
 pub const CUSTOMER_IP_ADDRESS: &str = "x-fapi-customer-ip-address";
 
 /// The first malformed FAPI request header, with what is wrong with it.
 pub fn malformed(headers: &HeaderMap) -> Option<(&'static str, &'static str)> {
     let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or(""));
+    if let Some(id) = text(interaction::HEADER)
+        && !interaction::is_valid(id)
+    {
+        return Some((
+            interaction::HEADER,
+            "must be a UUID, e.g. c770aef3-6784-41f7-8e0e-ff5f97bddb3a",
+        ));
+    }
     if let Some(date) = text(AUTH_DATE)
-        && chrono::DateTime::parse_from_rfc2822(date.trim()).is_err()
+        && !is_auth_date(date)
     {
         return Some((
             AUTH_DATE,
-            "must be an HTTP-date, e.g. Sun, 10 Sep 2017 19:43:31 GMT",
+            "must be an HTTP-date in IMF-fixdate form, e.g. Sun, 10 Sep 2017 19:43:31 GMT",
         ));
     }
     if let Some(address) = text(CUSTOMER_IP_ADDRESS)
-        && address.trim().parse::<IpAddr>().is_err()
+        && address.parse::<IpAddr>().is_err()
     {
         return Some((
             CUSTOMER_IP_ADDRESS,
@@ -67,6 +94,7 @@ mod tests {
         assert_eq!(malformed(&headers(&[])), None);
         assert_eq!(
             malformed(&headers(&[
+                (interaction::HEADER, "C770AEF3-6784-41f7-8e0e-ff5f97bddb3a"),
                 (AUTH_DATE, "Sun, 10 Sep 2017 19:43:31 GMT"),
                 (CUSTOMER_IP_ADDRESS, "2001:db8::1"),
             ])),
@@ -80,5 +108,43 @@ mod tests {
             malformed(&headers(&[(CUSTOMER_IP_ADDRESS, "999.1.1.1")])).map(|m| m.0),
             Some(CUSTOMER_IP_ADDRESS)
         );
+        for id in [
+            "<script>",
+            "c770aef3678441f78e0eff5f97bddb3a",
+            "{c770aef3-6784-41f7-8e0e-ff5f97bddb3a}",
+        ] {
+            assert_eq!(
+                malformed(&headers(&[(interaction::HEADER, id)])).map(|m| m.0),
+                Some(interaction::HEADER),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_auth_date_is_an_imf_fixdate_and_nothing_else() {
+        assert!(AUTH_DATE_FORM.is_some(), "the pattern compiles");
+        for date in [
+            "Sun, 10 Sep 2017 19:43:31 GMT",
+            "Thu, 29 Feb 2024 00:00:60 GMT",
+        ] {
+            assert!(is_auth_date(date), "{date}");
+        }
+        for date in [
+            // RFC 2822 forms chrono accepts, which are not HTTP-dates.
+            "Sun, 10 Sep 2017 19:43:31 +0000",
+            "10 Sep 2017 19:43:31 GMT",
+            "Sun, 10 Sep 2017 19:43 GMT",
+            "Sun, 10 Sep 2017 19:43:31 EST",
+            " Sun, 10 Sep 2017 19:43:31 GMT",
+            // The obsolete HTTP-date forms (RFC 850, asctime).
+            "Sunday, 10-Sep-17 19:43:31 GMT",
+            "Sun Sep 10 19:43:31 2017",
+            "sun, 10 sep 2017 19:43:31 GMT",
+            "Sun, 32 Sep 2017 19:43:31 GMT",
+            "Sun, 10 Sep 2017 24:43:31 GMT",
+        ] {
+            assert!(!is_auth_date(date), "{date}");
+        }
     }
 }

@@ -29,15 +29,20 @@
 //! their own scheme the same way, `security(("adminKey" = []))`, and add it beside `oauth2`
 //! when the document is assembled.
 
-use sandbank_fapi::openapi::DpopHeader;
+use sandbank_fapi::interaction;
 use sandbank_fapi::openapi::responses::{
     JSON, guard_bad_request, header, insufficient_scope, unauthorized,
 };
 use sandbank_fapi::openapi::security::OAUTH2;
+use sandbank_fapi::openapi::{DpopHeader, header_parameter, pattern_schema};
 use utoipa::IntoParams;
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
+use crate::fapi_request;
 use crate::problem::PROBLEM_JSON;
 
 /// Typed pages: each list's response body. utoipa cannot name a generic body, so each list
@@ -70,26 +75,53 @@ pub mod pages {
     pub type CardPage = Page<Card>;
 }
 
-/// The FAPI request headers a client may send on its customer's behalf.
-#[derive(Debug, Clone, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct FapiRequestHeaders {
-    /// An id for this request, a UUID: echoed in the response (a fresh one is generated when
-    /// it is missing or not a UUID), so client and bank logs can be matched.
-    #[param(rename = "x-fapi-interaction-id", required = false)]
-    pub interaction_id: String,
-    /// When the customer last logged in to the client, as an HTTP-date (`Sun, 10 Sep 2017
-    /// 19:43:31 GMT`). Optional; a malformed value is a 400.
-    #[param(rename = "x-fapi-auth-date", required = false)]
-    pub auth_date: String,
-    /// The customer's IP address, when they are present. Optional; a malformed value is a
-    /// 400.
-    #[param(rename = "x-fapi-customer-ip-address", required = false)]
-    pub customer_ip_address: String,
+/// The FAPI request headers a client may send on its customer's behalf, with the formats
+/// [`crate::fapi_request`] checks.
+#[derive(Debug, Clone)]
+pub struct FapiRequestHeaders;
+
+impl IntoParams for FapiRequestHeaders {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let ip = |format| {
+            Schema::from(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(format))),
+            )
+        };
+        vec![
+            header_parameter(
+                interaction::HEADER,
+                &parameter_in,
+                "An id for this request, a UUID (`c770aef3-6784-41f7-8e0e-ff5f97bddb3a`): echoed \
+                 in the response (a fresh one when it is missing), so client and bank logs can \
+                 be matched. Optional; a malformed value is a 400.",
+                pattern_schema(interaction::PATTERN, Some("uuid")),
+            ),
+            header_parameter(
+                fapi_request::AUTH_DATE,
+                &parameter_in,
+                "When the customer last logged in to the client, as an HTTP-date in its \
+                 IMF-fixdate form (RFC 9110 §5.6.7: `Sun, 10 Sep 2017 19:43:31 GMT`), the only \
+                 form a sender may generate. Optional; a malformed value is a 400.",
+                pattern_schema(fapi_request::AUTH_DATE_PATTERN, None),
+            ),
+            header_parameter(
+                fapi_request::CUSTOMER_IP_ADDRESS,
+                &parameter_in,
+                "The customer's IP address (IPv4 or IPv6), when they are present. Optional; a \
+                 malformed value is a 400.",
+                AnyOfBuilder::new()
+                    .item(ip(KnownFormat::Ipv4))
+                    .item(ip(KnownFormat::Ipv6))
+                    .into(),
+            ),
+        ]
+    }
 }
 
-const HEADER_400: &str = "A malformed `x-fapi-auth-date` or `x-fapi-customer-ip-address` is a \
-problem naming the header in `errors[].pointer`; an access token in the query string or two \
+const HEADER_400: &str = "A malformed `x-fapi-interaction-id`, `x-fapi-auth-date` or \
+`x-fapi-customer-ip-address` is a problem naming the header in `errors[].pointer`; an access token in the query string or two \
 `Authorization` headers is the guard's `invalid_request` (`application/json`).";
 
 /// Documents the FAPI conventions on every operation of `openapi` (see the module
@@ -172,7 +204,7 @@ fn document_operation(operation: &mut Operation) {
             response.headers.insert(
                 sandbank_fapi::interaction::HEADER.into(),
                 RefOr::T(header(
-                    "The request's `x-fapi-interaction-id` when it sent a UUID, a fresh UUID \
+                    "The request's `x-fapi-interaction-id` when it sent a valid one, a fresh UUID \
                      otherwise.",
                 )),
             );

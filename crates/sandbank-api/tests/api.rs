@@ -820,7 +820,8 @@ fn urlencode(text: &str) -> String {
 }
 
 /// Issue 6 item 3: `x-fapi-auth-date` and `x-fapi-customer-ip-address` are accepted; malformed
-/// values are a 400 problem naming the header (with the interaction id still on it).
+/// values (and a malformed `x-fapi-interaction-id`, issue 20 item 8) are a 400 problem naming
+/// the header (with an interaction id still on it).
 #[tokio::test]
 async fn fapi_request_headers_are_accepted_and_checked() {
     let app = start().await;
@@ -846,7 +847,11 @@ async fn fapi_request_headers_are_accepted_and_checked() {
     );
     for (name, value) in [
         ("x-fapi-auth-date", "last tuesday"),
+        // RFC 2822 but not an HTTP-date (IMF-fixdate), as the OpenAPI document's pattern says.
+        ("x-fapi-auth-date", "Tue, 24 Nov 2026 09:12:00 +0000"),
         ("x-fapi-customer-ip-address", "not-an-ip"),
+        ("x-fapi-interaction-id", "not-a-uuid"),
+        ("x-fapi-interaction-id", "93bac548d2de4546b106880a5018460d"),
     ] {
         let response = app
             .get_with("/accounts", Some(&issued), &[(name, value)])

@@ -2,25 +2,40 @@
 //! one — the client's, when it sent a valid one, or a fresh UUID v4 — and `Cache-Control:
 //! no-store`, errors included.
 
+use std::sync::LazyLock;
+
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use regex::Regex;
 
 /// The header's name.
 pub const HEADER: &str = "x-fapi-interaction-id";
+
+/// What a request's interaction id must look like: a UUID in its RFC 9562 string form (hex
+/// digits in either case), as the OpenAPI document gives it.
+pub const PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+static COMPILED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(PATTERN).ok());
+
+/// Whether `value` is an interaction id a request may send ([`PATTERN`]).
+pub fn is_valid(value: &str) -> bool {
+    COMPILED.as_ref().is_some_and(|re| re.is_match(value))
+}
 
 /// The interaction id of a request, as the middleware put it into the request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InteractionId(pub String);
 
-/// The id to answer with: the request's own when it is a UUID, a fresh UUID v4 otherwise.
+/// The id to answer with: the request's own when it is valid ([`is_valid`]), a fresh UUID v4
+/// otherwise (the bank API refuses such a request, but still answers with an id).
 pub fn interaction_id(headers: &HeaderMap) -> String {
     headers
         .get(HEADER)
         .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|value| value.len() <= 64 && uuid::Uuid::try_parse(value).is_ok())
+        .filter(|value| is_valid(value))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
@@ -53,9 +68,17 @@ mod tests {
         let sent = "c770aef3-6784-41f7-8e0e-ff5f97bddb3a";
         headers.insert(HEADER, HeaderValue::from_static(sent));
         assert_eq!(interaction_id(&headers), sent);
-        headers.insert(HEADER, HeaderValue::from_static("<script>"));
-        let replaced = interaction_id(&headers);
-        assert_ne!(replaced, "<script>");
-        assert!(uuid::Uuid::parse_str(&replaced).is_ok());
+        for other in [
+            "<script>",
+            // Other forms `uuid` parses, which are not the RFC 9562 string form.
+            "c770aef3678441f78e0eff5f97bddb3a",
+            "{c770aef3-6784-41f7-8e0e-ff5f97bddb3a}",
+            "urn:uuid:c770aef3-6784-41f7-8e0e-ff5f97bddb3a",
+        ] {
+            headers.insert(HEADER, HeaderValue::from_static(other));
+            let replaced = interaction_id(&headers);
+            assert_ne!(replaced, other);
+            assert!(is_valid(&replaced));
+        }
     }
 }

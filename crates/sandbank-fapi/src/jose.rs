@@ -66,6 +66,10 @@ fn decode_part(part: &str, what: &str) -> Result<Map<String, Value>, JoseError> 
     }
 }
 
+/// The shape of a compact JWS (RFC 7515 §7.1): three non-empty base64url parts. [`peek`] refuses
+/// anything else; the OpenAPI document gives it as the `DPoP` header's pattern.
+pub const COMPACT_JWS_PATTERN: &str = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$";
+
 /// Splits and decodes a compact JWS.
 pub fn peek(token: &str) -> Result<UnverifiedJwt<'_>, JoseError> {
     let mut parts = token.split('.');

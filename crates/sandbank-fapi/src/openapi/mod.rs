@@ -10,7 +10,9 @@ pub mod forms;
 pub mod responses;
 pub mod security;
 
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::{OpenApi, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::error::OAuthErrorBody;
@@ -21,15 +23,47 @@ pub const FORM: &str = "application/x-www-form-urlencoded";
 pub const HTML: &str = "text/html";
 
 /// The `DPoP` request header (RFC 9449), optional: only described, never parsed from here.
-#[derive(Debug, Clone, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct DpopHeader {
-    /// A DPoP proof: a JWT (`typ: dpop+jwt`, PS256, ES256 or EdDSA, the public key in `jwk`)
-    /// with `htm` and `htu` naming this request, `iat`, a `jti` used once and, with an access
-    /// token, `ath` (its SHA-256). Required with `Authorization: DPoP`; at `/token` and `/par`
-    /// it binds what is issued to its key.
-    #[param(rename = "DPoP", required = false)]
-    pub dpop: String,
+#[derive(Debug, Clone)]
+pub struct DpopHeader;
+
+impl IntoParams for DpopHeader {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_parameter(
+            "DPoP",
+            parameter_in,
+            "A DPoP proof: a JWT (`typ: dpop+jwt`, PS256, ES256 or EdDSA, the public key in \
+             `jwk`) with `htm` and `htu` naming this request, `iat`, a `jti` used once and, with \
+             an access token, `ath` (its SHA-256). Required with `Authorization: DPoP`; at \
+             `/token` and `/par` it binds what is issued to its key. Anything but a compact JWS \
+             (three base64url parts) is refused as malformed.",
+            pattern_schema(crate::jose::COMPACT_JWS_PATTERN, None),
+        )]
+    }
+}
+
+/// An optional request header with its schema.
+pub fn header_parameter(
+    name: &str,
+    parameter_in: impl Fn() -> Option<ParameterIn>,
+    description: &str,
+    schema: Schema,
+) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(parameter_in().unwrap_or(ParameterIn::Header))
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+/// A string schema with the pattern the server checks (and a format, where one says the same).
+pub fn pattern_schema(pattern: &str, format: Option<&str>) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .format(format.map(|format| SchemaFormat::Custom(format.into())))
+        .into()
 }
 
 /// Adds what the authorization server's operations refer to but no body names: the security

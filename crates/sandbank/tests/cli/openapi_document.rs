@@ -114,20 +114,28 @@ fn every_bank_operation_names_its_one_permission() {
             .as_str()
             .unwrap();
         assert!(forbidden.contains(&format!("`{scope}`")), "{method} {path}");
-        let headers: Vec<&str> = operation["parameters"]
+        let headers: Vec<(&str, &Value)> = operation["parameters"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|p| p["in"] == "header")
-            .map(|p| p["name"].as_str().unwrap())
+            .map(|p| (p["name"].as_str().unwrap(), &p["schema"]))
             .collect();
-        for header in [
-            "DPoP",
-            "x-fapi-interaction-id",
-            "x-fapi-auth-date",
-            "x-fapi-customer-ip-address",
+        // Each with the format the server checks (issue 20 item 8), not a bare string.
+        for (header, format) in [
+            ("DPoP", "pattern"),
+            ("x-fapi-interaction-id", "pattern"),
+            ("x-fapi-auth-date", "pattern"),
+            ("x-fapi-customer-ip-address", "anyOf"),
         ] {
-            assert!(headers.contains(&header), "{method} {path}: {header}");
+            let schema = headers.iter().find(|(name, _)| *name == header);
+            let schema = schema
+                .unwrap_or_else(|| panic!("{method} {path}: {header}"))
+                .1;
+            assert!(
+                schema.get(format).is_some(),
+                "{method} {path}: {header} {schema}"
+            );
         }
     }
     assert!(seen >= 14, "{seen} bank operations");
