@@ -1,7 +1,7 @@
 //! `GET /accounts/{accountId}/transactions`: filtered, newest first, cursor-paged both ways.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::{Links, Page, PageMeta, Permission, Problem, Transaction};
@@ -9,6 +9,7 @@ use sandbank_store::{MAX_PAGE_SIZE, StoreError, TransactionFilter};
 use serde::de::DeserializeOwned;
 
 use crate::access::shared_account;
+use crate::fapi_request::Details;
 use crate::openapi::pages::TransactionPage;
 use crate::problem::{ApiError, PROBLEM_JSON};
 
@@ -155,7 +156,7 @@ pub async fn list(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Transaction>>, ApiError> {
     let instance = format!("/accounts/{account_id}/transactions");
     let account = shared_account(
@@ -166,7 +167,8 @@ pub async fn list(
         &instance,
     )
     .await?;
-    let parsed = parse_query(query.as_deref(), &instance)?;
+    details.headers(&instance)?;
+    let parsed = parse_query(details.query(), &instance)?;
     let page = server
         .store
         .transactions(
