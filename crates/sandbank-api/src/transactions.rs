@@ -148,7 +148,7 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
     ),
     responses(
         (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one (absent on the last page), `links.prev` to the one before (absent on the first).", body = TransactionPage),
-        (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue for this account.", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
@@ -179,9 +179,11 @@ pub async fn list(
         )
         .await
         .map_err(|error| match error {
-            StoreError::InvalidCursor => {
-                ApiError::invalid(&instance, "cursor", "not a cursor this server issued")
-            }
+            StoreError::InvalidCursor => ApiError::invalid(
+                &instance,
+                "cursor",
+                "not a cursor this server issued for this account's transactions",
+            ),
             other => other.into(),
         })?;
     let mut pairs = parsed.carried.clone();

@@ -831,6 +831,41 @@ async fn following_prev_from_the_last_page_returns_every_page_back_to_the_first(
     }
 }
 
+/// Issue 20 item 7: a cursor pages the list of the account it was issued for. On another account
+/// of the same customer, shared with the same token, it is a 400 naming `cursor`, like any
+/// cursor this server did not issue; on its own account it still leads to the next page.
+#[tokio::test]
+async fn a_cursor_issued_for_one_account_is_refused_on_another() {
+    let app = start().await;
+    let issued = app.issue_all("edge", None).await;
+    let (busy, ids) = busy_account(&app).await;
+    let first = app
+        .ok(
+            &format!("/accounts/{busy}/transactions?pageSize=2"),
+            &issued,
+        )
+        .await;
+    let next = first["links"]["next"].as_str().unwrap();
+    let cursor = cursor_of(next);
+    let own = app.ok(next, &issued).await;
+    assert_eq!(own["data"][0]["transactionId"], ids[2].as_str());
+    let mut refused = 0;
+    for other in app.accounts_of("edge").await {
+        if other == busy {
+            continue;
+        }
+        let target = format!(
+            "/accounts/{other}/transactions?cursor={}",
+            urlencode(&cursor)
+        );
+        let response = app.get(&target, Some(&issued)).await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], "cursor", "{other}");
+        refused += 1;
+    }
+    assert!(refused > 0, "edge has one account only");
+}
+
 /// `text` percent-encoded for a query value.
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
