@@ -4,6 +4,7 @@
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::{Account, AccountId, Links, Page, PageMeta, PartyId, Permission};
 
+use crate::fapi_request::Details;
 use crate::problem::ApiError;
 
 /// The accounts a request may see: those of `customer_accounts` (every account the customer is
@@ -46,17 +47,18 @@ pub async fn shared_account(
 }
 
 /// [`shared_account`] for operations that take no query parameters: the access checks first
-/// (so a stranger learns nothing from a 400), then any query parameter is a 400.
+/// (so a stranger learns nothing from a 400), then a malformed FAPI request header or any query
+/// parameter is a 400.
 pub async fn shared_account_without_query(
     server: &AuthServer,
     authorized: &Authorized,
     permission: Permission,
     raw_id: &str,
     instance: &str,
-    query: Option<&str>,
+    details: &Details,
 ) -> Result<Account, ApiError> {
     let account = shared_account(server, authorized, permission, raw_id, instance).await?;
-    no_query(query, instance)?;
+    details.nothing_more(instance)?;
     Ok(account)
 }
 

@@ -1,15 +1,14 @@
 //! `/accounts` and what hangs off one account: balances, statements, holdings and parties.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::{
     Account, AccountParty, Balance, Holding, Page, Permission, Problem, Statement, StatementId,
 };
 
-use crate::access::{
-    customer, no_query, shared_account_without_query, visible_accounts, whole_list,
-};
+use crate::access::{customer, shared_account_without_query, visible_accounts, whole_list};
+use crate::fapi_request::Details;
 use crate::openapi::pages::{
     AccountPage, AccountPartyPage, BalancePage, HoldingPage, StatementPage,
 };
@@ -31,10 +30,10 @@ use crate::problem::{ApiError, PROBLEM_JSON};
 pub async fn list(
     State(server): State<AuthServer>,
     authorized: Authorized,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Account>>, ApiError> {
     let customer = customer(&authorized, Permission::Accounts)?;
-    no_query(query.as_deref(), "/accounts")?;
+    details.nothing_more("/accounts")?;
     let all = server.store.accounts_of_party(customer).await?;
     let data = visible_accounts(&authorized, all);
     Ok(Json(whole_list(&server, "/accounts", data)))
@@ -57,7 +56,7 @@ pub async fn get(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Account>, ApiError> {
     let instance = format!("/accounts/{account_id}");
     let account = shared_account_without_query(
@@ -66,7 +65,7 @@ pub async fn get(
         Permission::Accounts,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     Ok(Json(account))
@@ -91,7 +90,7 @@ pub async fn balances(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Balance>>, ApiError> {
     let instance = format!("/accounts/{account_id}/balances");
     let account = shared_account_without_query(
@@ -100,7 +99,7 @@ pub async fn balances(
         Permission::Balances,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     let data = server.store.balances(&account.account_id).await?;
@@ -127,7 +126,7 @@ pub async fn statements(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Statement>>, ApiError> {
     let instance = format!("/accounts/{account_id}/statements");
     let account = shared_account_without_query(
@@ -136,7 +135,7 @@ pub async fn statements(
         Permission::Statements,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     let data = server.store.statements(&account.account_id).await?;
@@ -166,7 +165,7 @@ pub async fn statement(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path((account_id, statement_id)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Statement>, ApiError> {
     let instance = format!("/accounts/{account_id}/statements/{statement_id}");
     let account = shared_account_without_query(
@@ -175,7 +174,7 @@ pub async fn statement(
         Permission::Statements,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     let Ok(statement_id) = StatementId::new(statement_id) else {
@@ -208,7 +207,7 @@ pub async fn holdings(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Holding>>, ApiError> {
     let instance = format!("/accounts/{account_id}/holdings");
     let account = shared_account_without_query(
@@ -217,7 +216,7 @@ pub async fn holdings(
         Permission::Investments,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     let data = server.store.holdings(&account.account_id).await?;
@@ -243,7 +242,7 @@ pub async fn parties(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<AccountParty>>, ApiError> {
     let instance = format!("/accounts/{account_id}/parties");
     let account = shared_account_without_query(
@@ -252,7 +251,7 @@ pub async fn parties(
         Permission::Parties,
         &account_id,
         &instance,
-        query.as_deref(),
+        &details,
     )
     .await?;
     let data = server

@@ -10,15 +10,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::card::CardStatus;
 use sandbank_schemas::{Card, CardControlsUpdate, Permission, Problem};
 
-use crate::access::no_query;
 use crate::body::{self, BodySchema, JSON, MERGE_PATCH_JSON};
 use crate::customer::visible_card;
+use crate::fapi_request::Details;
 use crate::problem::{ApiError, PROBLEM_JSON};
 
 /// The request body's schema: the catalogue's `card-controls-update`.
@@ -61,7 +61,7 @@ pub async fn update(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(card_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
     headers: HeaderMap,
     request: Bytes,
 ) -> Result<Json<Card>, ApiError> {
@@ -74,7 +74,7 @@ pub async fn update(
         &instance,
     )
     .await?;
-    no_query(query.as_deref(), &instance)?;
+    details.nothing_more(&instance)?;
     let update: CardControlsUpdate = body::parse(&headers, &request, &UPDATE, ACCEPTED, &instance)?;
     check(&server, &card, &update, &instance).await?;
     server

@@ -3,13 +3,14 @@
 //! client and it belongs to the token's customer.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::{
     Card, CardId, InsuranceClaim, InsurancePolicy, Page, Party, Permission, PolicyId, Problem,
 };
 
-use crate::access::{customer, no_query, whole_list};
+use crate::access::{customer, whole_list};
+use crate::fapi_request::Details;
 use crate::openapi::pages::{CardPage, InsuranceClaimPage, InsurancePolicyPage};
 use crate::problem::{ApiError, PROBLEM_JSON};
 
@@ -30,10 +31,10 @@ use crate::problem::{ApiError, PROBLEM_JSON};
 pub async fn me(
     State(server): State<AuthServer>,
     authorized: Authorized,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Party>, ApiError> {
     let customer = customer(&authorized, Permission::Parties)?;
-    no_query(query.as_deref(), "/parties/me")?;
+    details.nothing_more("/parties/me")?;
     server
         .store
         .party(customer)
@@ -58,10 +59,10 @@ pub async fn me(
 pub async fn policies(
     State(server): State<AuthServer>,
     authorized: Authorized,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<InsurancePolicy>>, ApiError> {
     let customer = customer(&authorized, Permission::Insurance)?;
-    no_query(query.as_deref(), "/insurance/policies")?;
+    details.nothing_more("/insurance/policies")?;
     let data = server
         .store
         .policies_of_party(customer)
@@ -108,11 +109,11 @@ pub async fn policy(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(policy_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<InsurancePolicy>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}");
     let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
-    no_query(query.as_deref(), &instance)?;
+    details.nothing_more(&instance)?;
     Ok(Json(policy))
 }
 
@@ -135,11 +136,11 @@ pub async fn claims(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(policy_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<InsuranceClaim>>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims");
     let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
-    no_query(query.as_deref(), &instance)?;
+    details.nothing_more(&instance)?;
     let data = server.store.claims(&policy.policy_id).await?;
     Ok(Json(whole_list(&server, &instance, data)))
 }
@@ -160,10 +161,10 @@ pub async fn claims(
 pub async fn cards(
     State(server): State<AuthServer>,
     authorized: Authorized,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Card>>, ApiError> {
     let customer = customer(&authorized, Permission::Cards)?;
-    no_query(query.as_deref(), "/cards")?;
+    details.nothing_more("/cards")?;
     let data = server
         .store
         .cards_of_party(customer)
@@ -191,11 +192,11 @@ pub async fn card(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(card_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Card>, ApiError> {
     let instance = format!("/cards/{card_id}");
     let card = visible_card(&server, &authorized, Permission::Cards, &card_id, &instance).await?;
-    no_query(query.as_deref(), &instance)?;
+    details.nothing_more(&instance)?;
     Ok(Json(card))
 }
 

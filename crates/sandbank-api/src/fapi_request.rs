@@ -4,22 +4,29 @@
 //! they are present). All are optional; a malformed value is a 400 problem naming the header,
 //! so a client finds its bug in the sandbox rather than at a bank that enforces them. The
 //! OpenAPI document gives each the format checked here ([`crate::openapi`]).
+//!
+//! The headers are checked with the query string, by each handler through [`Details`], after
+//! the access checks (401, 403, 404): a stranger learns nothing from a 400.
 
+use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
-use axum::extract::Request;
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::request::Parts;
 
 use regex::Regex;
 use sandbank_fapi::interaction;
 
+use crate::access::no_query;
 use crate::problem::ApiError;
 
 /// `x-fapi-auth-date`.
 pub const AUTH_DATE: &str = "x-fapi-auth-date";
+/// `x-fapi-customer-ip-address`.
+pub const CUSTOMER_IP_ADDRESS: &str = "x-fapi-customer-ip-address";
+
 /// The form of `x-fapi-auth-date`: an HTTP-date as IMF-fixdate (RFC 9110 §5.6.7), the one form
 /// a sender may generate (the obsolete RFC 850 and asctime forms are refused: a client that
 /// sends them has a bug to find here). Only the grammar is checked, not that the weekday fits.
@@ -34,8 +41,6 @@ static AUTH_DATE_FORM: LazyLock<Option<Regex>> =
 pub fn is_auth_date(value: &str) -> bool {
     AUTH_DATE_FORM.as_ref().is_some_and(|re| re.is_match(value))
 }
-/// `x-fapi-customer-ip-address`.
-pub const CUSTOMER_IP_ADDRESS: &str = "x-fapi-customer-ip-address";
 
 /// The first malformed FAPI request header, with what is wrong with it.
 pub fn malformed(headers: &HeaderMap) -> Option<(&'static str, &'static str)> {
@@ -67,12 +72,46 @@ pub fn malformed(headers: &HeaderMap) -> Option<(&'static str, &'static str)> {
     None
 }
 
-/// Middleware: refuses a request whose FAPI request headers are malformed.
-pub async fn check(request: Request, next: Next) -> Response {
-    if let Some((header, detail)) = malformed(request.headers()) {
-        return ApiError::invalid(request.uri().path(), header, detail).into_response();
+/// What a bank-API request gives beside its path: the query string and the verdict on its FAPI
+/// request headers. Extracting it refuses nothing; a handler calls [`Details::headers`] or
+/// [`Details::nothing_more`] once the token, the permission and the resource have been checked.
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    query: Option<String>,
+    malformed: Option<(&'static str, &'static str)>,
+}
+
+impl Details {
+    /// The raw query string, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
     }
-    next.run(request).await
+
+    /// A 400 problem naming the first malformed FAPI request header, if there is one.
+    pub fn headers(&self, instance: &str) -> Result<(), ApiError> {
+        match self.malformed {
+            Some((header, detail)) => Err(ApiError::invalid(instance, header, detail)),
+            None => Ok(()),
+        }
+    }
+
+    /// For operations that take no query parameters: [`Details::headers`], then any query
+    /// parameter is a 400.
+    pub fn nothing_more(&self, instance: &str) -> Result<(), ApiError> {
+        self.headers(instance)?;
+        no_query(self.query(), instance)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Details {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            query: parts.uri.query().map(str::to_owned),
+            malformed: malformed(&parts.headers),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ use utoipa_axum::routes;
 pub use problem::ApiError;
 
 /// Every bank-API route, with the FAPI response headers (`x-fapi-interaction-id`,
-/// `Cache-Control: no-store`) on every response, errors included, and the FAPI request headers
-/// checked; what that adds to each operation is documented by [`openapi::document`].
+/// `Cache-Control: no-store`) on every response, errors included (the FAPI request headers are
+/// checked by each handler, after the access checks: [`fapi_request::Details`]); what that adds to each operation is documented by [`openapi::document`].
 pub fn router<S>() -> OpenApiRouter<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -54,7 +54,5 @@ where
         .routes(routes!(customer::card))
         .routes(routes!(card_controls::update));
     openapi::document(router.get_openapi_mut());
-    router
-        .layer(axum::middleware::from_fn(fapi_request::check))
-        .layer(axum::middleware::from_fn(fapi_headers))
+    router.layer(axum::middleware::from_fn(fapi_headers))
 }

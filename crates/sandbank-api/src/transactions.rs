@@ -1,7 +1,7 @@
 //! `GET /accounts/{accountId}/transactions`: filtered, newest first, cursor-paged both ways.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::{Links, Page, PageMeta, Permission, Problem, Transaction};
@@ -9,6 +9,7 @@ use sandbank_store::{MAX_PAGE_SIZE, StoreError, TransactionFilter};
 use serde::de::DeserializeOwned;
 
 use crate::access::shared_account;
+use crate::fapi_request::Details;
 use crate::openapi::pages::TransactionPage;
 use crate::problem::{ApiError, PROBLEM_JSON};
 
@@ -147,7 +148,7 @@ fn link(server: &AuthServer, path: &str, pairs: &[(String, String)]) -> String {
     ),
     responses(
         (status = 200, description = "A page of transactions (`Page` of `Transaction`); `links.next` leads to the next one (absent on the last page), `links.prev` to the one before (absent on the first).", body = TransactionPage),
-        (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue.", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "An unknown, repeated or invalid query parameter, or a cursor this server did not issue for this account.", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No account with this id is shared with this client.", body = Problem, content_type = PROBLEM_JSON)
     )
 )]
@@ -155,7 +156,7 @@ pub async fn list(
     State(server): State<AuthServer>,
     authorized: Authorized,
     Path(account_id): Path<String>,
-    RawQuery(query): RawQuery,
+    details: Details,
 ) -> Result<Json<Page<Transaction>>, ApiError> {
     let instance = format!("/accounts/{account_id}/transactions");
     let account = shared_account(
@@ -166,7 +167,8 @@ pub async fn list(
         &instance,
     )
     .await?;
-    let parsed = parse_query(query.as_deref(), &instance)?;
+    details.headers(&instance)?;
+    let parsed = parse_query(details.query(), &instance)?;
     let page = server
         .store
         .transactions(
@@ -177,9 +179,11 @@ pub async fn list(
         )
         .await
         .map_err(|error| match error {
-            StoreError::InvalidCursor => {
-                ApiError::invalid(&instance, "cursor", "not a cursor this server issued")
-            }
+            StoreError::InvalidCursor => ApiError::invalid(
+                &instance,
+                "cursor",
+                "not a cursor this server issued for this account's transactions",
+            ),
             other => other.into(),
         })?;
     let mut pairs = parsed.carried.clone();

@@ -188,10 +188,27 @@ impl TestApp {
         query: &str,
         issued: Option<&Session>,
     ) -> reqwest::Response {
+        self.call_with(example, query, &[], issued).await
+    }
+
+    /// [`TestApp::call_with_query`] with extra request headers.
+    async fn call_with(
+        &self,
+        example: &Example,
+        query: &str,
+        extra: &[(&str, &str)],
+        issued: Option<&Session>,
+    ) -> reqwest::Response {
         let target = format!("{}{query}", example.path);
         match example.method {
-            "GET" => self.get(&target, issued).await,
-            "PATCH" => self.patch_json(&target, issued, &valid_controls()).await,
+            "GET" => self.get_with(&target, issued, extra).await,
+            "PATCH" => {
+                let mut extra = extra.to_vec();
+                extra.push(("content-type", "application/json"));
+                let body = valid_controls().to_string().into_bytes();
+                self.send(Method::PATCH, &target, issued, &extra, Some(body))
+                    .await
+            }
             other => panic!("no example request for {other}"),
         }
     }
@@ -814,6 +831,41 @@ async fn following_prev_from_the_last_page_returns_every_page_back_to_the_first(
     }
 }
 
+/// Issue 20 item 7: a cursor pages the list of the account it was issued for. On another account
+/// of the same customer, shared with the same token, it is a 400 naming `cursor`, like any
+/// cursor this server did not issue; on its own account it still leads to the next page.
+#[tokio::test]
+async fn a_cursor_issued_for_one_account_is_refused_on_another() {
+    let app = start().await;
+    let issued = app.issue_all("edge", None).await;
+    let (busy, ids) = busy_account(&app).await;
+    let first = app
+        .ok(
+            &format!("/accounts/{busy}/transactions?pageSize=2"),
+            &issued,
+        )
+        .await;
+    let next = first["links"]["next"].as_str().unwrap();
+    let cursor = cursor_of(next);
+    let own = app.ok(next, &issued).await;
+    assert_eq!(own["data"][0]["transactionId"], ids[2].as_str());
+    let mut refused = 0;
+    for other in app.accounts_of("edge").await {
+        if other == busy {
+            continue;
+        }
+        let target = format!(
+            "/accounts/{other}/transactions?cursor={}",
+            urlencode(&cursor)
+        );
+        let response = app.get(&target, Some(&issued)).await;
+        let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+        assert_eq!(body["errors"][0]["pointer"], "cursor", "{other}");
+        refused += 1;
+    }
+    assert!(refused > 0, "edge has one account only");
+}
+
 /// `text` percent-encoded for a query value.
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -858,6 +910,55 @@ async fn fapi_request_headers_are_accepted_and_checked() {
             .await;
         let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
         assert_eq!(body["errors"][0]["pointer"], name);
+    }
+}
+
+/// Issue 20 item 6: the FAPI request headers are checked after the access checks, so a
+/// stranger learns nothing from them. On every route a malformed header is 401 without a token,
+/// 403 without the permission and 404 on what the token does not reach (the card-controls order,
+/// 401/403 -> 404 -> 400/415, holds for headers too); only then a 400 naming the header.
+#[tokio::test]
+async fn malformed_fapi_headers_are_400_only_after_authentication_and_access() {
+    let app = start().await;
+    let issued = app.issue_all(RICH, None).await;
+    let alice = app.issue_all("alice", None).await;
+    let malformed = [
+        ("x-fapi-auth-date", "last tuesday"),
+        ("x-fapi-customer-ip-address", "not-an-ip"),
+        ("x-fapi-interaction-id", "<not a uuid>"),
+    ];
+    for example in examples(&app, RICH).await {
+        let path = &example.path;
+        let without = app.issue_all(RICH, Some(example.permission)).await;
+        for header in malformed {
+            let response = app.call_with(&example, "", &[header], None).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{path} {header:?}"
+            );
+            assert!(
+                response.headers().contains_key("www-authenticate"),
+                "{path}"
+            );
+            let response = app.call_with(&example, "", &[header], Some(&without)).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{path} {header:?}"
+            );
+            let names_an_id = !matches!(
+                path.as_str(),
+                "/accounts" | "/parties/me" | "/insurance/policies" | "/cards"
+            );
+            if names_an_id {
+                let response = app.call_with(&example, "", &[header], Some(&alice)).await;
+                assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+            }
+            let response = app.call_with(&example, "", &[header], Some(&issued)).await;
+            let body = assert_problem(response, StatusCode::BAD_REQUEST, "invalid-request").await;
+            assert_eq!(body["errors"][0]["pointer"], header.0, "{path}");
+        }
     }
 }
 

@@ -19,13 +19,47 @@ pub enum AuthMethod {
     SelfSignedTlsClientAuth,
 }
 
-/// Grant types a client may use.
-pub const GRANT_TYPES: [&str; 4] = [
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
-    "urn:openid:params:grant-type:ciba",
-];
+/// The grant types of the token endpoint: what `/token` dispatches on, what discovery
+/// advertises (`grant_types_supported`) and what a registration may ask for (`grant_types`),
+/// all from this one list, so none can offer a grant the others do not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// Exchange an authorization code (with PKCE); RFC 6749 §4.1.
+    AuthorizationCode,
+    /// A new access token from a refresh token; RFC 6749 §6.
+    RefreshToken,
+    /// A token for the client itself, on no customer's behalf; RFC 6749 §4.4.
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// Every grant type, in the order discovery lists them.
+    pub const ALL: [GrantType; 3] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ];
+
+    /// The `grant_type` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+
+    /// The grant type a `grant_type` value names, if the server has it.
+    pub fn from_name(name: &str) -> Option<GrantType> {
+        GrantType::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// Every `grant_type` value: discovery's `grant_types_supported`.
+    pub fn names() -> Vec<&'static str> {
+        GrantType::ALL.map(GrantType::name).to_vec()
+    }
+}
 
 /// Authorization details types the server knows (RFC 9396).
 pub const AUTHORIZATION_DETAILS_TYPES: [&str; 2] = ["account_information", "payment_initiation"];
@@ -246,7 +280,7 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         .unwrap_or_else(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]);
     if let Some(bad) = grant_types
         .iter()
-        .find(|g| !GRANT_TYPES.contains(&g.as_str()))
+        .find(|g| GrantType::from_name(g).is_none())
     {
         return Err(metadata_error(format!("grant type {bad} is not supported")));
     }
@@ -391,6 +425,15 @@ fn validate_jwks(value: &Value) -> Result<Value, OAuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grant_type_names_are_their_serde_names_and_parse_back() {
+        for grant in GrantType::ALL {
+            assert_eq!(serde_json::to_value(grant).unwrap(), grant.name());
+            assert_eq!(GrantType::from_name(grant.name()), Some(grant));
+        }
+        assert_eq!(GrantType::from_name("password"), None);
+    }
     use serde_json::json;
 
     fn ec_key() -> Value {

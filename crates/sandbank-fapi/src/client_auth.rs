@@ -130,7 +130,12 @@ async fn private_key_jwt(
     // FAPI 2.0 §5.3.2.1-8: the audience is the issuer identifier, as a single string.
     match jwt.claims.get("aud") {
         Some(serde_json::Value::String(aud)) if *aud == server.config.issuer => {}
-        Some(serde_json::Value::String(_)) => return Err(bad("aud must be the issuer identifier")),
+        Some(serde_json::Value::String(_)) => {
+            return Err(bad(&format!(
+                "aud must be the issuer identifier, {}",
+                server.config.issuer
+            )));
+        }
         Some(_) => return Err(bad("aud must be a single string, the issuer identifier")),
         None => return Err(bad("no aud")),
     }

@@ -1,10 +1,11 @@
-//! Opaque pagination cursors: a position in a list (the booking time and id of an item) and
-//! which way to read from it, as base64url (no padding) of a small JSON object. Clients must not
-//! build or read them; the store refuses any cursor it could not have issued.
+//! Opaque pagination cursors: the account whose list it pages, a position in that list (the
+//! booking time and id of an item) and which way to read from it, as base64url (no padding) of a
+//! small JSON object. Clients must not build or read them; the store refuses any cursor it could
+//! not have issued, one issued for another account's list, and any other spelling of one it did.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sandbank_schemas::TransactionId;
+use sandbank_schemas::{AccountId, TransactionId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StoreError, StoreResult};
@@ -28,14 +29,15 @@ impl Direction {
     }
 }
 
-/// Where a page starts: the items strictly after (or before) one item of the list, named by
-/// its booking time and id.
+/// Where a page starts: the items strictly after (or before) one item of one account's list,
+/// named by its booking time and id.
 ///
-/// A `next` cursor is written without its direction, so cursors issued before `prev` existed
-/// keep their meaning.
+/// A `next` cursor is written without its direction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Cursor {
+    /// The account whose list the cursor pages: it is refused on any other.
+    pub(crate) acc: String,
     /// The item's booking time, microseconds since the epoch.
     pub(crate) t: i64,
     /// The item's transaction id.
@@ -53,15 +55,20 @@ impl Cursor {
         base64url_encode(&json)
     }
 
-    /// The cursor some text stands for; [`StoreError::InvalidCursor`] unless it is one this
-    /// store could have issued (well-formed, and naming a well-formed transaction id).
-    pub(crate) fn decode(text: &str) -> StoreResult<Cursor> {
+    /// The cursor some text stands for in `account`'s list; [`StoreError::InvalidCursor`]
+    /// unless it is one this store could have issued for that list: well-formed, naming a
+    /// well-formed transaction id and `account`, and spelt exactly as [`Cursor::encode`]
+    /// writes it.
+    pub(crate) fn decode(text: &str, account: &AccountId) -> StoreResult<Cursor> {
         let json = base64url_decode(text).ok_or(StoreError::InvalidCursor)?;
         let cursor: Cursor =
             serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)?;
         // An id that no transaction could have (control characters, NUL...) would reach the
         // database otherwise, and PostgreSQL refuses some of them with an error.
         TransactionId::new(cursor.id.as_str()).map_err(|_| StoreError::InvalidCursor)?;
+        if cursor.acc != account.as_str() || cursor.encode() != text {
+            return Err(StoreError::InvalidCursor);
+        }
         Ok(cursor)
     }
 }
@@ -71,6 +78,7 @@ impl Cursor {
 /// with it. For building links outside the store (the OpenAPI examples).
 pub fn cursor_after(transaction: &sandbank_schemas::Transaction) -> String {
     Cursor {
+        acc: transaction.account_id.to_string(),
         t: crate::encode::micros(transaction.booking_date_time),
         id: transaction.transaction_id.to_string(),
         direction: Direction::Next,
@@ -111,6 +119,10 @@ mod tests {
         base64url_encode(json.as_bytes())
     }
 
+    fn account(id: &str) -> AccountId {
+        AccountId::new(id).unwrap()
+    }
+
     #[test]
     fn foreign_cursors_are_refused() {
         let bad = [
@@ -118,40 +130,52 @@ mod tests {
             "!!!!".into(),
             "a".into(),
             "aGVsbG8_Ph".into(),
-            cursor(r#"{"t":1}"#),
-            cursor(r#"{"t":1,"id":"txn-1","dir":"sideways"}"#),
-            cursor(r#"{"t":1,"id":"txn-1","extra":true}"#),
-            cursor(r#"{"t":1e3,"id":"txn-1"}"#),
-            cursor(r#"{"t":99999999999999999999,"id":"txn-1"}"#),
-            cursor(r#"{"t":1,"id":""}"#),
-            cursor(r#"{"t":1,"id":"txn\u0000"}"#),
-            cursor(r#"{"t":1,"id":"txn 1"}"#),
+            cursor(r#"{"acc":"acc-1","t":1}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":"txn-1","dir":"sideways"}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":"txn-1","extra":true}"#),
+            cursor(r#"{"acc":"acc-1","t":1e3,"id":"txn-1"}"#),
+            cursor(r#"{"acc":"acc-1","t":99999999999999999999,"id":"txn-1"}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":""}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":"txn\u0000"}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":"txn 1"}"#),
+            // Without its account (as written before cursors named one), or another's.
+            cursor(r#"{"t":1,"id":"txn-1"}"#),
+            cursor(r#"{"acc":"acc-2","t":1,"id":"txn-1"}"#),
+            // Other spellings of a good cursor: fields reordered, spaces, `next` spelt out.
+            cursor(r#"{"t":1,"acc":"acc-1","id":"txn-1"}"#),
+            cursor(r#"{"acc":"acc-1", "t":1,"id":"txn-1"}"#),
+            cursor(r#"{"acc":"acc-1","t":1,"id":"txn-1","dir":"next"}"#),
         ];
         for text in &bad {
-            assert!(Cursor::decode(text).is_err(), "{text:?}");
+            assert!(Cursor::decode(text, &account("acc-1")).is_err(), "{text:?}");
         }
+        let good = cursor(r#"{"acc":"acc-1","t":1,"id":"txn-1"}"#);
+        assert!(Cursor::decode(&good, &account("acc-1")).is_ok());
     }
 
     #[test]
-    fn cursors_round_trip_and_next_ones_keep_their_old_spelling() {
+    fn cursors_round_trip_and_next_ones_are_written_without_a_direction() {
         for direction in [Direction::Next, Direction::Prev] {
             let cursor = Cursor {
+                acc: "acc-1".into(),
                 t: 1_700_000_000_000_000,
                 id: "txn-1".into(),
                 direction,
             };
-            assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+            let text = cursor.encode();
+            assert_eq!(Cursor::decode(&text, &account("acc-1")).unwrap(), cursor);
         }
-        let next = Cursor::decode(&cursor(r#"{"t":5,"id":"txn-1"}"#)).unwrap();
+        let written = cursor(r#"{"acc":"acc-1","t":5,"id":"txn-1"}"#);
+        let next = Cursor::decode(&written, &account("acc-1")).unwrap();
         assert_eq!(next.direction, Direction::Next);
-        assert_eq!(next.encode(), cursor(r#"{"t":5,"id":"txn-1"}"#));
+        assert_eq!(next.encode(), written);
         let prev = Cursor {
             direction: Direction::Prev,
             ..next
         };
         assert_eq!(
             prev.encode(),
-            cursor(r#"{"t":5,"id":"txn-1","dir":"prev"}"#)
+            cursor(r#"{"acc":"acc-1","t":5,"id":"txn-1","dir":"prev"}"#)
         );
     }
 }

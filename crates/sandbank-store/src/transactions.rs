@@ -58,7 +58,7 @@ impl Store {
     /// walking every page yields each transaction that existed when the walk started exactly
     /// once, in order. A page has a `next_cursor` when a matching transaction follows it and a
     /// `prev_cursor` when one precedes it (never on a first page, however it was reached). A
-    /// cursor this store did not issue fails with
+    /// cursor this store did not issue for this account's list fails with
     /// [`StoreError::InvalidCursor`](crate::StoreError::InvalidCursor).
     pub async fn transactions(
         &self,
@@ -68,7 +68,9 @@ impl Store {
         cursor: Option<&str>,
     ) -> StoreResult<TransactionPage> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let cursor = cursor.map(Cursor::decode).transpose()?;
+        let cursor = cursor
+            .map(|text| Cursor::decode(text, account_id))
+            .transpose()?;
         let direction = cursor.as_ref().map_or(Direction::Next, |c| c.direction);
 
         let mut query = Conditions::matching(account_id, filter)?;
@@ -120,6 +122,7 @@ impl Store {
         };
         let cursor_at = |(t, id): (i64, &str), direction| {
             Cursor {
+                acc: account_id.to_string(),
                 t,
                 id: id.to_owned(),
                 direction,

@@ -6,6 +6,8 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::client::GrantType;
+
 /// Client authentication in a form body. With `private_key_jwt` (RFC 7523, FAPI 2.0): a
 /// `client_assertion` signed with the client's registered key. Over the TLS listener with a
 /// client certificate (`tls_client_auth`, `self_signed_tls_client_auth`, RFC 8705): `client_id`
@@ -75,24 +77,12 @@ pub struct PushedAuthorizationRequest {
     pub client: ClientAuthentication,
 }
 
-/// The grant types of the token endpoint.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantTypeName {
-    /// Exchange an authorization code (with PKCE).
-    AuthorizationCode,
-    /// A new access token from a refresh token.
-    RefreshToken,
-    /// A token for the client itself, on no customer's behalf.
-    ClientCredentials,
-}
-
 /// A token request (RFC 6749 §4.1.3, §6, §4.4). The tokens are bound to the request's DPoP
 /// proof, or over the TLS listener to the client certificate.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// The grant type.
-    pub grant_type: GrantTypeName,
+    pub grant_type: GrantType,
     /// `authorization_code`: the code from the authorization response.
     #[serde(default)]
     pub code: String,

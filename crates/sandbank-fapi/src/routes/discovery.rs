@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::client::{AUTHORIZATION_DETAILS_TYPES, GRANT_TYPES};
+use crate::client::{AUTHORIZATION_DETAILS_TYPES, GrantType};
 use crate::jose::ALLOWED_ALGORITHMS;
 use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
@@ -42,7 +42,7 @@ pub fn metadata(server: &AuthServer) -> Value {
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": GRANT_TYPES,
+        "grant_types_supported": GrantType::names(),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGORITHMS,

@@ -67,6 +67,18 @@ async fn a3_assertion_audience_must_be_the_issuer_as_a_plain_string() {
         let assertion = with(&client, &ts, |c| c["aud"] = aud);
         assert_invalid_client(&ts, &client, Some(assertion), case).await;
     }
+    // Issue 20 item 9: the refusal of another audience names the issuer to use.
+    let assertion = with(&client, &ts, |c| c["aud"] = json!(ts.url("/token")));
+    let body: Value = par_with(&ts, &client, Some(assertion))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.ends_with(&format!("aud must be the issuer identifier, {}", ts.base)),
+        "{description}"
+    );
 }
 
 #[tokio::test]

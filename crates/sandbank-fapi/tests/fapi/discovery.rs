@@ -1,8 +1,14 @@
 //! FAPI.md A1, A2, E3: discovery metadata and the JWKS.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::harness::start;
+use crate::harness::{REDIRECT_URI, TestServer, new_key, oauth_error, start};
+
+/// `GET path` on the server, as JSON.
+async fn get_json(ts: &TestServer, path: &str) -> Value {
+    let response = ts.http.get(ts.url(path)).send().await.unwrap();
+    response.json().await.unwrap()
+}
 
 #[tokio::test]
 async fn a1_both_metadata_documents_name_the_issuer_and_fapi_capabilities() {
@@ -56,15 +62,7 @@ async fn a1_both_metadata_documents_name_the_issuer_and_fapi_capabilities() {
 #[tokio::test]
 async fn a2_jwks_has_public_keys_only_with_kid_and_alg() {
     let ts = start().await;
-    let jwks: Value = ts
-        .http
-        .get(ts.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&ts, "/jwks").await;
     let keys = jwks["keys"].as_array().unwrap();
     assert!(keys.len() >= 2);
     for key in keys {
@@ -104,4 +102,46 @@ async fn e3_metadata_lists_authorization_details_types() {
         .as_array()
         .unwrap();
     assert!(types.contains(&Value::from("account_information")));
+}
+
+/// Issue 20 item 9: discovery advertises exactly the grants `/token` serves. A client
+/// registers for every advertised grant (so registration accepts them all), and each one sent
+/// to `/token` is answered by that grant's own rules, never `unsupported_grant_type`; a grant
+/// the server lacks is `unsupported_grant_type`, at registration too.
+#[tokio::test]
+async fn discovery_lists_exactly_the_grants_the_token_endpoint_accepts() {
+    let ts = start().await;
+    let metadata = get_json(&ts, "/.well-known/openid-configuration").await;
+    let advertised = metadata["grant_types_supported"].clone();
+    assert!(!advertised.as_array().unwrap().is_empty());
+    let client = ts.register(json!({"grant_types": advertised})).await;
+    for grant in advertised.as_array().unwrap() {
+        let grant = grant.as_str().unwrap();
+        let response = ts
+            .post_form("/token", &client, &[("grant_type", grant)], None)
+            .await;
+        let (status, error) = oauth_error(response).await;
+        assert_eq!(status, 400, "{grant}");
+        assert_ne!(error, "unsupported_grant_type", "{grant}");
+    }
+    for missing in ["password", "urn:openid:params:grant-type:ciba"] {
+        let response = ts
+            .post_form("/token", &client, &[("grant_type", missing)], None)
+            .await;
+        assert_eq!(oauth_error(response).await.1, "unsupported_grant_type");
+        let refused = ts
+            .http
+            .post(ts.url("/register"))
+            .json(&json!({
+                "redirect_uris": [REDIRECT_URI],
+                "jwks": {"keys": [new_key().public_jwk()]},
+                "grant_types": [missing],
+            }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = refused.json().await.unwrap();
+        let description = body["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains("not supported"), "{missing}: {body}");
+    }
 }

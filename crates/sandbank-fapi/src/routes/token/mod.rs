@@ -16,7 +16,7 @@ use axum::{Extension, Json};
 use sandbank_schemas::consent::Consent;
 use serde_json::{Value, json};
 
-use crate::client::Client;
+use crate::client::{Client, GrantType};
 use crate::client_auth;
 use crate::dpop::Proof;
 use crate::error::{OAuthError, OAuthErrorBody};
@@ -31,38 +31,13 @@ use crate::sender;
 use crate::state::{AuthServer, kinds};
 use crate::tokens::{Confirmation, TokenRecord, token_key};
 
-/// The grant types the token endpoint serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantType {
-    /// RFC 6749 §4.1 with PKCE.
-    AuthorizationCode,
-    /// RFC 6749 §6.
-    RefreshToken,
-    /// RFC 6749 §4.4.
-    ClientCredentials,
-}
-
-impl GrantType {
-    /// Parses `grant_type`: anything else (password, implicit, …) is `unsupported_grant_type`.
-    pub fn parse(value: Option<&str>) -> Result<GrantType, OAuthError> {
-        match value {
-            Some("authorization_code") => Ok(GrantType::AuthorizationCode),
-            Some("refresh_token") => Ok(GrantType::RefreshToken),
-            Some("client_credentials") => Ok(GrantType::ClientCredentials),
-            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
-                "grant_type {other} is not supported"
-            ))),
-            None => Err(OAuthError::invalid_request("grant_type is required")),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            GrantType::AuthorizationCode => "authorization_code",
-            GrantType::RefreshToken => "refresh_token",
-            GrantType::ClientCredentials => "client_credentials",
-        }
-    }
+/// Parses `grant_type`: anything but a [`GrantType`] (password, implicit, …) is
+/// `unsupported_grant_type`.
+pub fn parse_grant_type(value: Option<&str>) -> Result<GrantType, OAuthError> {
+    let value = value.ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    GrantType::from_name(value).ok_or_else(|| {
+        OAuthError::unsupported_grant_type(format!("grant_type {value} is not supported"))
+    })
 }
 
 /// Get tokens.
@@ -99,7 +74,7 @@ pub async fn token(
     let params = Params::parse(&body)?;
     let certificate = certificate.as_deref();
     let client = client_auth::authenticate(&server, params.as_map(), certificate).await?;
-    let grant_type = GrantType::parse(params.get("grant_type"))?;
+    let grant_type = parse_grant_type(params.get("grant_type"))?;
     if !client.allows_grant(grant_type.name()) {
         return Err(OAuthError::unauthorized_client(format!(
             "the client is not registered for the {} grant",
