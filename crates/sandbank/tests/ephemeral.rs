@@ -260,6 +260,22 @@ fn contradictory_or_malformed_options_are_refused_before_anything_starts() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("admin key"), "{stderr}");
+
+    for (flag, value) in [
+        ("--request-timeout", "0"),
+        ("--request-timeout", "banana"),
+        ("--shutdown-timeout", "-1"),
+        ("--shutdown-timeout", "100000"),
+    ] {
+        let out = run(&["serve", "--ephemeral", &format!("{flag}={value}")]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("expected a number of seconds"),
+            "{flag} {value}: {stderr}"
+        );
+    }
 }
 
 /// Opens a request to `path` that declares a body and never sends it: a client gone quiet.
