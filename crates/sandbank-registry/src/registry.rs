@@ -519,12 +519,12 @@ impl Registry {
         candidate: &Value,
         mode: Option<CompatibilityMode>,
     ) -> Result<CompatibilityReport, RegistryError> {
+        check_schema(candidate).await?;
         let versions = self.versions(name).await?;
         let mode = match mode {
             Some(mode) => mode,
             None => self.effective_mode(name).await?,
         };
-        check_schema(candidate).await?;
         checked_report(mode, candidate, &versions).await
     }
 

@@ -121,12 +121,6 @@ fn compat_report(args: &CompatArgs) -> Result<CompatibilityReport, String> {
         .build()
         .map_err(|error| format!("could not start the async runtime: {error}"))?;
     runtime.block_on(async {
-        sandbank_registry::registry::parse_schema(&candidate).map_err(|error| {
-            format!(
-                "{} is not a usable JSON Schema: {error}",
-                args.candidate.display()
-            )
-        })?;
         registry
             .check_compatibility(&args.name, &candidate, Some(mode))
             .await
@@ -135,6 +129,10 @@ fn compat_report(args: &CompatArgs) -> Result<CompatibilityReport, String> {
                     "unknown schema {:?}; known schemas: {}",
                     args.name,
                     known_names()
+                ),
+                RegistryError::InvalidSchema(_) | RegistryError::TooComplex(_) => format!(
+                    "{} is not a usable JSON Schema: {error}",
+                    args.candidate.display()
                 ),
                 other => other.to_string(),
             })

@@ -50,7 +50,7 @@ pub(super) async fn test_compatibility(
 ) -> Result<Sr<CompatibilityResult>, ConfluentError> {
     let verbose = query.flag("verbose")?;
     query.flags(&["normalize"])?;
-    let schema = parse_schema_request(&body)?;
+    let schema = parse_schema_request(&body).await?;
     let report = registry
         .test_compatibility(subject.as_str(), &version, &schema)
         .await?;

@@ -177,7 +177,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ConfluentError
 }
 
 /// Parses a `{schema, schemaType, references}` body into the schema document.
-pub fn parse_schema_request(bytes: &[u8]) -> Result<Value, ConfluentError> {
+pub async fn parse_schema_request(bytes: &[u8]) -> Result<Value, ConfluentError> {
     let request: SchemaRequest = parse_body(bytes)?;
     if let Some(kind) = &request.schema_type
         && kind != SCHEMA_TYPE
@@ -194,6 +194,7 @@ pub fn parse_schema_request(bytes: &[u8]) -> Result<Value, ConfluentError> {
     let schema: Value = serde_json::from_str(&request.schema).map_err(|error| {
         ConfluentError::invalid_schema(format!("Invalid schema: not JSON: {error}"))
     })?;
-    crate::registry::parse_schema(&schema)?;
+    // Compiling a large schema takes a while: on the blocking pool.
+    crate::registry::check_schema(&schema).await?;
     Ok(schema)
 }

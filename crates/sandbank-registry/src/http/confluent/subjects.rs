@@ -198,7 +198,7 @@ pub(super) async fn lookup(
     SrBody(body): SrBody,
 ) -> Result<Sr<SubjectSchema>, ConfluentError> {
     query.flags(&["normalize", "deleted"])?;
-    let schema = parse_schema_request(&body)?;
+    let schema = parse_schema_request(&body).await?;
     let found = registry.lookup(subject.as_str(), &schema).await?;
     Ok(Sr(subject_schema(&found)))
 }
@@ -238,7 +238,7 @@ pub(super) async fn register(
     SrBody(body): SrBody,
 ) -> Result<Sr<RegisteredId>, ConfluentError> {
     query.flags(&["normalize"])?;
-    let schema = parse_schema_request(&body)?;
+    let schema = parse_schema_request(&body).await?;
     let id = registry.register(subject.as_str(), &schema).await?;
     Ok(Sr(RegisteredId { id }))
 }

@@ -9,7 +9,7 @@ use sandbank_schemas::Problem;
 use super::problem::{ApiError, JsonBody, Params};
 use super::{CompatibilityRequest, PROBLEM_JSON};
 use crate::http::json_body;
-use crate::registry::{CompatibilityReport, Registry, parse_schema};
+use crate::registry::{CompatibilityReport, Registry};
 
 /// Check a candidate schema's compatibility.
 ///
@@ -42,7 +42,6 @@ pub(super) async fn check(
     let request: CompatibilityRequest = serde_json::from_value(value).map_err(|error| {
         ApiError::bad_request(format!("expected {{\"schema\", \"mode\"}}: {error}"))
     })?;
-    parse_schema(&request.schema)?;
     Ok(Json(
         registry
             .check_compatibility(&name, &request.schema, request.mode)
