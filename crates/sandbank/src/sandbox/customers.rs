@@ -52,6 +52,7 @@ pub const ACCOUNT_TYPES: [(&str, Product); 19] = [
 pub struct NewCustomer {
     /// The login name: 1 to 64 characters from `a-z`, `0-9`, `.`, `_` and `-`, starting with a
     /// letter or digit, and not taken.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub username: String,
     /// A person's full name ("Jane Doe"; the last word is the family name) or an
     /// organisation's legal name. Drawn by the generator when absent.
@@ -324,6 +325,34 @@ pub async fn post_customer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_username_pattern_is_the_rule_the_server_checks() {
+        let schema = serde_json::to_value(schemars::schema_for!(NewCustomer)).unwrap();
+        let username = &schema["properties"]["username"];
+        let validator = jsonschema::validator_for(username).unwrap();
+        let long = "a".repeat(64);
+        let too_long = "a".repeat(65);
+        for name in [
+            "jo",
+            "0",
+            "a.b_c-d",
+            &long,
+            &too_long,
+            "",
+            "-jo",
+            "Jo",
+            "jo bloggs",
+            "jö",
+            ".x",
+        ] {
+            assert_eq!(
+                validator.is_valid(&serde_json::json!(name)),
+                valid_username(name),
+                "{name:?}"
+            );
+        }
+    }
 
     fn request(username: &str, party_type: Option<&str>, types: &[&str]) -> NewCustomer {
         NewCustomer {
