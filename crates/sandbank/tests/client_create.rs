@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
@@ -17,6 +17,16 @@ fn sandbank(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `sandbank` with `dir` as its current directory.
+fn sandbank_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sandbank"))
+        .current_dir(dir)
+        .env_remove("SANDBANK_OUT_DIR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -25,22 +35,25 @@ fn text(bytes: &[u8]) -> String {
 async fn client_create_registers_a_client_and_writes_its_key_and_settings() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("sandbank.db").display());
-    let out_dir = dir.path().join("out");
-    let out = sandbank(&[
-        "client",
-        "create",
-        "--redirect-uri",
-        "http://127.0.0.1:3000/callback",
-        "--name",
-        "My fintech",
-        "--auto-consent",
-        "--database-url",
-        &database,
-        "--issuer",
-        "http://127.0.0.1:9999",
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-    ]);
+    // Without --out-dir the files go to `clients/` in the current directory (which the
+    // repository's .gitignore covers), never beside the user's sources.
+    let out_dir = dir.path().join("clients");
+    let out = sandbank_in(
+        dir.path(),
+        &[
+            "client",
+            "create",
+            "--redirect-uri",
+            "http://127.0.0.1:3000/callback",
+            "--name",
+            "My fintech",
+            "--auto-consent",
+            "--database-url",
+            &database,
+            "--issuer",
+            "http://127.0.0.1:9999",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let client_id = stdout
@@ -52,13 +65,19 @@ async fn client_create_registers_a_client_and_writes_its_key_and_settings() {
     let pem = out_dir.join(format!("{client_id}.key.pem"));
     let jwk = out_dir.join(format!("{client_id}.jwk.json"));
     let settings = out_dir.join(format!("{client_id}.json"));
+    let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().display().to_string();
     for path in [&pem, &jwk, &settings] {
-        assert!(stdout.contains(path.to_str().unwrap()), "{stdout}");
+        assert!(stdout.contains(&relative(path)), "{stdout}");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o077, 0, "{} is readable by others", path.display());
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "{} is readable by others",
+                path.display()
+            );
         }
     }
     let pem_text = std::fs::read_to_string(&pem).unwrap();

@@ -13,9 +13,10 @@ use sandbank_store::Store;
 /// `sandbank client ...`
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
-    /// Register a client and write `<client_id>.key.pem` (private key, PKCS#8),
-    /// `<client_id>.jwk.json` (private JWK) and `<client_id>.json` (settings: issuer,
-    /// client_id, redirect URI, authentication method, private JWK, endpoints).
+    /// Register a client and write, under `clients/` (readable by the owner only),
+    /// `<client_id>.key.pem` (private key, PKCS#8), `<client_id>.jwk.json` (private JWK) and
+    /// `<client_id>.json` (settings: issuer, client_id, redirect URI, authentication method,
+    /// private JWK, endpoints).
     Create(ClientCreateArgs),
 }
 
@@ -42,8 +43,9 @@ pub struct ClientCreateArgs {
     /// The issuer (base URL) the server is reached at; written into the settings.
     #[arg(long, env = "SANDBANK_ISSUER", default_value = "http://127.0.0.1:8080")]
     pub issuer: String,
-    /// Folder to write the files into.
-    #[arg(long, env = "SANDBANK_OUT_DIR", default_value = ".")]
+    /// Folder to write the files into, created when missing. The default, `clients` in the
+    /// current directory, is ignored by the repository's `.gitignore`.
+    #[arg(long, env = "SANDBANK_OUT_DIR", default_value = "clients")]
     pub out_dir: PathBuf,
 }
 
