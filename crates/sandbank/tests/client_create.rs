@@ -31,10 +31,28 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A SQLite database in `dir` as `sandbank serve` leaves it: migrated, with a (tiny) dataset.
+async fn served_database(dir: &Path) -> String {
+    let database = format!("sqlite:{}", dir.join("sandbank.db").display());
+    let options = sandbank::instance::Options {
+        database_url: database.clone(),
+        dataset: sandbank_synth::Config {
+            customers: 0,
+            months: 1,
+            personas: false,
+            ..sandbank_synth::Config::default()
+        },
+        ..sandbank::instance::Options::default()
+    };
+    let instance = sandbank::instance::Instance::start(options).await.unwrap();
+    instance.state.store.close().await;
+    database
+}
+
 #[tokio::test]
 async fn client_create_registers_a_client_and_writes_its_key_and_settings() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("sandbank.db").display());
+    let database = served_database(dir.path()).await;
     // Without --out-dir the files go to `clients/` in the current directory (which the
     // repository's .gitignore covers), never beside the user's sources.
     let out_dir = dir.path().join("clients");
@@ -114,10 +132,10 @@ async fn client_create_registers_a_client_and_writes_its_key_and_settings() {
     store.close().await;
 }
 
-#[test]
-fn client_create_refuses_what_registration_refuses_and_writes_nothing() {
+#[tokio::test]
+async fn client_create_refuses_what_registration_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("sandbank.db").display());
+    let database = served_database(dir.path()).await;
     let out_dir: PathBuf = dir.path().join("out");
     let out = sandbank(&[
         "client",
@@ -136,4 +154,58 @@ fn client_create_refuses_what_registration_refuses_and_writes_nothing() {
         text(&out.stderr)
     );
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 0);
+}
+
+/// Without a database where `--database-url` points, `client create` creates none (the
+/// client would be registered where no server looks): it says where it looked and what to do,
+/// with the "could not run" exit status.
+#[test]
+fn client_create_never_creates_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typo.db");
+    let database = format!("sqlite:{}", file.display());
+    let out = sandbank_in(
+        dir.path(),
+        &[
+            "client",
+            "create",
+            "--redirect-uri",
+            "http://127.0.0.1:3000/callback",
+            "--database-url",
+            &database,
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(file.to_str().unwrap()), "{stderr}");
+    assert!(stderr.contains("--database-url"), "{stderr}");
+    assert!(stderr.contains("sandbank serve"), "{stderr}");
+    assert!(!file.exists(), "client create created {}", file.display());
+    assert!(!dir.path().join("clients").exists());
+}
+
+/// A database that holds no dataset (created by something else, or by an older
+/// `client create`) is no server's database: refused, naming it.
+#[tokio::test]
+async fn client_create_refuses_a_database_without_a_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("empty.db").display());
+    Store::connect(&database).await.unwrap().close().await;
+    let out = sandbank_in(
+        dir.path(),
+        &[
+            "client",
+            "create",
+            "--redirect-uri",
+            "http://127.0.0.1:3000/callback",
+            "--database-url",
+            &database,
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&database), "{stderr}");
+    assert!(stderr.contains("holds no dataset"), "{stderr}");
+    assert!(stderr.contains("--database-url"), "{stderr}");
+    assert!(!dir.path().join("clients").exists());
 }

@@ -1,6 +1,9 @@
 //! `sandbank client create`: onboarding in one command. Registers a client straight into the
 //! database (under the same rules as Dynamic Client Registration) and writes its private key
 //! and settings to files.
+//!
+//! Exit status 0: registered, 1: registration refused, 2: could not register (no database or
+//! no dataset where `--database-url` points, unwritable files).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,7 +36,8 @@ pub struct ClientCreateArgs {
     /// pages (`sandbox_auto_consent`).
     #[arg(long, env = "SANDBANK_CLIENT_AUTO_CONSENT")]
     pub auto_consent: bool,
-    /// The database `sandbank serve` uses.
+    /// The database `sandbank serve` uses. It must exist and hold a dataset: `client create`
+    /// never creates one.
     #[arg(
         long,
         env = "SANDBANK_DATABASE_URL",
@@ -55,7 +59,7 @@ pub fn run(command: &ClientCommand) -> ExitCode {
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("could not start the async runtime: {e}"))
+        .map_err(|e| Failure::CouldNotRun(format!("could not start the async runtime: {e}")))
         .and_then(|runtime| runtime.block_on(create(args)));
     match result {
         Ok(written) => {
@@ -65,11 +69,29 @@ pub fn run(command: &ClientCommand) -> ExitCode {
             println!("settings:          {}", written.settings.display());
             ExitCode::SUCCESS
         }
-        Err(message) => {
+        Err(Failure::Refused(message)) => {
             eprintln!("error: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(REFUSED)
+        }
+        Err(Failure::CouldNotRun(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(COULD_NOT_RUN)
         }
     }
+}
+
+/// Exit status when the registration was refused.
+const REFUSED: u8 = 1;
+/// Exit status when nothing could be registered.
+const COULD_NOT_RUN: u8 = 2;
+
+/// Why `client create` failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The registration was refused (a bad redirect URI...): exit status 1.
+    Refused(String),
+    /// Nothing could be registered: no database, no dataset, files not writable. Exit status 2.
+    CouldNotRun(String),
 }
 
 /// What `client create` wrote.
@@ -86,13 +108,15 @@ pub struct Written {
 }
 
 /// Registers the client and writes its files.
-pub async fn create(args: &ClientCreateArgs) -> Result<Written, String> {
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| format!("could not create {}: {e}", args.out_dir.display()))?;
-    let store = Store::connect(&args.database_url)
-        .await
-        .map_err(|e| format!("could not open {}: {e}", args.database_url))?;
-    let result = register(&store, args).await;
+pub async fn create(args: &ClientCreateArgs) -> Result<Written, Failure> {
+    let store = open_existing(&args.database_url).await?;
+    let result = match std::fs::create_dir_all(&args.out_dir) {
+        Ok(()) => register(&store, args).await,
+        Err(e) => Err(Failure::CouldNotRun(format!(
+            "could not create {}: {e}",
+            args.out_dir.display()
+        ))),
+    };
     store.close().await;
     let created = result?;
     let id = &created.client.client_id;
@@ -102,20 +126,52 @@ pub async fn create(args: &ClientCreateArgs) -> Result<Written, String> {
         jwk: args.out_dir.join(format!("{id}.jwk.json")),
         settings: args.out_dir.join(format!("{id}.json")),
     };
-    write_secret(&written.pem, created.key.private_pem.as_bytes())?;
-    write_secret(&written.jwk, &pretty(&created.key.private_jwk)?)?;
-    write_secret(&written.settings, &pretty(&created.settings)?)?;
+    write_secret(&written.pem, created.key.private_pem.as_bytes())
+        .and_then(|()| write_secret(&written.jwk, &pretty(&created.key.private_jwk)?))
+        .and_then(|()| write_secret(&written.settings, &pretty(&created.settings)?))
+        .map_err(Failure::CouldNotRun)?;
     Ok(written)
 }
 
-async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClient, String> {
+/// Opens the database `sandbank serve` uses, refusing to create one: a client registered
+/// into a new (or empty) database would be unknown to the server the user runs.
+async fn open_existing(url: &str) -> Result<Store, Failure> {
+    let advice = "pass the server's --database-url, or start `sandbank serve` first (it creates \
+                  the database and loads its dataset)";
+    if let Some(path) = Store::sqlite_file(url)
+        && !path.is_file()
+    {
+        return Err(Failure::CouldNotRun(format!(
+            "no database at {}: {advice}",
+            path.display()
+        )));
+    }
+    let store = Store::connect(url)
+        .await
+        .map_err(|e| Failure::CouldNotRun(format!("could not open {url}: {e}")))?;
+    match store.dataset().await {
+        Ok(Some(_)) => Ok(store),
+        Ok(None) => {
+            store.close().await;
+            Err(Failure::CouldNotRun(format!(
+                "the database {url} holds no dataset, so no server runs on it: {advice}"
+            )))
+        }
+        Err(e) => {
+            store.close().await;
+            Err(Failure::CouldNotRun(format!("could not read {url}: {e}")))
+        }
+    }
+}
+
+async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClient, Failure> {
     let server = AuthServer::start(
         store.clone(),
         AsConfig::new(args.issuer.clone(), "sandbank"),
         Clock::system(),
     )
     .await
-    .map_err(|e| e.description)?;
+    .map_err(|e| Failure::CouldNotRun(e.description))?;
     create_client(
         &server,
         &NewClient {
@@ -125,7 +181,13 @@ async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClien
         },
     )
     .await
-    .map_err(|e| format!("{}: {}", e.code, e.description))
+    .map_err(|e| {
+        let message = format!("{}: {}", e.code, e.description);
+        match e.code {
+            "server_error" => Failure::CouldNotRun(message),
+            _ => Failure::Refused(message),
+        }
+    })
 }
 
 fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
