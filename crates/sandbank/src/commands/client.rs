@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use sandbank_fapi::onboarding::{CreatedClient, NewClient, create_client};
+use sandbank_fapi::keys::ClientKey;
+use sandbank_fapi::onboarding::{NewClient, RemoteError, create_client, register_remote};
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_store::Store;
 
@@ -36,6 +37,12 @@ pub struct ClientCreateArgs {
     /// pages (`sandbox_auto_consent`).
     #[arg(long, env = "SANDBANK_CLIENT_AUTO_CONSENT")]
     pub auto_consent: bool,
+    /// Register through the running server at this URL (its Dynamic Client Registration
+    /// endpoint, found in its discovery document) instead of writing into the database; the
+    /// issuer and endpoints written out are then the ones the server announces, and
+    /// `--database-url` and `--issuer` are not used.
+    #[arg(long, env = "SANDBANK_SERVER")]
+    pub server: Option<String>,
     /// The database `sandbank serve` uses. It must exist and hold a dataset: `client create`
     /// never creates one.
     #[arg(
@@ -107,30 +114,53 @@ pub struct Written {
     pub settings: PathBuf,
 }
 
-/// Registers the client and writes its files.
+/// What a registration gave, on either path: the id, the key and the settings document.
+type Registered = (String, ClientKey, serde_json::Value);
+
+/// Registers the client (through `--server`, or into the database) and writes its files.
 pub async fn create(args: &ClientCreateArgs) -> Result<Written, Failure> {
-    let store = open_existing(&args.database_url).await?;
-    let result = match std::fs::create_dir_all(&args.out_dir) {
-        Ok(()) => register(&store, args).await,
-        Err(e) => Err(Failure::CouldNotRun(format!(
-            "could not create {}: {e}",
-            args.out_dir.display()
-        ))),
+    let request = NewClient {
+        redirect_uri: args.redirect_uri.clone(),
+        client_name: args.name.clone(),
+        auto_consent: args.auto_consent,
     };
-    store.close().await;
-    let created = result?;
-    let id = &created.client.client_id;
+    let (id, key, settings) = match &args.server {
+        Some(url) => {
+            create_out_dir(&args.out_dir)?;
+            let created = register_remote(&reqwest::Client::new(), url, &request)
+                .await
+                .map_err(|e| match e {
+                    RemoteError::Refused { .. } => Failure::Refused(e.to_string()),
+                    RemoteError::Unreachable(_) => Failure::CouldNotRun(e.to_string()),
+                })?;
+            (created.client_id, created.key, created.settings)
+        }
+        None => {
+            let store = open_existing(&args.database_url).await?;
+            let result = match create_out_dir(&args.out_dir) {
+                Ok(()) => register(&store, &args.issuer, &request).await,
+                Err(e) => Err(e),
+            };
+            store.close().await;
+            result?
+        }
+    };
     let written = Written {
-        client_id: id.clone(),
         pem: args.out_dir.join(format!("{id}.key.pem")),
         jwk: args.out_dir.join(format!("{id}.jwk.json")),
         settings: args.out_dir.join(format!("{id}.json")),
+        client_id: id,
     };
-    write_secret(&written.pem, created.key.private_pem.as_bytes())
-        .and_then(|()| write_secret(&written.jwk, &pretty(&created.key.private_jwk)?))
-        .and_then(|()| write_secret(&written.settings, &pretty(&created.settings)?))
+    write_secret(&written.pem, key.private_pem.as_bytes())
+        .and_then(|()| write_secret(&written.jwk, &pretty(&key.private_jwk)?))
+        .and_then(|()| write_secret(&written.settings, &pretty(&settings)?))
         .map_err(Failure::CouldNotRun)?;
     Ok(written)
+}
+
+fn create_out_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::CouldNotRun(format!("could not create {}: {e}", dir.display())))
 }
 
 /// Opens the database `sandbank serve` uses, refusing to create one: a client registered
@@ -164,30 +194,24 @@ async fn open_existing(url: &str) -> Result<Store, Failure> {
     }
 }
 
-async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClient, Failure> {
+async fn register(store: &Store, issuer: &str, request: &NewClient) -> Result<Registered, Failure> {
     let server = AuthServer::start(
         store.clone(),
-        AsConfig::new(args.issuer.clone(), "sandbank"),
+        AsConfig::new(issuer, "sandbank"),
         Clock::system(),
     )
     .await
     .map_err(|e| Failure::CouldNotRun(e.description))?;
-    create_client(
-        &server,
-        &NewClient {
-            redirect_uri: args.redirect_uri.clone(),
-            client_name: args.name.clone(),
-            auto_consent: args.auto_consent,
-        },
-    )
-    .await
-    .map_err(|e| {
-        let message = format!("{}: {}", e.code, e.description);
-        match e.code {
-            "server_error" => Failure::CouldNotRun(message),
-            _ => Failure::Refused(message),
-        }
-    })
+    create_client(&server, request)
+        .await
+        .map(|created| (created.client.client_id, created.key, created.settings))
+        .map_err(|e| {
+            let message = format!("{}: {}", e.code, e.description);
+            match e.code {
+                "server_error" => Failure::CouldNotRun(message),
+                _ => Failure::Refused(message),
+            }
+        })
 }
 
 fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
