@@ -1,6 +1,8 @@
-//! Onboarding without HTTP: `sandbank client create` registers a client straight into the
-//! store — under the same rules as Dynamic Client Registration — and hands back everything a
-//! developer needs to start: the private key (PEM and JWK) and a settings document.
+//! Onboarding: `sandbank client create` registers a client — straight into the store under the
+//! same rules as Dynamic Client Registration ([`create_client`]), or through a running server's
+//! DCR endpoint ([`register_remote`]) — and hands back everything a developer needs to start:
+//! the private key (PEM and JWK) and a settings document, built the same way on both paths
+//! ([`settings_document`]).
 
 use serde_json::{Value, json};
 
@@ -8,7 +10,7 @@ use crate::client::{Client, ClientMetadata, validate_registration};
 use crate::error::OAuthError;
 use crate::jose::{random_token, sha256_b64};
 use crate::keys::{ClientKey, generate_client_key};
-use crate::routes::discovery;
+use crate::routes::{discovery, register};
 use crate::state::{AuthServer, forever, kinds};
 
 /// What to register.
@@ -93,33 +95,139 @@ pub async fn create_client(
 
 /// The settings document of a client: what a client library needs to talk to this server.
 pub fn settings(server: &AuthServer, client: &Client, key: &ClientKey, token: &str) -> Value {
-    let metadata = discovery::metadata(server);
-    let endpoint = |name: &str| metadata.get(name).cloned().unwrap_or(Value::Null);
+    settings_document(
+        &discovery::metadata(server),
+        &register::registration_response(server, client, Some(token)),
+        key,
+    )
+}
+
+/// The settings document from a server's discovery document, its answer to the registration
+/// (RFC 7591 / 7592) and the client's key: every URL in it comes from those two documents.
+pub fn settings_document(discovery: &Value, registration: &Value, key: &ClientKey) -> Value {
+    let field = |document: &Value, name: &str| document.get(name).cloned().unwrap_or(Value::Null);
+    let issuer = discovery
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    let redirect_uris = field(registration, "redirect_uris");
     json!({
-        "issuer": server.config.issuer,
-        "client_id": client.client_id,
-        "client_name": client.metadata.client_name,
-        "redirect_uri": client.metadata.redirect_uris.first(),
-        "redirect_uris": client.metadata.redirect_uris,
+        "issuer": issuer,
+        "client_id": field(registration, "client_id"),
+        "client_name": field(registration, "client_name"),
+        "redirect_uri": redirect_uris.get(0).cloned().unwrap_or(Value::Null),
+        "redirect_uris": redirect_uris,
         "token_endpoint_auth_method": "private_key_jwt",
         "token_endpoint_auth_signing_alg": "ES256",
         "dpop_signing_alg": "ES256",
-        "sandbox_auto_consent": client.metadata.sandbox_auto_consent,
+        "sandbox_auto_consent": field(registration, "sandbox_auto_consent"),
         "private_jwk": key.private_jwk,
         "public_jwk": key.public_jwk,
-        "registration_access_token": token,
-        "registration_client_uri": server.config.url(&format!("/register/{}", client.client_id)),
+        "registration_access_token": field(registration, "registration_access_token"),
+        "registration_client_uri": field(registration, "registration_client_uri"),
         "endpoints": {
-            "discovery": server.config.url("/.well-known/openid-configuration"),
-            "authorization": endpoint("authorization_endpoint"),
-            "pushed_authorization_request": endpoint("pushed_authorization_request_endpoint"),
-            "token": endpoint("token_endpoint"),
-            "jwks": endpoint("jwks_uri"),
-            "userinfo": endpoint("userinfo_endpoint"),
-            "introspection": endpoint("introspection_endpoint"),
-            "revocation": endpoint("revocation_endpoint"),
-            "registration": endpoint("registration_endpoint"),
-            "accounts": server.config.url("/accounts"),
+            "discovery": format!("{issuer}{DISCOVERY_PATH}"),
+            "authorization": field(discovery, "authorization_endpoint"),
+            "pushed_authorization_request": field(discovery, "pushed_authorization_request_endpoint"),
+            "token": field(discovery, "token_endpoint"),
+            "jwks": field(discovery, "jwks_uri"),
+            "userinfo": field(discovery, "userinfo_endpoint"),
+            "introspection": field(discovery, "introspection_endpoint"),
+            "revocation": field(discovery, "revocation_endpoint"),
+            "registration": field(discovery, "registration_endpoint"),
+            "accounts": format!("{issuer}/accounts"),
         },
+    })
+}
+
+/// Where a server's OpenID discovery document is, below its issuer.
+const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+/// A client registered by [`register_remote`].
+#[derive(Debug, Clone)]
+pub struct RemoteClient {
+    /// The client id the server gave.
+    pub client_id: String,
+    /// Its freshly generated ES256 key; the server got only the public half.
+    pub key: ClientKey,
+    /// Ready-to-use settings, as [`settings_document`] builds them.
+    pub settings: Value,
+}
+
+/// Why [`register_remote`] registered nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    /// The server answered the registration with an OAuth error (`invalid_redirect_uri`...).
+    #[error("{code}: {description}")]
+    Refused {
+        /// The `error` code.
+        code: String,
+        /// The `error_description`.
+        description: String,
+    },
+    /// The server could not be reached, or its answers were not what a Sandbank (or any
+    /// RFC 8414 / 7591 server) answers.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// Registers a client with a new ES256 key through the running server at `server_url`: reads
+/// its discovery document (`{server_url}/.well-known/openid-configuration`) and posts the
+/// registration [`create_client`] would make to its `registration_endpoint`.
+pub async fn register_remote(
+    http: &reqwest::Client,
+    server_url: &str,
+    request: &NewClient,
+) -> Result<RemoteClient, RemoteError> {
+    let discovery_url = format!("{}{DISCOVERY_PATH}", server_url.trim_end_matches('/'));
+    let unreachable = |what: &str, url: &str, e: reqwest::Error| {
+        RemoteError::Unreachable(format!("could not {what} {url}: {e}"))
+    };
+    let discovery: Value = http
+        .get(&discovery_url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| unreachable("read", &discovery_url, e))?
+        .json()
+        .await
+        .map_err(|e| unreachable("read", &discovery_url, e))?;
+    let endpoint = discovery
+        .get("registration_endpoint")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            RemoteError::Unreachable(format!("{discovery_url} names no registration_endpoint"))
+        })?
+        .to_owned();
+    let key = generate_client_key().map_err(|e| RemoteError::Unreachable(e.to_string()))?;
+    let response = http
+        .post(&endpoint)
+        .json(&registration_request(request, &key.public_jwk))
+        .send()
+        .await
+        .map_err(|e| unreachable("register at", &endpoint, e))?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|e| unreachable("register at", &endpoint, e))?;
+    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    if !status.is_success() {
+        return Err(match text("error") {
+            Some(code) => RemoteError::Refused {
+                code,
+                description: text("error_description").unwrap_or_default(),
+            },
+            None => RemoteError::Unreachable(format!("{endpoint} answered {status}")),
+        });
+    }
+    let client_id = text("client_id")
+        .ok_or_else(|| RemoteError::Unreachable(format!("{endpoint} answered no client_id")))?;
+    let settings = settings_document(&discovery, &body, &key);
+    Ok(RemoteClient {
+        client_id,
+        key,
+        settings,
     })
 }

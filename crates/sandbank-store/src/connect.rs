@@ -44,6 +44,17 @@ impl Store {
         }
     }
 
+    /// The file a `sqlite:` URL names, or `None` for an in-memory SQLite database, a
+    /// PostgreSQL URL or a URL that does not parse. Lets a caller that must not create a
+    /// database ([`Store::connect`] creates a missing file) check that it exists first.
+    pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+        if !url.starts_with("sqlite:") || is_in_memory(url) {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        Some(options.get_filename().to_path_buf())
+    }
+
     /// Which database this store runs on.
     pub fn backend(&self) -> Backend {
         match self.pool {

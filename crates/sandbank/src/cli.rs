@@ -25,7 +25,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Generate a synthetic dataset: the personas plus as many customers as asked for.
     Generate(GenerateArgs),
-    /// Register OAuth clients without HTTP (onboarding).
+    /// Register OAuth clients (onboarding), into the database or through a running server.
     Client {
         /// What to do.
         #[command(subcommand)]

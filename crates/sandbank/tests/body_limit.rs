@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[path = "support/instance.rs"]
+mod instance;
+
 /// The application with `max_body_bytes`, served on a loopback port.
 async fn serve(max_body_bytes: usize) -> SocketAddr {
     let state = AppState {
@@ -438,16 +441,9 @@ async fn a_method_a_path_does_not_take_is_405_with_allow_and_a_body() {
 /// The server as `sandbank serve` runs it (hyper configured by the instance), on a tiny
 /// dataset.
 async fn serve_instance() -> SocketAddr {
-    let options = sandbank::instance::Options {
-        dataset: sandbank_synth::Config {
-            customers: 0,
-            months: 1,
-            personas: false,
-            ..sandbank_synth::Config::default()
-        },
-        ..sandbank::instance::Options::default()
-    };
-    let instance = sandbank::instance::Instance::start(options).await.unwrap();
+    let instance = sandbank::instance::Instance::start(instance::tiny_dataset_options())
+        .await
+        .unwrap();
     let addr = instance.url.trim_start_matches("http://").parse().unwrap();
     tokio::spawn(instance.serve(std::future::pending()));
     addr

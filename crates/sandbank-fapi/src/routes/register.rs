@@ -14,7 +14,13 @@ use crate::openapi::bodies::{ClientRegistration, ClientRegistrationRequest};
 use crate::openapi::responses::RegistrationTokenErrors;
 use crate::state::{AuthServer, forever, kinds};
 
-fn registration_response(server: &AuthServer, client: &Client, token: Option<&str>) -> Value {
+/// The answer to a registration: the metadata with the client id, the registration client URI
+/// and (when just registered) the registration access token.
+pub(crate) fn registration_response(
+    server: &AuthServer,
+    client: &Client,
+    token: Option<&str>,
+) -> Value {
     let mut body = serde_json::to_value(&client.metadata).unwrap_or_else(|_| json!({}));
     if let Some(map) = body.as_object_mut() {
         map.insert("client_id".into(), Value::from(client.client_id.clone()));

@@ -1,21 +1,26 @@
 //! `sandbank client create`: onboarding in one command. Registers a client straight into the
 //! database (under the same rules as Dynamic Client Registration) and writes its private key
 //! and settings to files.
+//!
+//! Exit status 0: registered, 1: registration refused, 2: could not register (no database or
+//! no dataset where `--database-url` points, unwritable files).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use sandbank_fapi::onboarding::{CreatedClient, NewClient, create_client};
+use sandbank_fapi::keys::ClientKey;
+use sandbank_fapi::onboarding::{NewClient, RemoteError, create_client, register_remote};
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_store::Store;
 
 /// `sandbank client ...`
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
-    /// Register a client and write `<client_id>.key.pem` (private key, PKCS#8),
-    /// `<client_id>.jwk.json` (private JWK) and `<client_id>.json` (settings: issuer,
-    /// client_id, redirect URI, authentication method, private JWK, endpoints).
+    /// Register a client and write, under `clients/` (readable by the owner only),
+    /// `<client_id>.key.pem` (private key, PKCS#8), `<client_id>.jwk.json` (private JWK) and
+    /// `<client_id>.json` (settings: issuer, client_id, redirect URI, authentication method,
+    /// private JWK, endpoints).
     Create(ClientCreateArgs),
 }
 
@@ -32,7 +37,14 @@ pub struct ClientCreateArgs {
     /// pages (`sandbox_auto_consent`).
     #[arg(long, env = "SANDBANK_CLIENT_AUTO_CONSENT")]
     pub auto_consent: bool,
-    /// The database `sandbank serve` uses.
+    /// Register through the running server at this URL (its Dynamic Client Registration
+    /// endpoint, found in its discovery document) instead of writing into the database; the
+    /// issuer and endpoints written out are then the ones the server announces, and
+    /// `--database-url` and `--issuer` are not used.
+    #[arg(long, env = "SANDBANK_SERVER")]
+    pub server: Option<String>,
+    /// The database `sandbank serve` uses. It must exist and hold a dataset: `client create`
+    /// never creates one.
     #[arg(
         long,
         env = "SANDBANK_DATABASE_URL",
@@ -42,8 +54,9 @@ pub struct ClientCreateArgs {
     /// The issuer (base URL) the server is reached at; written into the settings.
     #[arg(long, env = "SANDBANK_ISSUER", default_value = "http://127.0.0.1:8080")]
     pub issuer: String,
-    /// Folder to write the files into.
-    #[arg(long, env = "SANDBANK_OUT_DIR", default_value = ".")]
+    /// Folder to write the files into, created when missing. The default, `clients` in the
+    /// current directory, is ignored by the repository's `.gitignore`.
+    #[arg(long, env = "SANDBANK_OUT_DIR", default_value = "clients")]
     pub out_dir: PathBuf,
 }
 
@@ -53,7 +66,7 @@ pub fn run(command: &ClientCommand) -> ExitCode {
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("could not start the async runtime: {e}"))
+        .map_err(|e| Failure::CouldNotRun(format!("could not start the async runtime: {e}")))
         .and_then(|runtime| runtime.block_on(create(args)));
     match result {
         Ok(written) => {
@@ -63,11 +76,29 @@ pub fn run(command: &ClientCommand) -> ExitCode {
             println!("settings:          {}", written.settings.display());
             ExitCode::SUCCESS
         }
-        Err(message) => {
+        Err(Failure::Refused(message)) => {
             eprintln!("error: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(REFUSED)
+        }
+        Err(Failure::CouldNotRun(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(COULD_NOT_RUN)
         }
     }
+}
+
+/// Exit status when the registration was refused.
+const REFUSED: u8 = 1;
+/// Exit status when nothing could be registered.
+const COULD_NOT_RUN: u8 = 2;
+
+/// Why `client create` failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The registration was refused (a bad redirect URI...): exit status 1.
+    Refused(String),
+    /// Nothing could be registered: no database, no dataset, files not writable. Exit status 2.
+    CouldNotRun(String),
 }
 
 /// What `client create` wrote.
@@ -83,47 +114,104 @@ pub struct Written {
     pub settings: PathBuf,
 }
 
-/// Registers the client and writes its files.
-pub async fn create(args: &ClientCreateArgs) -> Result<Written, String> {
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| format!("could not create {}: {e}", args.out_dir.display()))?;
-    let store = Store::connect(&args.database_url)
-        .await
-        .map_err(|e| format!("could not open {}: {e}", args.database_url))?;
-    let result = register(&store, args).await;
-    store.close().await;
-    let created = result?;
-    let id = &created.client.client_id;
+/// What a registration gave, on either path: the id, the key and the settings document.
+type Registered = (String, ClientKey, serde_json::Value);
+
+/// Registers the client (through `--server`, or into the database) and writes its files.
+pub async fn create(args: &ClientCreateArgs) -> Result<Written, Failure> {
+    let request = NewClient {
+        redirect_uri: args.redirect_uri.clone(),
+        client_name: args.name.clone(),
+        auto_consent: args.auto_consent,
+    };
+    let (id, key, settings) = match &args.server {
+        Some(url) => {
+            create_out_dir(&args.out_dir)?;
+            let created = register_remote(&reqwest::Client::new(), url, &request)
+                .await
+                .map_err(|e| match e {
+                    RemoteError::Refused { .. } => Failure::Refused(e.to_string()),
+                    RemoteError::Unreachable(_) => Failure::CouldNotRun(e.to_string()),
+                })?;
+            (created.client_id, created.key, created.settings)
+        }
+        None => {
+            let store = open_existing(&args.database_url).await?;
+            let result = match create_out_dir(&args.out_dir) {
+                Ok(()) => register(&store, &args.issuer, &request).await,
+                Err(e) => Err(e),
+            };
+            store.close().await;
+            result?
+        }
+    };
     let written = Written {
-        client_id: id.clone(),
         pem: args.out_dir.join(format!("{id}.key.pem")),
         jwk: args.out_dir.join(format!("{id}.jwk.json")),
         settings: args.out_dir.join(format!("{id}.json")),
+        client_id: id,
     };
-    write_secret(&written.pem, created.key.private_pem.as_bytes())?;
-    write_secret(&written.jwk, &pretty(&created.key.private_jwk)?)?;
-    write_secret(&written.settings, &pretty(&created.settings)?)?;
+    write_secret(&written.pem, key.private_pem.as_bytes())
+        .and_then(|()| write_secret(&written.jwk, &pretty(&key.private_jwk)?))
+        .and_then(|()| write_secret(&written.settings, &pretty(&settings)?))
+        .map_err(Failure::CouldNotRun)?;
     Ok(written)
 }
 
-async fn register(store: &Store, args: &ClientCreateArgs) -> Result<CreatedClient, String> {
+fn create_out_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::CouldNotRun(format!("could not create {}: {e}", dir.display())))
+}
+
+/// Opens the database `sandbank serve` uses, refusing to create one: a client registered
+/// into a new (or empty) database would be unknown to the server the user runs.
+async fn open_existing(url: &str) -> Result<Store, Failure> {
+    let advice = "pass the server's --database-url, or start `sandbank serve` first (it creates \
+                  the database and loads its dataset)";
+    if let Some(path) = Store::sqlite_file(url)
+        && !path.is_file()
+    {
+        return Err(Failure::CouldNotRun(format!(
+            "no database at {}: {advice}",
+            path.display()
+        )));
+    }
+    let store = Store::connect(url)
+        .await
+        .map_err(|e| Failure::CouldNotRun(format!("could not open {url}: {e}")))?;
+    match store.dataset().await {
+        Ok(Some(_)) => Ok(store),
+        Ok(None) => {
+            store.close().await;
+            Err(Failure::CouldNotRun(format!(
+                "the database {url} holds no dataset, so no server runs on it: {advice}"
+            )))
+        }
+        Err(e) => {
+            store.close().await;
+            Err(Failure::CouldNotRun(format!("could not read {url}: {e}")))
+        }
+    }
+}
+
+async fn register(store: &Store, issuer: &str, request: &NewClient) -> Result<Registered, Failure> {
     let server = AuthServer::start(
         store.clone(),
-        AsConfig::new(args.issuer.clone(), "sandbank"),
+        AsConfig::new(issuer, "sandbank"),
         Clock::system(),
     )
     .await
-    .map_err(|e| e.description)?;
-    create_client(
-        &server,
-        &NewClient {
-            redirect_uri: args.redirect_uri.clone(),
-            client_name: args.name.clone(),
-            auto_consent: args.auto_consent,
-        },
-    )
-    .await
-    .map_err(|e| format!("{}: {}", e.code, e.description))
+    .map_err(|e| Failure::CouldNotRun(e.description))?;
+    create_client(&server, request)
+        .await
+        .map(|created| (created.client.client_id, created.key, created.settings))
+        .map_err(|e| {
+            let message = format!("{}: {}", e.code, e.description);
+            match e.code {
+                "server_error" => Failure::CouldNotRun(message),
+                _ => Failure::Refused(message),
+            }
+        })
 }
 
 fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
