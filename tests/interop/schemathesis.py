@@ -3,7 +3,9 @@
 Starts `target/debug/sandbank serve --ephemeral` (or $SANDBANK_BIN), reads the ready line for
 the URL and the admin key, and runs `schemathesis run openapi/sandbank.json` against it with
 every check (`--checks all`), a fixed seed and a bounded number of examples per operation
-(settings and their reasons in tests/interop/schemathesis.toml). Failures already known are
+(settings and their reasons in tests/interop/schemathesis.toml), with the hooks in
+tests/interop/hooks/schemathesis_hooks.py generating what no schema can describe (real keys, schema
+strings). Failures already known are
 listed, each with its reason, in tests/interop/schemathesis-baseline.json; any other failure or
 error makes it exit non-zero. Talks only to the loopback server it started and stops it at the
 end.
@@ -81,7 +83,15 @@ def main():
             "--no-color",
             *extra,
         ]
-        env = dict(os.environ, SANDBANK_ADMIN_KEY=ready["adminKey"])
+        env = dict(
+            os.environ,
+            SANDBANK_ADMIN_KEY=ready["adminKey"],
+            # Generators for the rules no schema can state (tests/interop/hooks/schemathesis_hooks.py).
+            SCHEMATHESIS_HOOKS="schemathesis_hooks",
+            PYTHONPATH=os.pathsep.join(
+                filter(None, [str(ROOT / "tests" / "interop" / "hooks"), os.environ.get("PYTHONPATH")])
+            ),
+        )
         code = subprocess.run(command, env=env, cwd=ROOT / "target").returncode
     finally:
         stop_server(process)

@@ -513,11 +513,18 @@ fn address(rng: &mut ChaCha8Rng) -> Address {
 }
 
 fn individual(person: &Person, address: &Address, rng: &mut ChaCha8Rng) -> Party {
-    let local = format!(
-        "{}.{}",
-        ascii_lower(&person.given),
-        ascii_lower(&person.family)
-    );
+    // A name with no ASCII letters in one part (a test's customer "0 Corwin") must not make
+    // an address starting or ending with a dot, or one with two dots in a row.
+    let parts: Vec<String> = [&person.given, &person.family]
+        .into_iter()
+        .map(|part| ascii_lower(part))
+        .filter(|part| !part.is_empty())
+        .collect();
+    let local = if parts.is_empty() {
+        "customer".to_owned()
+    } else {
+        parts.join(".")
+    };
     Party {
         party_id: person.party_id.clone(),
         display_name: person.name(),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::client::ClientMetadata;
+use crate::client::{ClientMetadata, GrantType};
 
 /// The answer to a pushed authorization request (RFC 9126 §2.2).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -190,6 +190,33 @@ pub struct Jwks {
     pub keys: Vec<Value>,
 }
 
+/// The response types a client may register (`response_types`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseType {
+    /// The authorization code flow, the only one FAPI 2.0 allows.
+    Code,
+}
+
+/// The RFC 9396 authorization details types a client may register
+/// (`authorization_details_types`): [`crate::client::AUTHORIZATION_DETAILS_TYPES`].
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationDetailsType {
+    /// Reading accounts, balances, transactions...
+    AccountInformation,
+    /// Initiating a payment.
+    PaymentInitiation,
+}
+
+impl AuthorizationDetailsType {
+    /// Every type, as [`crate::client::AUTHORIZATION_DETAILS_TYPES`] lists them.
+    pub const ALL: [AuthorizationDetailsType; 2] = [
+        AuthorizationDetailsType::AccountInformation,
+        AuthorizationDetailsType::PaymentInitiation,
+    ];
+}
+
 /// A client registration request (RFC 7591 §2). Unknown members are ignored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientRegistrationRequest {
@@ -198,6 +225,7 @@ pub struct ClientRegistrationRequest {
     pub redirect_uris: Vec<String>,
     /// `private_key_jwt` (the default), `tls_client_auth` or `self_signed_tls_client_auth`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::client::AuthMethod>)]
     pub token_endpoint_auth_method: Option<String>,
     /// The client's public keys by value (no private members; RSA at least 2048 bits).
     /// Required for `private_key_jwt` and `self_signed_tls_client_auth` unless `jwks_uri` is
@@ -216,15 +244,18 @@ pub struct ClientRegistrationRequest {
     pub client_name: Option<String>,
     /// Grant types (`authorization_code` and `refresh_token` by default).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<GrantType>>)]
     pub grant_types: Option<Vec<String>>,
     /// `code` only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<ResponseType>>)]
     pub response_types: Option<Vec<String>>,
     /// The scopes the client may ask for, space-separated (all when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// RFC 9396 types (`account_information` by default).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<AuthorizationDetailsType>>)]
     pub authorization_details_types: Option<Vec<String>>,
     /// Accepted, but no pushed request can be signed yet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,4 +286,25 @@ pub struct ClientRegistration {
     /// registration, so keep it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_access_token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registration document lists exactly the types the server registers.
+    #[test]
+    fn documented_authorization_details_types_are_the_servers() {
+        let documented: Vec<Value> = AuthorizationDetailsType::ALL
+            .iter()
+            .map(|t| serde_json::to_value(t).unwrap())
+            .collect();
+        assert_eq!(
+            documented,
+            crate::client::AUTHORIZATION_DETAILS_TYPES
+                .iter()
+                .map(|t| Value::from(*t))
+                .collect::<Vec<_>>()
+        );
+    }
 }

@@ -11,8 +11,8 @@ pub mod responses;
 pub mod security;
 
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
-use utoipa::openapi::{OpenApi, Required};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::{OpenApi, RefOr, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::error::OAuthErrorBody;
@@ -66,8 +66,19 @@ pub fn pattern_schema(pattern: &str, format: Option<&str>) -> Schema {
         .into()
 }
 
+/// The form bodies whose other parameters the handler ignores (RFC 6749 §3.1: "the
+/// authorization server MUST ignore unrecognized request parameters"), so long as each is
+/// sent once, like every parameter (§3.2: "parameters MUST NOT be included more than once").
+const EXTENSIBLE_FORMS: [&str; 3] = [
+    "PushedAuthorizationRequest",
+    "TokenRequest",
+    "TokenQuestion",
+];
+
 /// Adds what the authorization server's operations refer to but no body names: the security
-/// schemes and the [`OAuthErrorBody`] component that shared responses point at.
+/// schemes and the [`OAuthErrorBody`] component that shared responses point at. Declares, on
+/// the extensible forms, that a parameter they do not name is a single string: a form value
+/// sent twice is a list, which the server refuses as a repeated parameter.
 pub fn add_components(openapi: &mut OpenApi) {
     let components = openapi.components.get_or_insert_with(Default::default);
     for (name, scheme) in security::schemes() {
@@ -79,4 +90,16 @@ pub fn add_components(openapi: &mut OpenApi) {
         OAuthErrorBody::name().into_owned(),
         OAuthErrorBody::schema(),
     );
+    for name in EXTENSIBLE_FORMS {
+        let Some(RefOr::T(Schema::AllOf(form))) = components.schemas.get_mut(name) else {
+            continue;
+        };
+        for part in &mut form.items {
+            if let RefOr::T(Schema::Object(object)) = part {
+                let single = ObjectBuilder::new().schema_type(Type::String).into();
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::RefOr(RefOr::T(single))));
+            }
+        }
+    }
 }

@@ -76,6 +76,7 @@ pub struct Approval {
     pub username: Option<String>,
     /// The accounts to share, all the customer's. By default every account they hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<AccountId>>")]
     pub accounts: Option<Vec<String>>,
 }
 

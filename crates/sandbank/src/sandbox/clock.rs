@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Admin, AdminKeyRefused};
 use super::body;
-use super::duration::IsoDuration;
+use super::duration::{DurationError, IsoDuration};
 use super::error::SandboxError;
 use super::state::{self, SandboxState};
 use crate::app::AppState;
@@ -46,14 +46,20 @@ sandbank_schemas::openapi_component!(SandboxClock => "SandboxClock");
 /// How far to move the clock: exactly one of the two.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SandboxClockAdvance")]
+#[schemars(extend("oneOf" = [
+    {"required": ["advanceBy"], "properties": {"advanceBy": {"type": "string"}}},
+    {"required": ["advanceBySeconds"], "properties": {"advanceBySeconds": {"type": "integer"}}}
+]))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClockAdvance {
     /// An ISO 8601 duration: `P3D`, `PT2H30M`, `P1M` (calendar months and years count from
     /// the sandbox's now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::duration::DURATION_PATTERN))]
     pub advance_by: Option<String>,
     /// Seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
     pub advance_by_seconds: Option<i64>,
 }
 
@@ -73,6 +79,13 @@ fn view(app: &AppState, state: &SandboxState) -> SandboxClock {
     }
 }
 
+/// Why a move too far is refused: a 409, as it depends on where the clock is now.
+fn beyond_the_limit() -> SandboxError {
+    SandboxError::Conflict(format!(
+        "the sandbox clock cannot move more than {MAX_OFFSET_DAYS} days ahead of real time"
+    ))
+}
+
 /// Why a move back is refused.
 const FORWARD_ONLY: &str = "the sandbox clock only moves forward (reset goes back to real time)";
 
@@ -90,12 +103,7 @@ pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock,
         .clock_offset()
         .checked_add(&by)
         .filter(|offset| *offset <= Duration::days(MAX_OFFSET_DAYS))
-        .ok_or_else(|| {
-            SandboxError::invalid(
-                "",
-                format!("the sandbox clock cannot move more than {MAX_OFFSET_DAYS} days ahead of real time"),
-            )
-        })?;
+        .ok_or_else(beyond_the_limit)?;
     state.clock_offset_ms = offset.num_milliseconds();
     if state.elapsed_days() == before {
         state::save(app, &state).await?;
@@ -140,7 +148,8 @@ pub async fn get_clock(
     request_body(content = ClockAdvance, description = "`{\"advanceBy\": \"P3D\"}` (ISO 8601) or `{\"advanceBySeconds\": 600}`."),
     responses(
         (status = 200, description = "The clock after the move. After it, sign DPoP proofs and client assertions by the sandbox clock (`now`, or real time plus `offsetSeconds`).", body = SandboxClock),
-        (status = 400, description = "Not exactly one of `advanceBy` and `advanceBySeconds`, a malformed duration, a negative one, or a move beyond ten years ahead of real time (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "Not exactly one of `advanceBy` and `advanceBySeconds`, a malformed duration, or a negative one (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The move would put the clock more than ten years ahead of real time.", body = Problem, content_type = PROBLEM_JSON),
         AdminKeyRefused,
         (status = 500, description = "The sandbox could not move its clock; nothing changed.", body = Problem, content_type = PROBLEM_JSON)
     )
@@ -153,19 +162,26 @@ pub async fn post_clock(
     let request: ClockAdvance = body::json(&bytes, false)?;
     let (pointer, by) = match (&request.advance_by, request.advance_by_seconds) {
         (Some(text), None) => {
-            let duration = IsoDuration::parse(text)
-                .map_err(|error| SandboxError::invalid("/advanceBy", error.to_string()))?;
+            let duration = match IsoDuration::parse(text) {
+                Ok(duration) => duration,
+                Err(DurationError::TooLong(_)) => return Err(beyond_the_limit()),
+                Err(error) => return Err(SandboxError::invalid("/advanceBy", error.to_string())),
+            };
+            if duration.negative {
+                return Err(SandboxError::invalid("/advanceBy", FORWARD_ONLY));
+            }
             let now = app.auth.now();
             let by = duration
                 .after(now)
                 .map(|then| then - now)
-                .ok_or_else(|| SandboxError::invalid("/advanceBy", "the duration is too long"))?;
+                .ok_or_else(beyond_the_limit)?;
             ("/advanceBy", by)
         }
         (None, Some(seconds)) => {
-            let by = Duration::try_seconds(seconds).ok_or_else(|| {
-                SandboxError::invalid("/advanceBySeconds", "the duration is too long")
-            })?;
+            if seconds < 0 {
+                return Err(SandboxError::invalid("/advanceBySeconds", FORWARD_ONLY));
+            }
+            let by = Duration::try_seconds(seconds).ok_or_else(beyond_the_limit)?;
             ("/advanceBySeconds", by)
         }
         _ => {

@@ -45,9 +45,118 @@ pub const ACCOUNT_TYPES: [(&str, Product); 19] = [
     ("COMMERCIAL_LOAN", Product::CommercialLoan),
 ];
 
+/// The characters ECMA 262 calls white space or line terminators (`\s` in a JSON Schema
+/// pattern), as a pattern class: a name or nickname must have one character outside it.
+const SPACES: &str = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+
+/// Whether `c` is in [`SPACES`].
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// Whether a name or nickname has nothing but white space.
+fn blank(text: &str) -> bool {
+    text.chars().all(is_space)
+}
+
+/// The control characters (Unicode `Cc`, what [`char::is_control`] tests), as a pattern class.
+const CONTROLS: &str = r"\x00-\x1f\x7f-\x9f";
+
+/// The account types that only an organisation holds.
+const COMMERCIAL: [&str; 3] = [
+    "COMMERCIAL_DEPOSIT",
+    "COMMERCIAL_LINE_OF_CREDIT",
+    "COMMERCIAL_LOAN",
+];
+
+/// What [`spec`] checks, in the schema: the name's characters, the account types and the mix
+/// each party type needs (an `if`/`then`/`else` on `partyType`).
+fn new_customer_schema(schema: &mut schemars::Schema) {
+    let printable = format!("^[^{CONTROLS}]*[^{SPACES}{CONTROLS}][^{CONTROLS}]*$");
+    if let Some(name) = schema
+        .pointer_mut("/properties/name")
+        .and_then(|n| n.as_object_mut())
+    {
+        name.insert("minLength".into(), 1.into());
+        name.insert("maxLength".into(), 100.into());
+        name.insert("pattern".into(), printable.into());
+    }
+    if let Some(party) = schema
+        .pointer_mut("/properties/partyType")
+        .and_then(|n| n.as_object_mut())
+    {
+        party.insert(
+            "enum".into(),
+            serde_json::json!(["INDIVIDUAL", "ORGANISATION", null]),
+        );
+    }
+    if let Some(accounts) = schema
+        .pointer_mut("/properties/accounts")
+        .and_then(|n| n.as_object_mut())
+    {
+        accounts.insert("minItems".into(), 1.into());
+        accounts.insert("maxItems".into(), MAX_ACCOUNTS.into());
+    }
+    let holding = |types: serde_json::Value, main: serde_json::Value| {
+        serde_json::json!({"properties": {"accounts": {
+            "items": {"properties": {"accountType": types}},
+            "contains": {"properties": {"accountType": {"enum": main}}}
+        }}})
+    };
+    schema.insert(
+        "if".into(),
+        serde_json::json!({"required": ["partyType"], "properties": {"partyType": {"const": "ORGANISATION"}}}),
+    );
+    schema.insert(
+        "then".into(),
+        holding(
+            serde_json::json!({"enum": COMMERCIAL}),
+            serde_json::json!(["COMMERCIAL_DEPOSIT"]),
+        ),
+    );
+    schema.insert(
+        "else".into(),
+        holding(
+            serde_json::json!({"not": {"enum": COMMERCIAL}}),
+            serde_json::json!(["CHECKING", "CURRENT"]),
+        ),
+    );
+}
+
+/// The account types and the nickname's length and characters, in the schema.
+fn new_account_schema(schema: &mut schemars::Schema) {
+    if let Some(kind) = schema
+        .pointer_mut("/properties/accountType")
+        .and_then(|n| n.as_object_mut())
+    {
+        let names: Vec<&str> = std::iter::once("CURRENT")
+            .chain(ACCOUNT_TYPES.iter().map(|(name, _)| *name))
+            .collect();
+        kind.insert("enum".into(), serde_json::json!(names));
+    }
+    if let Some(nickname) = schema
+        .pointer_mut("/properties/nickname")
+        .and_then(|n| n.as_object_mut())
+    {
+        nickname.insert("minLength".into(), 1.into());
+        nickname.insert("maxLength".into(), 60.into());
+        nickname.insert("pattern".into(), format!("[^{SPACES}]").into());
+    }
+}
+
 /// A customer to create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "SandboxNewCustomer")]
+#[schemars(rename = "SandboxNewCustomer", transform = new_customer_schema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewCustomer {
     /// The login name: 1 to 64 characters from `a-z`, `0-9`, `.`, `_` and `-`, starting with a
@@ -71,7 +180,7 @@ sandbank_schemas::openapi_component!(NewCustomer => "SandboxNewCustomer");
 
 /// An account of a customer to create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "SandboxNewAccount")]
+#[schemars(rename = "SandboxNewAccount", transform = new_account_schema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAccount {
     /// `CHECKING` (or `CURRENT`), `SAVINGS`, `TERM_DEPOSIT`, `MONEY_MARKET`, `CREDIT_CARD`,
@@ -132,15 +241,17 @@ pub fn spec(request: &NewCustomer) -> Result<CustomerSpec, SandboxError> {
             ));
         }
     };
-    let name = request.name.as_deref().map(str::trim);
-    if name
-        .is_some_and(|n| n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control))
+    if request
+        .name
+        .as_deref()
+        .is_some_and(|n| blank(n) || n.chars().count() > 100 || n.chars().any(char::is_control))
     {
         return Err(SandboxError::invalid(
             "/name",
             "a name is 1 to 100 printable characters",
         ));
     }
+    let name = request.name.as_deref().map(str::trim);
     if request.accounts.is_empty() || request.accounts.len() > MAX_ACCOUNTS {
         return Err(SandboxError::invalid(
             "/accounts",
@@ -179,7 +290,7 @@ pub fn spec(request: &NewCustomer) -> Result<CustomerSpec, SandboxError> {
             ));
         }
         if let Some(nickname) = &account.nickname
-            && (nickname.trim().is_empty() || nickname.chars().count() > 60)
+            && (blank(nickname) || nickname.chars().count() > 60)
         {
             return Err(SandboxError::invalid(
                 &format!("/accounts/{n}/nickname"),
@@ -373,6 +484,91 @@ mod tests {
         match result {
             Err(SandboxError::Invalid { errors, .. }) => errors[0].pointer.clone(),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The published schema of the request is the rule the server checks: a body is valid by
+    /// the schema exactly when [`spec`] accepts it.
+    #[test]
+    fn the_documented_schema_is_the_rule_the_server_checks() {
+        let schema = serde_json::to_value(schemars::schema_for!(NewCustomer)).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let long_name = "n".repeat(100);
+        let too_long_name = "n".repeat(101);
+        let person = |name: serde_json::Value, accounts: serde_json::Value| serde_json::json!({"username": "jo", "name": name, "accounts": accounts});
+        let checking = serde_json::json!([{"accountType": "CHECKING"}]);
+        let bodies = [
+            person(serde_json::json!(null), checking.clone()),
+            person(serde_json::json!("Jo Bloggs"), checking.clone()),
+            person(serde_json::json!(" Jo "), checking.clone()),
+            person(serde_json::json!(long_name), checking.clone()),
+            person(serde_json::json!(too_long_name), checking.clone()),
+            person(serde_json::json!(""), checking.clone()),
+            person(serde_json::json!("   "), checking.clone()),
+            person(serde_json::json!("\u{feff}"), checking.clone()),
+            person(serde_json::json!("\u{85}"), checking.clone()),
+            person(serde_json::json!("Jo\u{7}"), checking.clone()),
+            person(serde_json::json!("Jo\u{9f}x"), checking.clone()),
+            person(serde_json::json!("Zoë 王"), checking.clone()),
+            person(serde_json::json!(null), serde_json::json!([])),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CURRENT"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "SAVINGS"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": ""}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING"}, {"accountType": "COMMERCIAL_LOAN"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!(vec![serde_json::json!({"accountType": "CHECKING"}); 21]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!(vec![serde_json::json!({"accountType": "CHECKING"}); 20]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": ""}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": " \u{3000}"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": "\u{85}"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": "Bills"}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": "b".repeat(61)}]),
+            ),
+            person(
+                serde_json::json!(null),
+                serde_json::json!([{"accountType": "CHECKING", "nickname": null}]),
+            ),
+            serde_json::json!({"username": "jo", "partyType": "ORGANISATION", "accounts": [{"accountType": "COMMERCIAL_DEPOSIT"}, {"accountType": "COMMERCIAL_LOAN"}]}),
+            serde_json::json!({"username": "jo", "partyType": "ORGANISATION", "accounts": [{"accountType": "COMMERCIAL_LOAN"}]}),
+            serde_json::json!({"username": "jo", "partyType": "ORGANISATION", "accounts": [{"accountType": "COMMERCIAL_DEPOSIT"}, {"accountType": "CHECKING"}]}),
+            serde_json::json!({"username": "jo", "partyType": "INDIVIDUAL", "accounts": [{"accountType": "CHECKING"}]}),
+            serde_json::json!({"username": "jo", "partyType": null, "accounts": [{"accountType": "CHECKING"}]}),
+            serde_json::json!({"username": "jo", "partyType": "PERSON", "accounts": [{"accountType": "CHECKING"}]}),
+        ];
+        for body in bodies {
+            let request: NewCustomer = serde_json::from_value(body.clone()).unwrap();
+            assert_eq!(validator.is_valid(&body), spec(&request).is_ok(), "{body}");
         }
     }
 

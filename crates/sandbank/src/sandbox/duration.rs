@@ -19,14 +19,38 @@ pub struct IsoDuration {
     pub millis: i64,
 }
 
-/// Why a text is not an ISO 8601 duration; the message says what was expected.
+/// Why a text is not a duration the clock can move by; the message says what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DurationError(String);
+pub enum DurationError {
+    /// Not written as an ISO 8601 duration ([`DURATION_PATTERN`] says how).
+    #[error("{0}")]
+    Malformed(String),
+    /// Well written, but longer than any clock can count.
+    #[error("{0}")]
+    TooLong(String),
+}
+
+/// The durations [`IsoDuration::parse`] reads, as a regular expression (ECMA 262, for the
+/// OpenAPI document): an optional `+`, `P`, date units in the order Y M W D, then `T` and time
+/// units in the order H M S, at least one unit, whole numbers except the seconds (`.` or `,`
+/// before the fraction). A text it matches is never malformed, only possibly too long.
+pub const DURATION_PATTERN: &str = concat!(
+    r"^\+?P(",
+    r"([0-9]+Y([0-9]+M)?([0-9]+W)?([0-9]+D)?|[0-9]+M([0-9]+W)?([0-9]+D)?|[0-9]+W([0-9]+D)?|[0-9]+D)",
+    r"(T([0-9]+H([0-9]+M)?([0-9]+([.,][0-9]*)?S)?|[0-9]+M([0-9]+([.,][0-9]*)?S)?|[0-9]+([.,][0-9]*)?S))?",
+    r"|T([0-9]+H([0-9]+M)?([0-9]+([.,][0-9]*)?S)?|[0-9]+M([0-9]+([.,][0-9]*)?S)?|[0-9]+([.,][0-9]*)?S)",
+    r")$"
+);
 
 fn error(text: &str, why: &str) -> DurationError {
-    DurationError(format!(
+    DurationError::Malformed(format!(
         "{text:?} is not an ISO 8601 duration ({why}); write e.g. P3D, PT2H30M or P1M"
+    ))
+}
+
+fn too_long(text: &str) -> DurationError {
+    DurationError::TooLong(format!(
+        "{text:?} is longer than the sandbox clock can count"
     ))
 }
 
@@ -71,19 +95,15 @@ impl IsoDuration {
                         .ok()
                         .and_then(|y| y.checked_mul(12))
                         .and_then(|m| m.checked_add(duration.months))
-                        .ok_or_else(|| error(text, "too many years"))?;
+                        .ok_or_else(|| too_long(text))?;
                 }
                 "M" => {
                     duration.months = u32::try_from(whole)
                         .ok()
                         .and_then(|m| m.checked_add(duration.months))
-                        .ok_or_else(|| error(text, "too many months"))?;
+                        .ok_or_else(|| too_long(text))?;
                 }
-                "W" => {
-                    duration.days += whole
-                        .checked_mul(7)
-                        .ok_or_else(|| error(text, "too long"))?
-                }
+                "W" => duration.days += whole.checked_mul(7).ok_or_else(|| too_long(text))?,
                 _ => duration.days += whole,
             }
             any = true;
@@ -103,11 +123,11 @@ impl IsoDuration {
                 "M" => whole(text, &number)?.checked_mul(60_000),
                 _ => seconds_in_millis(text, &number)?,
             }
-            .ok_or_else(|| error(text, "too long"))?;
+            .ok_or_else(|| too_long(text))?;
             duration.millis = duration
                 .millis
                 .checked_add(millis)
-                .ok_or_else(|| error(text, "too long"))?;
+                .ok_or_else(|| too_long(text))?;
             any = true;
         }
         if !any {
@@ -154,9 +174,11 @@ fn components(text: &str, part: &str) -> Result<Vec<(String, String)>, DurationE
 }
 
 fn whole(text: &str, number: &str) -> Result<i64, DurationError> {
-    number
-        .parse::<i64>()
-        .map_err(|_| error(text, "only seconds may have a fraction"))
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(error(text, "only seconds may have a fraction"));
+    }
+    // Only digits: the one way to fail is too many of them.
+    number.parse::<i64>().map_err(|_| too_long(text))
 }
 
 fn seconds_in_millis(text: &str, number: &str) -> Result<Option<i64>, DurationError> {
@@ -165,9 +187,10 @@ fn seconds_in_millis(text: &str, number: &str) -> Result<Option<i64>, DurationEr
     if units.is_empty() || !fraction.chars().all(|c| c.is_ascii_digit()) {
         return Err(error(text, "malformed seconds"));
     }
-    let units: i64 = units
-        .parse()
-        .map_err(|_| error(text, "malformed seconds"))?;
+    if !units.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(error(text, "malformed seconds"));
+    }
+    let units: i64 = units.parse().map_err(|_| too_long(text))?;
     let millis: i64 = format!("{:0<3}", fraction.get(..3).unwrap_or(fraction))
         .parse()
         .map_err(|_| error(text, "malformed seconds"))?;
@@ -226,6 +249,56 @@ mod tests {
     #[test]
     fn malformed_durations_say_why() {
         for text in [
+            "", "P", "3D", "PT", "P3", "P1.5D", "PT1H2", "P3X", "P1D1M", "PT1S2M", "p3d", "P 3D",
+            "PT.5S",
+        ] {
+            let error = IsoDuration::parse(text).unwrap_err();
+            assert!(matches!(error, DurationError::Malformed(_)), "{text}");
+            assert!(error.to_string().contains("ISO 8601"), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn numbers_too_big_to_count_are_too_long_not_malformed() {
+        for text in [
+            "P99999999999999999999D",
+            "P999999999Y",
+            "PT99999999999999999999S",
+        ] {
+            let error = IsoDuration::parse(text).unwrap_err();
+            assert!(
+                matches!(error, DurationError::TooLong(_)),
+                "{text}: {error}"
+            );
+        }
+    }
+
+    /// The OpenAPI document's pattern says what the parser reads: a text matches it exactly
+    /// when it parses (or is only too long) and is not negative, which the clock refuses.
+    #[test]
+    fn the_documented_pattern_is_the_parsers_grammar() {
+        let pattern = jsonschema::validator_for(
+            &serde_json::json!({"type": "string", "pattern": DURATION_PATTERN}),
+        )
+        .unwrap();
+        for text in [
+            "P3D",
+            "P2W",
+            "PT90M",
+            "PT2H30M",
+            "P1DT1H1M1S",
+            "PT0.5S",
+            "PT1,25S",
+            "PT0S",
+            "P1M",
+            "P1Y2M3W4D",
+            "P1YT1S",
+            "PT1.S",
+            "+P1D",
+            "P0D",
+            "PT1H1S",
+            "P1Y1D",
+            "P99999999999999999999D",
             "",
             "P",
             "3D",
@@ -239,10 +312,31 @@ mod tests {
             "p3d",
             "P 3D",
             "PT.5S",
-            "P99999999999999999999D",
+            "-P1D",
+            "-PT0S",
+            "P1DT",
+            "PT1.5M",
+            "PT1..5S",
+            "P1D ",
+            " P1D",
+            "P+1D",
+            "P1,5D",
+            "PT1S1S",
+            "P1D1D",
+            "P١D",
+            "PT1HS",
         ] {
-            let error = IsoDuration::parse(text).unwrap_err();
-            assert!(error.to_string().contains("ISO 8601"), "{text}: {error}");
+            let parsed = IsoDuration::parse(text);
+            let accepted = match &parsed {
+                Ok(duration) => !duration.negative,
+                Err(DurationError::TooLong(_)) => !text.starts_with('-'),
+                Err(DurationError::Malformed(_)) => false,
+            };
+            assert_eq!(
+                pattern.is_valid(&serde_json::json!(text)),
+                accepted,
+                "{text:?}: {parsed:?}"
+            );
         }
     }
 }

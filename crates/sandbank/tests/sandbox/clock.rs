@@ -63,7 +63,7 @@ async fn the_clock_moves_forward_only_and_days_move_the_data() {
         NaiveDate::from_ymd_opt(2026, 11, 9).unwrap()
     );
 
-    // Backwards, malformed, both or neither, too far: 400, nothing moves.
+    // Backwards, malformed, both or neither: 400, nothing moves.
     for (body, pointer) in [
         (json!({"advanceBy": "-P1D"}), "/advanceBy"),
         (json!({"advanceBySeconds": -1}), "/advanceBySeconds"),
@@ -72,11 +72,30 @@ async fn the_clock_moves_forward_only_and_days_move_the_data() {
         (json!({}), ""),
         (json!({"advanceBy": 3}), "/advanceBy"),
         (json!({"advanceBy": "P1D", "extra": true}), "/extra"),
-        (json!({"advanceBy": "P20Y"}), ""),
+        (json!({"advanceBy": "-PT0S"}), "/advanceBy"),
+        (json!({"advanceBy": null, "advanceBySeconds": null}), ""),
     ] {
         let (status, problem) =
             admin(&sandbox, Method::POST, "/sandbox/clock", Some(body.clone())).await;
         crate::assert_invalid(status, &problem, pointer, &body);
+    }
+    // Well formed but too far for where the clock is (at most ten years ahead): 409.
+    for body in [
+        json!({"advanceBy": "P20Y"}),
+        json!({"advanceBy": "P99999999999999999999D"}),
+        json!({"advanceBySeconds": i64::MAX}),
+        json!({"advanceBy": "P3650D"}),
+    ] {
+        let (status, problem) =
+            admin(&sandbox, Method::POST, "/sandbox/clock", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("3650 days"),
+            "{problem}"
+        );
     }
     let (_, clock) = admin(&sandbox, Method::GET, "/sandbox/clock", None).await;
     assert_eq!(clock["offsetSeconds"], 8 * 24 * 3600);
