@@ -61,6 +61,10 @@ impl GrantType {
     }
 }
 
+/// The algorithms the server signs with (ID tokens, JARM responses, signed introspection):
+/// it holds one PS256 and one ES256 key.
+pub const SERVER_SIGNING_ALGORITHMS: [&str; 2] = ["PS256", "ES256"];
+
 /// Authorization details types the server knows (RFC 9396).
 pub const AUTHORIZATION_DETAILS_TYPES: [&str; 2] = ["account_information", "payment_initiation"];
 
@@ -98,9 +102,22 @@ pub struct ClientMetadata {
     /// Access tokens must be DPoP-bound.
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
-    /// Sign authorization responses (JARM) with this algorithm.
+    /// The algorithm its request objects must be signed with (RFC 9101 §10.5); any FAPI
+    /// algorithm when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_object_signing_alg: Option<String>,
+    /// Sign authorization responses (JARM) with this algorithm: the client must then ask for
+    /// `response_mode=jwt` (or `query.jwt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_signed_response_alg: Option<String>,
+    /// Sign introspection responses (RFC 9701) with this algorithm when the client asks for
+    /// `application/token-introspection+jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_signed_response_alg: Option<String>,
+    /// Sandbank's own metadata: the bank API refuses this client's requests unless they carry
+    /// an HTTP message signature (RFC 9421, tag `fapi-2-request`) by one of its keys.
+    #[serde(default)]
+    pub require_signed_resource_requests: bool,
     /// Sandbox only: authorization requests with `login_hint` skip the pages and consent to
     /// everything asked on all the customer's accounts.
     #[serde(default)]
@@ -299,18 +316,26 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             "authorization details type {bad} is not supported"
         )));
     }
-    for name in [
-        "id_token_signed_response_alg",
-        "authorization_signed_response_alg",
-        "request_object_signing_alg",
-        "token_endpoint_auth_signing_alg",
-        "introspection_signed_response_alg",
-    ] {
+    for name in ["request_object_signing_alg", "token_endpoint_auth_signing_alg"] {
         if let Some(alg) = optional_string(request, name)?
             && !ALLOWED_ALGORITHMS.contains(&alg.as_str())
         {
             return Err(metadata_error(format!(
                 "{name} {alg} is not allowed; use PS256, ES256 or EdDSA"
+            )));
+        }
+    }
+    // What the server signs for the client, it signs with its own keys: PS256 or ES256.
+    for name in [
+        "id_token_signed_response_alg",
+        "authorization_signed_response_alg",
+        "introspection_signed_response_alg",
+    ] {
+        if let Some(alg) = optional_string(request, name)?
+            && !SERVER_SIGNING_ALGORITHMS.contains(&alg.as_str())
+        {
+            return Err(metadata_error(format!(
+                "{name} {alg} is not supported; use PS256 or ES256"
             )));
         }
     }
@@ -332,9 +357,18 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         authorization_details_types,
         require_signed_request_object: optional_bool(request, "require_signed_request_object")?,
         dpop_bound_access_tokens: optional_bool(request, "dpop_bound_access_tokens")?,
+        request_object_signing_alg: optional_string(request, "request_object_signing_alg")?,
         authorization_signed_response_alg: optional_string(
             request,
             "authorization_signed_response_alg",
+        )?,
+        introspection_signed_response_alg: optional_string(
+            request,
+            "introspection_signed_response_alg",
+        )?,
+        require_signed_resource_requests: optional_bool(
+            request,
+            "require_signed_resource_requests",
         )?,
         sandbox_auto_consent: optional_bool(request, "sandbox_auto_consent")?,
     })

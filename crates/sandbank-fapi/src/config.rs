@@ -50,6 +50,12 @@ pub struct AsConfig {
     pub auto_consent: bool,
     /// Require server-provided DPoP nonces.
     pub dpop_nonces: bool,
+    /// Every client's pushed authorization requests must be signed request objects (JAR), as
+    /// if each had registered `require_signed_request_object`.
+    pub require_signed_request_object: bool,
+    /// Sign every bank-API response with an HTTP message signature (RFC 9421, tag
+    /// `fapi-2-response`).
+    pub sign_responses: bool,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
     /// The password every sandbox customer logs in with.
@@ -64,6 +70,8 @@ impl AsConfig {
             mtls_base: None,
             auto_consent: false,
             dpop_nonces: false,
+            require_signed_request_object: false,
+            sign_responses: true,
             lifetimes: Lifetimes::default(),
             sandbox_password: sandbox_password.into(),
         }

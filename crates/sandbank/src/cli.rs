@@ -104,6 +104,15 @@ pub struct ServeArgs {
     /// §8): a proof without the current nonce gets `use_dpop_nonce` and a `DPoP-Nonce` header.
     #[arg(long, env = "SANDBANK_DPOP_NONCES")]
     pub dpop_nonces: bool,
+    /// Every client's pushed authorization requests must be one signed request object (JAR,
+    /// RFC 9101) in the `request` parameter, as if each had registered
+    /// `require_signed_request_object`; discovery says so.
+    #[arg(long, env = "SANDBANK_REQUIRE_SIGNED_REQUEST_OBJECT")]
+    pub require_signed_request_object: bool,
+    /// Whether the bank API signs its responses with HTTP message signatures (RFC 9421, tag
+    /// `fapi-2-response`, key in the JWKS).
+    #[arg(long, env = "SANDBANK_SIGN_RESPONSES", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub sign_responses: bool,
     /// Serve HTTPS with a local certificate authority (created on first start and kept in the
     /// database), asking clients for certificates (mutual TLS: `tls_client_auth`,
     /// `self_signed_tls_client_auth`, certificate-bound tokens).

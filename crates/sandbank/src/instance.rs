@@ -41,6 +41,10 @@ pub struct Options {
     pub auto_consent: bool,
     /// Require server-provided DPoP nonces at the authorization server.
     pub dpop_nonces: bool,
+    /// Every client's pushed requests must be signed request objects.
+    pub require_signed_request_object: bool,
+    /// Sign the bank API's responses (RFC 9421).
+    pub sign_responses: bool,
     /// Serve HTTPS with the local CA, asking clients for certificates.
     pub tls: bool,
     /// The sandbox clock every expiry is measured on.
@@ -67,6 +71,8 @@ impl Default for Options {
             public_url: None,
             auto_consent: false,
             dpop_nonces: false,
+            require_signed_request_object: false,
+            sign_responses: true,
             tls: false,
             clock: Clock::system(),
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
@@ -265,6 +271,8 @@ pub fn authorization_server_config(options: &Options, issuer: &str, password: &s
     let mut config = AsConfig::new(issuer, password);
     config.auto_consent = options.auto_consent;
     config.dpop_nonces = options.dpop_nonces;
+    config.require_signed_request_object = options.require_signed_request_object;
+    config.sign_responses = options.sign_responses;
     if options.tls {
         // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
         config.mtls_base = Some(config.issuer.clone());

@@ -216,6 +216,8 @@ impl ServeArgs {
             public_url: self.public_url.clone(),
             auto_consent: self.auto_consent(),
             dpop_nonces: self.dpop_nonces,
+            require_signed_request_object: self.require_signed_request_object,
+            sign_responses: self.sign_responses,
             tls: self.tls,
             clock: Clock::system(),
             max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),

@@ -217,6 +217,27 @@ impl AuthorizationDetailsType {
     ];
 }
 
+/// A JWS algorithm FAPI 2.0 allows for what a client signs:
+/// [`crate::jose::ALLOWED_ALGORITHMS`].
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub enum SigningAlgorithm {
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// Ed25519.
+    EdDSA,
+}
+
+/// A JWS algorithm the server signs with: [`crate::client::SERVER_SIGNING_ALGORITHMS`].
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub enum ServerSigningAlgorithm {
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+}
+
 /// A client registration request (RFC 7591 §2). Unknown members are ignored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientRegistrationRequest {
@@ -257,9 +278,29 @@ pub struct ClientRegistrationRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<AuthorizationDetailsType>>)]
     pub authorization_details_types: Option<Vec<String>>,
-    /// Accepted, but no pushed request can be signed yet.
+    /// Pushed authorization requests must be one signed request object (JAR, RFC 9101), the
+    /// `request` parameter; parameters beside it are refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub require_signed_request_object: Option<bool>,
+    /// The algorithm request objects must be signed with (any of PS256, ES256, EdDSA when
+    /// absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<SigningAlgorithm>)]
+    pub request_object_signing_alg: Option<String>,
+    /// JARM: authorization responses are JWTs signed with this algorithm, and the client must
+    /// ask for `response_mode=jwt` (or `query.jwt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ServerSigningAlgorithm>)]
+    pub authorization_signed_response_alg: Option<String>,
+    /// RFC 9701: introspection answers asked with `Accept: application/token-introspection+jwt`
+    /// are JWTs signed with this algorithm (ES256 when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ServerSigningAlgorithm>)]
+    pub introspection_signed_response_alg: Option<String>,
+    /// Sandbank's own: the bank API refuses this client's requests (401) unless they carry an
+    /// RFC 9421 HTTP message signature tagged `fapi-2-request` by one of the client's keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_signed_resource_requests: Option<bool>,
     /// Recorded; tokens are sender-constrained in any case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_bound_access_tokens: Option<bool>,
@@ -291,6 +332,31 @@ pub struct ClientRegistration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The documented algorithm enums are the server's own lists.
+    #[test]
+    fn documented_algorithms_are_the_servers() {
+        let names = |values: Vec<Value>| -> Vec<String> {
+            values
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let client = [
+            SigningAlgorithm::PS256,
+            SigningAlgorithm::ES256,
+            SigningAlgorithm::EdDSA,
+        ]
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap())
+        .collect();
+        assert_eq!(names(client), crate::jose::ALLOWED_ALGORITHMS);
+        let server = [ServerSigningAlgorithm::PS256, ServerSigningAlgorithm::ES256]
+            .iter()
+            .map(|a| serde_json::to_value(a).unwrap())
+            .collect();
+        assert_eq!(names(server), crate::client::SERVER_SIGNING_ALGORITHMS);
+    }
 
     /// The registration document lists exactly the types the server registers.
     #[test]
