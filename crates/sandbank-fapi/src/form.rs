@@ -23,6 +23,12 @@ impl Params {
         Ok(Params(map))
     }
 
+    /// Parameters from `(name, value)` pairs whose names are distinct (the claims of a request
+    /// object).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Params {
+        Params(pairs.into_iter().collect())
+    }
+
     /// A parameter; an empty value counts as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

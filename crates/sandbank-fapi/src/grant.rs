@@ -173,6 +173,7 @@ mod tests {
             code_challenge: String::new(),
             dpop_jkt: None,
             started: false,
+            response_signing_alg: None,
         }
     }
 

@@ -63,6 +63,46 @@ pub fn response(found: Option<&FoundToken>, client_id: &str, issuer: &str) -> Va
     Value::Object(body)
 }
 
+/// The media type of a signed introspection response (RFC 9701 §4).
+pub const JWT_MEDIA_TYPE: &str = "application/token-introspection+jwt";
+
+/// The `typ` of a signed introspection response (RFC 9701 §5).
+pub const JWT_TYP: &str = "token-introspection+jwt";
+
+/// Whether the request asks for a signed answer: its `Accept` header names
+/// [`JWT_MEDIA_TYPE`] (with any parameters, among other types).
+pub fn wants_jwt(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|item| item.split(';').next())
+        .any(|media| media.trim().eq_ignore_ascii_case(JWT_MEDIA_TYPE))
+}
+
+/// The signed introspection response (RFC 9701 §5) for `client`: `iss`, `aud`, `iat` and the
+/// answer as `token_introspection`, signed with the client's `introspection_signed_response_alg`
+/// (ES256 when it registered none).
+pub fn sign(server: &AuthServer, client: &Client, answer: Value) -> Result<String, OAuthError> {
+    let alg = match client.metadata.introspection_signed_response_alg.as_deref() {
+        Some("PS256") => jsonwebtoken::Algorithm::PS256,
+        _ => jsonwebtoken::Algorithm::ES256,
+    };
+    let claims = json!({
+        "iss": server.config.issuer,
+        "aud": client.client_id,
+        "iat": server.clock.read().real.timestamp(),
+        "token_introspection": answer,
+    });
+    server
+        .keys
+        .signer(alg)
+        .ok_or_else(|| OAuthError::server_error(format!("no {alg:?} signing key")))?
+        .sign(Some(JWT_TYP), &claims)
+        .map_err(OAuthError::server_error)
+}
+
 /// Introspects `token` for `client`; `hint` is the request's `token_type_hint`.
 pub async fn introspect(
     server: &AuthServer,

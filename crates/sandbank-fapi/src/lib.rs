@@ -28,6 +28,7 @@ pub mod pages;
 pub mod par;
 pub mod pkce;
 pub mod rar;
+pub mod request_object;
 pub mod revocation;
 pub mod routes;
 pub mod scope;

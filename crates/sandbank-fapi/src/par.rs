@@ -44,7 +44,15 @@ pub struct PushedRequest {
     /// then extended to the length of a login and consent).
     #[serde(default)]
     pub started: bool,
+    /// JARM (`response_mode=jwt` or `query.jwt`): the algorithm the authorization response is
+    /// signed with. `None`: a plain query response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_signing_alg: Option<String>,
 }
+
+/// The JARM algorithm when the client registered none: ES256 (JARM's own default, RS256, is
+/// not allowed by FAPI 2.0).
+pub const DEFAULT_JARM_ALG: &str = "ES256";
 
 fn bounded<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
     match params.get(name) {
@@ -55,8 +63,10 @@ fn bounded<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthE
     }
 }
 
-/// Checks the parameters of a pushed authorization request from an authenticated `client`.
-/// `proof_jkt` is the thumbprint of the DPoP proof sent with the request, if any.
+/// Checks the parameters of a pushed authorization request from an authenticated `client`:
+/// the form's, or those inside its verified request object
+/// ([`crate::request_object::parameters`]). `proof_jkt` is the thumbprint of the DPoP proof
+/// sent with the request, if any.
 pub fn validate(
     client: &Client,
     params: &Params,
@@ -65,16 +75,6 @@ pub fn validate(
     if params.contains("request_uri") {
         return Err(OAuthError::invalid_request(
             "request_uri must not be sent to the pushed authorization request endpoint",
-        ));
-    }
-    if params.contains("request") {
-        return Err(OAuthError::invalid_request(
-            "request objects (JAR) are not supported yet; send the parameters in the form body",
-        ));
-    }
-    if client.metadata.require_signed_request_object {
-        return Err(OAuthError::invalid_request(
-            "the client is registered with require_signed_request_object: the request must be a signed request object",
         ));
     }
     if !client.allows_grant("authorization_code") {
@@ -91,19 +91,26 @@ pub fn validate(
         }
         None => return Err(OAuthError::invalid_request("response_type is required")),
     }
-    match params.get("response_mode") {
-        None | Some("query") => {}
-        Some("jwt" | "query.jwt" | "fragment.jwt" | "form_post.jwt") => {
+    let registered_jarm = client.metadata.authorization_signed_response_alg.as_deref();
+    let response_signing_alg = match params.get("response_mode") {
+        None | Some("query") if registered_jarm.is_some() => {
             return Err(OAuthError::invalid_request(
-                "JWT-secured authorization responses (JARM) are not supported yet; omit response_mode or use query",
+                "the client is registered with authorization_signed_response_alg (JARM): send response_mode=jwt",
+            ));
+        }
+        None | Some("query") => None,
+        Some("jwt" | "query.jwt") => Some(registered_jarm.unwrap_or(DEFAULT_JARM_ALG).to_owned()),
+        Some("fragment.jwt" | "form_post.jwt" | "fragment" | "form_post") => {
+            return Err(OAuthError::invalid_request(
+                "only query responses are supported with the code flow: use response_mode=jwt (or query.jwt), or query",
             ));
         }
         Some(other) => {
             return Err(OAuthError::invalid_request(format!(
-                "response_mode {other} is not supported; use query"
+                "response_mode {other} is not supported; use jwt, query.jwt or query"
             )));
         }
-    }
+    };
     let redirect_uri = params.require("redirect_uri")?;
     if !client
         .metadata
@@ -163,5 +170,6 @@ pub fn validate(
         code_challenge: code_challenge.to_owned(),
         dpop_jkt,
         started: false,
+        response_signing_alg,
     })
 }

@@ -19,6 +19,9 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// How long a client assertion is valid, in seconds.
 const ASSERTION_LIFETIME_SECONDS: i64 = 60;
 
+/// How long a request object is valid, in seconds.
+const REQUEST_OBJECT_LIFETIME_SECONDS: i64 = 300;
+
 /// Base64url without padding.
 pub fn b64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -190,6 +193,37 @@ impl SigningKey {
                 "jti": random_token(16)?,
             }),
         )
+    }
+
+    /// A signed request object (JAR, RFC 9101, with FAPI 2.0 Message Signing's claims): the
+    /// authorization request `params` (a JSON object) plus `iss` and `client_id` (the client),
+    /// `aud` (the issuer), `nbf` = `now` and `exp` five minutes later, a fresh `jti`, under
+    /// `typ: oauth-authz-req+jwt` and the key's `kid`.
+    pub fn request_object(
+        &self,
+        client_id: &str,
+        issuer: &str,
+        now: i64,
+        params: &Value,
+    ) -> Result<String> {
+        let mut claims = json!({
+            "iss": client_id,
+            "client_id": client_id,
+            "aud": issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now + REQUEST_OBJECT_LIFETIME_SECONDS,
+            "jti": random_token(16)?,
+        });
+        if let (Some(claims), Some(params)) = (claims.as_object_mut(), params.as_object()) {
+            for (name, value) in params {
+                claims.insert(name.clone(), value.clone());
+            }
+        }
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some("oauth-authz-req+jwt".to_owned());
+        self.sign(&header, &claims)
     }
 
     /// The claims of a DPoP proof (RFC 9449 §4.2) for `htm` on `htu` at `now`: a fresh `jti`,

@@ -143,8 +143,18 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
     /// `code`.
     pub response_types_supported: Vec<String>,
-    /// `query`.
+    /// `query`, and for JWT-secured authorization responses (JARM) `jwt` and `query.jwt`.
     pub response_modes_supported: Vec<String>,
+    /// Algorithms of JARM responses: `PS256`, `ES256`.
+    pub authorization_signing_alg_values_supported: Vec<String>,
+    /// Algorithms of signed introspection responses (RFC 9701): `PS256`, `ES256`.
+    pub introspection_signing_alg_values_supported: Vec<String>,
+    /// Algorithms of request objects (JAR) at `/par`: `PS256`, `ES256`, `EdDSA`.
+    pub request_object_signing_alg_values_supported: Vec<String>,
+    /// Under `serve --require-signed-request-object`: `true`, every pushed authorization
+    /// request must be a signed request object (RFC 9101 §10.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_signed_request_object: Option<bool>,
     /// Grant types.
     pub grant_types_supported: Vec<String>,
     /// `S256`.
@@ -169,7 +179,7 @@ pub struct ServerMetadata {
     pub authorization_response_iss_parameter_supported: bool,
     /// RFC 9396 types.
     pub authorization_details_types_supported: Vec<String>,
-    /// `false`: request objects are not supported yet.
+    /// `false`: `/authorize` takes no `request` parameter; send request objects to `/par`.
     pub request_parameter_supported: bool,
     /// `true`.
     pub request_uri_parameter_supported: bool,
@@ -182,7 +192,8 @@ pub struct ServerMetadata {
     pub mtls_endpoint_aliases: Option<Value>,
 }
 
-/// A JSON Web Key Set (RFC 7517): the public keys that sign ID tokens.
+/// A JSON Web Key Set (RFC 7517): the public keys that sign ID tokens, JARM responses, signed
+/// introspection responses and the bank API's HTTP message signatures.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Jwks {
     /// The keys (RSA for PS256, P-256 for ES256), each with `kid`, `use` and `alg`.

@@ -69,12 +69,49 @@ pub struct PushedAuthorizationRequest {
     /// sent with the request binds it as well; both must then agree.
     #[serde(default)]
     pub dpop_jkt: String,
-    /// `query` (the default); JWT-secured responses are not supported yet.
+    /// `query` (the default), or `jwt` / `query.jwt` for a JWT-secured authorization response
+    /// (JARM): the redirect then carries one `response` parameter, a JWT signed by the server
+    /// (`authorization_signed_response_alg`, ES256 by default). Clients registered with
+    /// `authorization_signed_response_alg` must ask for `jwt`.
     #[serde(default)]
     pub response_mode: String,
     /// How the client authenticates.
     #[serde(flatten)]
     pub client: ClientAuthentication,
+}
+
+/// A pushed authorization request as one signed request object (JAR, RFC 9101; FAPI 2.0
+/// Message Signing). Only the parameters inside the object count; others beside it, apart from
+/// the client's authentication, are ignored.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SignedPushedAuthorizationRequest {
+    /// A JWT signed (PS256, ES256 or EdDSA; the client's `request_object_signing_alg` when it
+    /// registered one) by a key of the client, `typ` `oauth-authz-req+jwt` or `JWT` when
+    /// present. Its claims are the authorization request's parameters (as in the plain form;
+    /// `authorization_details` may be a JSON array) plus `client_id` (the client), `aud` (the
+    /// issuer, or an array holding it), `nbf` (at most 60 minutes old) and `exp` (at most 60
+    /// minutes after `nbf`); `iss`, when present, is the client. No `request` or `request_uri`
+    /// inside.
+    #[schema(pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+    pub request: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// The body of `POST /par`: the authorization request's parameters, or one signed request
+/// object carrying them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a description for the OpenAPI document, never built at run time"
+)]
+pub enum PushedAuthorizationRequestBody {
+    /// The parameters in the form.
+    Plain(PushedAuthorizationRequest),
+    /// The parameters inside a signed request object.
+    Signed(SignedPushedAuthorizationRequest),
 }
 
 /// A token request (RFC 6749 §4.1.3, §6, §4.4). The tokens are bound to the request's DPoP
@@ -154,4 +191,20 @@ pub struct ConsentForm {
     /// request needs accounts and the customer approves.
     #[serde(default)]
     pub account: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    /// The `request` parameter is documented with the pattern the server checks.
+    #[test]
+    fn a_request_object_is_documented_as_a_compact_jws() {
+        let schema = serde_json::to_value(SignedPushedAuthorizationRequest::schema()).unwrap();
+        let text = schema.to_string();
+        let pattern = serde_json::to_string(crate::jose::COMPACT_JWS_PATTERN).unwrap();
+        assert!(text.contains(&format!("\"pattern\":{pattern}")), "{text}");
+    }
 }

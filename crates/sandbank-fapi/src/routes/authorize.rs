@@ -374,7 +374,8 @@ pub fn redirect(server: &AuthServer, request: &PushedRequest, params: &[(&str, &
 }
 
 /// The authorization response URL: the request's redirect URI with `params`, `state` when the
-/// client sent one, and `iss`.
+/// client sent one, and `iss`. With JARM (the request's `response_signing_alg`), the same
+/// members are the claims of one signed `response` JWT instead ([`jarm_response`]).
 pub fn response_url(
     server: &AuthServer,
     request: &PushedRequest,
@@ -383,6 +384,11 @@ pub fn response_url(
     let Ok(mut url) = Url::parse(&request.redirect_uri) else {
         return Err(Unanswerable::Gone("The app's redirect URI is invalid."));
     };
+    if let Some(alg) = &request.response_signing_alg {
+        let response = jarm_response(server, request, alg, params)?;
+        url.query_pairs_mut().append_pair("response", &response);
+        return Ok(url);
+    }
     {
         let mut query = url.query_pairs_mut();
         for (name, value) in params {
@@ -394,6 +400,45 @@ pub fn response_url(
         query.append_pair("iss", &server.config.issuer);
     }
     Ok(url)
+}
+
+/// How long a JARM response is valid: FAPI.md B3 allows at most 10 minutes.
+pub const JARM_LIFETIME_SECONDS: i64 = 5 * 60;
+
+/// A JWT-secured authorization response (JARM §4.1; FAPI.md B3): `iss`, `aud` (the client),
+/// `iat`, `exp`, the response's `params` (`code`, or `error` and `error_description`) and
+/// `state`, signed with the server's `alg` key, whose `kid` is in the JWKS. Dated by real time,
+/// which is what the client's clock checks it against.
+pub fn jarm_response(
+    server: &AuthServer,
+    request: &PushedRequest,
+    alg: &str,
+    params: &[(&str, &str)],
+) -> Result<String, Unanswerable> {
+    let now = server.clock.read().real.timestamp();
+    let mut claims = serde_json::Map::new();
+    claims.insert("iss".into(), server.config.issuer.clone().into());
+    claims.insert("aud".into(), request.client_id.clone().into());
+    claims.insert("iat".into(), now.into());
+    claims.insert("exp".into(), (now + JARM_LIFETIME_SECONDS).into());
+    for (name, value) in params {
+        claims.insert((*name).to_owned(), (*value).into());
+    }
+    if let Some(state) = &request.state {
+        claims.insert("state".into(), state.clone().into());
+    }
+    let algorithm = match alg {
+        "PS256" => jsonwebtoken::Algorithm::PS256,
+        _ => jsonwebtoken::Algorithm::ES256,
+    };
+    let failed = || Unanswerable::Failed("The server could not sign the authorization response.");
+    let signer = server.keys.signer(algorithm).ok_or_else(failed)?;
+    signer
+        .sign(Some("JWT"), &serde_json::Value::Object(claims))
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing a JARM response failed");
+            failed()
+        })
 }
 
 /// A 303 to an authorization response, or the error page.

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::client::{AUTHORIZATION_DETAILS_TYPES, GrantType};
+use crate::client::{AUTHORIZATION_DETAILS_TYPES, GrantType, SERVER_SIGNING_ALGORITHMS};
 use crate::jose::ALLOWED_ALGORITHMS;
 use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
@@ -41,14 +41,17 @@ pub fn metadata(server: &AuthServer) -> Value {
         "userinfo_endpoint": config.url("/userinfo"),
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "jwt", "query.jwt"],
+        "authorization_signing_alg_values_supported": SERVER_SIGNING_ALGORITHMS,
+        "introspection_signing_alg_values_supported": SERVER_SIGNING_ALGORITHMS,
+        "request_object_signing_alg_values_supported": ALLOWED_ALGORITHMS,
         "grant_types_supported": GrantType::names(),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": ["private_key_jwt"],
         "revocation_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "id_token_signing_alg_values_supported": ["PS256", "ES256"],
+        "id_token_signing_alg_values_supported": SERVER_SIGNING_ALGORITHMS,
         "dpop_signing_alg_values_supported": ALLOWED_ALGORITHMS,
         "subject_types_supported": ["public"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name", "given_name", "family_name", "email"],
@@ -57,6 +60,11 @@ pub fn metadata(server: &AuthServer) -> Value {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": true,
     });
+    if config.require_signed_request_object
+        && let Some(map) = document.as_object_mut()
+    {
+        map.insert("require_signed_request_object".into(), Value::Bool(true));
+    }
     if let (Some(base), Some(map)) = (&config.mtls_base, document.as_object_mut()) {
         map.insert(
             "tls_client_certificate_bound_access_tokens".into(),

@@ -12,18 +12,23 @@ use crate::form::Params;
 use crate::jose::random_token;
 use crate::mtls::ClientCertificate;
 use crate::openapi::bodies::ParResponse;
-use crate::openapi::forms::PushedAuthorizationRequest;
+use crate::openapi::forms::PushedAuthorizationRequestBody;
 use crate::openapi::responses::ClientAuthErrors;
 use crate::openapi::{DpopHeader, FORM};
 use crate::par::{self, REQUEST_URI_PREFIX};
-use crate::sender;
 use crate::state::{AuthServer, kinds};
+use crate::{request_object, sender};
 
 /// Push an authorization request.
 ///
 /// RFC 9126, required by FAPI 2.0: the authenticated client sends the authorization request's
 /// parameters here and gets a `request_uri` to send the browser to `/authorize` with. A DPoP
 /// proof binds the authorization code to its key.
+///
+/// The parameters may instead be one signed request object (JAR, RFC 9101) in `request`:
+/// then only what is inside it counts. Clients registered with
+/// `require_signed_request_object` (or every client, under `serve
+/// --require-signed-request-object`) must send one.
 #[utoipa::path(
     post,
     path = "/par",
@@ -31,11 +36,11 @@ use crate::state::{AuthServer, kinds};
     tag = "authorization",
     security((), ("clientCertificate" = [])),
     params(DpopHeader),
-    request_body(content = PushedAuthorizationRequest, content_type = FORM, description = "The authorization request and the client's authentication."),
+    request_body(content = PushedAuthorizationRequestBody, content_type = FORM, description = "The authorization request (or a signed request object holding it) and the client's authentication."),
     responses(
         (status = 201, description = "Accepted: the `request_uri` for `/authorize`.", body = ParResponse,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, description = "The request is refused: `invalid_request` (a missing or repeated parameter, PKCE, redirect URI, response type or mode), `unauthorized_client`, `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
+        (status = 400, description = "The request is refused: `invalid_request` (a missing or repeated parameter, PKCE, redirect URI, response type or mode), `unauthorized_client`, `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, `invalid_request_object` (a request object that fails a JAR or FAPI Message Signing rule), `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
             headers(("DPoP-Nonce" = String, description = "With `use_dpop_nonce`: the nonce to put in the next proof."))),
         ClientAuthErrors
     )
@@ -50,7 +55,31 @@ pub async fn push(
     let client =
         client_auth::authenticate(&server, params.as_map(), certificate.as_deref()).await?;
     let proof = sender::proof(&server, &headers, "POST", "/par", None).await?;
-    let request = par::validate(&client, &params, proof.as_ref().map(|p| p.jkt.as_str()))?;
+    let signed;
+    let params = match params.get("request") {
+        Some(object) => {
+            signed = request_object::parameters(
+                &client,
+                &client.jwk_set().await?,
+                object,
+                &server.config.issuer,
+                server.clock.read(),
+            )?;
+            &signed
+        }
+        None if params.contains("request") => {
+            return Err(OAuthError::invalid_request_object(
+                "the request parameter is empty",
+            ));
+        }
+        None if request_object::required(&client, server.config.require_signed_request_object) => {
+            return Err(OAuthError::invalid_request(
+                "a signed request object is required: send the authorization request as a JWT in the request parameter (JAR, RFC 9101), signed by one of the client's keys",
+            ));
+        }
+        None => &params,
+    };
+    let request = par::validate(&client, params, proof.as_ref().map(|p| p.jkt.as_str()))?;
     let request_uri = format!("{REQUEST_URI_PREFIX}{}", random_token(32));
     let lifetime = server.config.lifetimes.par;
     server

@@ -2,13 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{REDIRECT_URI, TestServer, new_key, oauth_error, start};
-
-/// `GET path` on the server, as JSON.
-async fn get_json(ts: &TestServer, path: &str) -> Value {
-    let response = ts.http.get(ts.url(path)).send().await.unwrap();
-    response.json().await.unwrap()
-}
+use crate::harness::{REDIRECT_URI, new_key, oauth_error, start};
 
 #[tokio::test]
 async fn a1_both_metadata_documents_name_the_issuer_and_fapi_capabilities() {
@@ -62,7 +56,7 @@ async fn a1_both_metadata_documents_name_the_issuer_and_fapi_capabilities() {
 #[tokio::test]
 async fn a2_jwks_has_public_keys_only_with_kid_and_alg() {
     let ts = start().await;
-    let jwks = get_json(&ts, "/jwks").await;
+    let jwks = ts.get_json::<Value>("/jwks").await;
     let keys = jwks["keys"].as_array().unwrap();
     assert!(keys.len() >= 2);
     for key in keys {
@@ -111,7 +105,9 @@ async fn e3_metadata_lists_authorization_details_types() {
 #[tokio::test]
 async fn discovery_lists_exactly_the_grants_the_token_endpoint_accepts() {
     let ts = start().await;
-    let metadata = get_json(&ts, "/.well-known/openid-configuration").await;
+    let metadata = ts
+        .get_json::<Value>("/.well-known/openid-configuration")
+        .await;
     let advertised = metadata["grant_types_supported"].clone();
     assert!(!advertised.as_array().unwrap().is_empty());
     let client = ts.register(json!({"grant_types": advertised})).await;

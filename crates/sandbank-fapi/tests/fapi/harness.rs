@@ -152,6 +152,12 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// `GET path` on the server, as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        response.json().await.unwrap()
+    }
+
     /// Now by the server's sandbox clock, in seconds.
     pub fn now(&self) -> i64 {
         self.server.now().timestamp()

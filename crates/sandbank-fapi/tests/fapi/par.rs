@@ -187,18 +187,23 @@ async fn a17_scopes_in_any_order_are_accepted_and_unknown_scopes_rejected_cleanl
 }
 
 #[tokio::test]
-async fn par_refuses_jarm_response_mode_and_repeated_parameters() {
+async fn par_refuses_unknown_response_modes_and_repeated_parameters() {
     let ts = start().await;
     let client = ts.register(json!({})).await;
     let pkce = new_pkce();
     let response = ts
-        .par(&client, &pkce, &[("response_mode", "jwt")], None)
+        .par(&client, &pkce, &[("response_mode", "fragment")], None)
         .await;
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_request");
-    assert!(body["error_description"].as_str().unwrap().contains("JARM"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("response_mode=jwt")
+    );
 
     let mut pairs: Vec<(String, String)> = vec![
         ("response_type".into(), "code".into()),
