@@ -55,6 +55,8 @@ pub struct Login {
     accounts: Option<Vec<String>>,
     dpop_key: Option<SigningKey>,
     login_hint: bool,
+    request_object: bool,
+    jarm: bool,
 }
 
 impl Login {
@@ -67,6 +69,8 @@ impl Login {
             accounts: None,
             dpop_key: None,
             login_hint: true,
+            request_object: false,
+            jarm: false,
         }
     }
 
@@ -113,6 +117,23 @@ impl Login {
     }
 
     /// Performs the flow.
+    /// Pushes the authorization request as one signed request object (JAR, RFC 9101) by the
+    /// client's key, with FAPI 2.0 Message Signing's claims (`aud`, `nbf`, `exp`), instead of
+    /// plain form parameters.
+    pub fn with_request_object(mut self) -> Self {
+        self.request_object = true;
+        self
+    }
+
+    /// Asks for a JWT-secured authorization response (JARM, `response_mode=jwt`), and checks it:
+    /// signed by a key of the server's JWKS, `iss` the issuer, `aud` the client, not expired,
+    /// `state` the request's.
+    pub fn with_jarm(mut self) -> Self {
+        self.jarm = true;
+        self
+    }
+
+    /// Performs the login; the same as awaiting it.
     pub async fn send(self) -> Result<Session> {
         let pending = self.pending().await?;
         let response = pending.open().await?;
@@ -183,6 +204,24 @@ impl Login {
         let details = Value::Array(self.authorization_details.clone()).to_string();
         if !self.authorization_details.is_empty() {
             form.push(("authorization_details", &details));
+        }
+        if self.jarm {
+            form.push(("response_mode", "jwt"));
+        }
+        let object;
+        if self.request_object {
+            let params: serde_json::Map<String, Value> = form
+                .iter()
+                .filter(|(name, _)| *name != "client_id")
+                .map(|(name, value)| ((*name).to_owned(), Value::from(*value)))
+                .collect();
+            object = client.key().request_object(
+                client.client_id(),
+                &client.bank.issuer,
+                client.bank.now(),
+                &Value::Object(params),
+            )?;
+            form = vec![("client_id", client.client_id()), ("request", &object)];
         }
         let pushed = client
             .oauth_post("PAR", "/par", &form, Some(key), StatusCode::CREATED)
@@ -263,8 +302,12 @@ impl Login {
     }
 
     /// The code from an authorization response to the client's redirect URI, after checking
-    /// that it is one: same redirect URI, same `state`, `iss` the issuer (RFC 9207).
-    fn code_from(&self, location: &str, state: &str) -> Result<String> {
+    /// that it is one: same redirect URI, same `state`, `iss` the issuer (RFC 9207); for JARM,
+    /// those checks on the verified `response` JWT ([`Self::code_from_jarm`]).
+    async fn code_from(&self, location: &str, state: &str) -> Result<String> {
+        if self.jarm {
+            return self.code_from_jarm(location, state).await;
+        }
         let client = &self.client;
         if !location.starts_with(client.redirect_uri()) {
             return Err(Error::Protocol(format!(
@@ -300,6 +343,73 @@ impl Login {
                 "the authorization response has no code: {location}"
             ))
         })
+    }
+
+    /// The code from a JARM response (`?response=<JWT>`): the JWT is verified with
+    /// `jsonwebtoken` against the key of the server's `/jwks` its `kid` names, and must carry
+    /// `iss` the issuer, `aud` this client, an `exp` not past, and this request's `state`.
+    async fn code_from_jarm(&self, location: &str, state: &str) -> Result<String> {
+        let client = &self.client;
+        if !location.starts_with(client.redirect_uri()) {
+            return Err(Error::Protocol(format!(
+                "the authorization response goes to {location}, not to {}",
+                client.redirect_uri()
+            )));
+        }
+        let url = url::Url::parse(location)
+            .map_err(|_| Error::Protocol(format!("{location} is not a URL")))?;
+        let response = url
+            .query_pairs()
+            .find(|(key, _)| key == "response")
+            .map(|(_, value)| value.into_owned())
+            .ok_or_else(|| {
+                Error::Protocol(format!(
+                    "the JARM authorization response has no response parameter: {location}"
+                ))
+            })?;
+        let header = jsonwebtoken::decode_header(&response)
+            .map_err(|e| Error::Protocol(format!("the JARM response is not a JWT: {e}")))?;
+        let jwks: jsonwebtoken::jwk::JwkSet = client
+            .http
+            .get(client.bank.socket_url("/jwks"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let jwk = header
+            .kid
+            .as_deref()
+            .and_then(|kid| jwks.find(kid))
+            .ok_or_else(|| {
+                Error::Protocol("the JARM response's kid is not in the server's JWKS".into())
+            })?;
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk)
+            .map_err(|e| Error::Protocol(format!("the server's JWK is unusable: {e}")))?;
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.set_audience(&[client.client_id()]);
+        validation.set_issuer(&[client.bank.issuer.as_str()]);
+        let claims = jsonwebtoken::decode::<Value>(&response, &key, &validation)
+            .map_err(|e| Error::Protocol(format!("the JARM response does not verify: {e}")))?
+            .claims;
+        if claims.get("state").and_then(Value::as_str) != Some(state) {
+            return Err(Error::Protocol(format!(
+                "the JARM response's state is not the request's: {claims}"
+            )));
+        }
+        if let Some(error) = claims.get("error").and_then(Value::as_str) {
+            return Err(Error::Authorization {
+                error: error.to_owned(),
+                description: claims
+                    .get("error_description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
+        claims
+            .get("code")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Protocol(format!("the JARM response has no code: {claims}")))
     }
 
     /// With `openid`: an ID token for this client, from the issuer, answering this nonce.
@@ -383,7 +493,7 @@ impl PendingLogin {
     /// [`Error::Authorization`], a refused code an [`Error::OAuth`].
     pub async fn finish(self, authorization_response: &str) -> Result<Session> {
         let login = self.login;
-        let code = login.code_from(authorization_response, &self.state)?;
+        let code = login.code_from(authorization_response, &self.state).await?;
         let client = &login.client;
         let tokens = client
             .oauth_post(

@@ -714,3 +714,28 @@ async fn a_pending_login_waits_for_the_control_api_to_approve_or_deny_it() {
     let ivan = pending.finish(&redirect_to).await.unwrap();
     assert_eq!(status(&ivan, "/accounts").await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_login_with_a_request_object_and_jarm_reads_accounts() {
+    let sandbox = small_sandbox().await;
+    let client = sandbox
+        .register_client()
+        .metadata("require_signed_request_object", true)
+        .metadata("authorization_signed_response_alg", "PS256")
+        .await
+        .unwrap();
+    // Plain parameters and a plain response are both refused for this client.
+    let plain = client.login_as("alice").await.unwrap_err();
+    assert!(
+        plain.to_string().contains("signed request object"),
+        "{plain}"
+    );
+    let session = client
+        .login_as("alice")
+        .with_request_object()
+        .with_jarm()
+        .await
+        .unwrap();
+    assert_eq!(status(&session, "/accounts").await, StatusCode::OK);
+    assert!(session.id_token().is_some());
+}
