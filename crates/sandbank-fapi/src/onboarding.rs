@@ -23,6 +23,22 @@ pub struct NewClient {
     /// Register the sandbox metadata `sandbox_auto_consent: true`: authorization requests whose
     /// PAR carries `login_hint` skip the login and consent pages.
     pub auto_consent: bool,
+    /// Which FAPI 2.0 Message Signing features the client is registered for.
+    pub signing: MessageSigning,
+}
+
+/// The FAPI 2.0 Message Signing metadata a new client registers (all off by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageSigning {
+    /// `require_signed_request_object: true`: pushed requests must be signed request objects.
+    pub request_objects: bool,
+    /// `authorization_signed_response_alg: ES256`: authorization responses are JARM JWTs.
+    pub jarm: bool,
+    /// `introspection_signed_response_alg: ES256` (RFC 9701).
+    pub introspection: bool,
+    /// `require_signed_resource_requests: true`: bank-API requests must carry RFC 9421
+    /// signatures.
+    pub resource_requests: bool,
 }
 
 /// A client registered by [`create_client`].
@@ -70,8 +86,24 @@ pub fn registration_request(request: &NewClient, public_jwk: &Value) -> Value {
         "dpop_bound_access_tokens": true,
         "sandbox_auto_consent": request.auto_consent,
     });
-    if let (Some(name), Some(map)) = (&request.client_name, registration.as_object_mut()) {
-        map.insert("client_name".into(), Value::from(name.clone()));
+    if let Some(map) = registration.as_object_mut() {
+        if let Some(name) = &request.client_name {
+            map.insert("client_name".into(), Value::from(name.clone()));
+        }
+        let signing = request.signing;
+        if signing.request_objects {
+            map.insert("require_signed_request_object".into(), Value::Bool(true));
+            map.insert("request_object_signing_alg".into(), "ES256".into());
+        }
+        if signing.jarm {
+            map.insert("authorization_signed_response_alg".into(), "ES256".into());
+        }
+        if signing.introspection {
+            map.insert("introspection_signed_response_alg".into(), "ES256".into());
+        }
+        if signing.resource_requests {
+            map.insert("require_signed_resource_requests".into(), Value::Bool(true));
+        }
     }
     registration
 }
@@ -122,6 +154,10 @@ pub fn settings_document(discovery: &Value, registration: &Value, key: &ClientKe
         "token_endpoint_auth_signing_alg": "ES256",
         "dpop_signing_alg": "ES256",
         "sandbox_auto_consent": field(registration, "sandbox_auto_consent"),
+        "require_signed_request_object": field(registration, "require_signed_request_object"),
+        "authorization_signed_response_alg": field(registration, "authorization_signed_response_alg"),
+        "introspection_signed_response_alg": field(registration, "introspection_signed_response_alg"),
+        "require_signed_resource_requests": field(registration, "require_signed_resource_requests"),
         "private_jwk": key.private_jwk,
         "public_jwk": key.public_jwk,
         "registration_access_token": field(registration, "registration_access_token"),

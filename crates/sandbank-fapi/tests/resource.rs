@@ -1372,6 +1372,7 @@ mod onboarding {
                 redirect_uri: "http://127.0.0.1:3000/callback".into(),
                 client_name: Some("My fintech".into()),
                 auto_consent: true,
+                signing: Default::default(),
             },
         )
         .await
@@ -1441,6 +1442,7 @@ mod onboarding {
                 redirect_uri: "http://app.example/cb".into(),
                 client_name: None,
                 auto_consent: false,
+                signing: Default::default(),
             },
         )
         .await

@@ -242,6 +242,10 @@ async fn client_create_with_server_registers_through_its_registration_endpoint()
             "--redirect-uri",
             "http://127.0.0.1:3000/callback",
             "--auto-consent",
+            "--signed-request-objects",
+            "--jarm",
+            "--signed-introspection",
+            "--signed-resource-requests",
             "--server",
             &server,
             "--database-url",
@@ -278,6 +282,21 @@ async fn client_create_with_server_registers_through_its_registration_endpoint()
     assert_eq!(settings["private_jwk"], private_jwk);
     let client = auth.client(&client_id).await.unwrap().unwrap();
     assert!(client.metadata.sandbox_auto_consent);
+    // The message-signing flags are registered, and the settings say so.
+    let metadata = &client.metadata;
+    assert!(metadata.require_signed_request_object);
+    assert_eq!(metadata.request_object_signing_alg.as_deref(), Some("ES256"));
+    assert_eq!(
+        metadata.authorization_signed_response_alg.as_deref(),
+        Some("ES256")
+    );
+    assert_eq!(
+        metadata.introspection_signed_response_alg.as_deref(),
+        Some("ES256")
+    );
+    assert!(metadata.require_signed_resource_requests);
+    assert_eq!(settings["require_signed_request_object"], true);
+    assert_eq!(settings["authorization_signed_response_alg"], "ES256");
     let registered = &client.metadata.jwks.as_ref().unwrap()["keys"][0];
     assert_eq!(registered["x"], private_jwk["x"]);
     assert!(registered.get("d").is_none());

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use sandbank_fapi::keys::ClientKey;
-use sandbank_fapi::onboarding::{NewClient, RemoteError, create_client, register_remote};
+use sandbank_fapi::onboarding::{
+    MessageSigning, NewClient, RemoteError, create_client, register_remote,
+};
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_store::Store;
 
@@ -37,6 +39,22 @@ pub struct ClientCreateArgs {
     /// pages (`sandbox_auto_consent`).
     #[arg(long, env = "SANDBANK_CLIENT_AUTO_CONSENT")]
     pub auto_consent: bool,
+    /// FAPI 2.0 Message Signing: its pushed authorization requests must be signed request
+    /// objects (`require_signed_request_object`, ES256).
+    #[arg(long)]
+    pub signed_request_objects: bool,
+    /// FAPI 2.0 Message Signing: authorization responses are JARM JWTs
+    /// (`authorization_signed_response_alg: ES256`; PAR must then send `response_mode=jwt`).
+    #[arg(long)]
+    pub jarm: bool,
+    /// FAPI 2.0 Message Signing: signed introspection responses (RFC 9701,
+    /// `introspection_signed_response_alg: ES256`).
+    #[arg(long)]
+    pub signed_introspection: bool,
+    /// FAPI 2.0 Message Signing: bank-API requests must carry RFC 9421 HTTP message signatures
+    /// (`require_signed_resource_requests`).
+    #[arg(long)]
+    pub signed_resource_requests: bool,
     /// Register through the running server at this URL (its Dynamic Client Registration
     /// endpoint, found in its discovery document) instead of writing into the database; the
     /// issuer and endpoints written out are then the ones the server announces, and
@@ -123,6 +141,12 @@ pub async fn create(args: &ClientCreateArgs) -> Result<Written, Failure> {
         redirect_uri: args.redirect_uri.clone(),
         client_name: args.name.clone(),
         auto_consent: args.auto_consent,
+        signing: MessageSigning {
+            request_objects: args.signed_request_objects,
+            jarm: args.jarm,
+            introspection: args.signed_introspection,
+            resource_requests: args.signed_resource_requests,
+        },
     };
     let (id, key, settings) = match &args.server {
         Some(url) => {
