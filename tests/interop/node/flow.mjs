@@ -3,7 +3,9 @@
 //
 // Discovery, dynamic registration (private_key_jwt), PAR with DPoP, authorization (headless
 // consent via login_hint), code exchange with private_key_jwt and DPoP, fetchProtectedResource
-// on /accounts, refresh, introspection and revocation; over https, the same flow again with
+// on /accounts, refresh, introspection and revocation; with FAPI 2.0 Message Signing (a request
+// object by buildAuthorizationUrlWithJAR pushed by PAR, JARM, signed introspection); over
+// https, the same flow again with
 // tls_client_auth and certificate-bound tokens. Exits non-zero on the first failure.
 import * as client from 'openid-client'
 import { execFileSync } from 'node:child_process'
@@ -95,11 +97,62 @@ const refusal = await client.fetchProtectedResource(
 check('a revoked token is refused at the resource server', refusal.status === 401 &&
   refusal.challenge?.parameters?.error === 'invalid_token', JSON.stringify(refusal))
 
+await signedFlow()
 if (issuer.protocol === 'https:') {
   await mtlsFlow()
 }
 
 console.log(`openid-client interop: ${passed} passed, 0 failed`)
+
+// FAPI 2.0 Message Signing: a client registered to require signed request objects, JARM and
+// signed introspection. The request object is built by buildAuthorizationUrlWithJAR and pushed
+// by buildAuthorizationUrlWithPAR; the JARM response and the introspection JWT are verified by
+// openid-client against the server's JWKS, with its non-repudiation checks on.
+async function signedFlow() {
+  const config = await client.dynamicClientRegistration(issuer, {
+    client_name: 'openid-client message signing interop',
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [publicJwk] },
+    grant_types: ['authorization_code'],
+    require_signed_request_object: true,
+    request_object_signing_alg: 'ES256',
+    authorization_signed_response_alg: 'ES256',
+    introspection_signed_response_alg: 'ES256',
+  }, client.PrivateKeyJwt({ key: privateKey, kid: 'interop-1' }), insecure)
+  client.useJwtResponseMode(config)
+  client.enableNonRepudiationChecks(config)
+  check('signing: registration with require_signed_request_object', config.clientMetadata().require_signed_request_object === true)
+  const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+  const verifier = client.randomPKCECodeVerifier()
+  const state = client.randomState()
+  const nonce = client.randomNonce()
+  const jar = await client.buildAuthorizationUrlWithJAR(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid accounts',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    login_hint: 'alice',
+  }, { key: privateKey, kid: 'interop-1' })
+  check('signing: buildAuthorizationUrlWithJAR made a request object', jar.searchParams.has('request'))
+  const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, jar.searchParams, { DPoP: dpop })
+  check('signing: PAR accepts the request object', authorizationUrl.searchParams.has('request_uri'))
+  const authorize = await fetch(authorizationUrl, { redirect: 'manual' })
+  const callback = new URL(authorize.headers.get('location'))
+  check('signing: the authorization response is one JARM response parameter', callback.searchParams.has('response') &&
+    !callback.searchParams.has('code'), callback.toString())
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  }, undefined, { DPoP: dpop })
+  check('signing: the JARM response and the ID token verify, and the code is redeemed', !!tokens.access_token)
+  const introspection = await client.tokenIntrospection(config, tokens.access_token)
+  check('signing: signed introspection (RFC 9701) verifies and is active', introspection.active === true)
+}
 
 // The same flow with tls_client_auth and certificate-bound (mTLS) tokens instead of
 // private_key_jwt and DPoP. The client certificate is made with the openssl command line.
