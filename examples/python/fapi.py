@@ -58,8 +58,12 @@ class Client:
     key: jwk.ECKey
 
     @classmethod
-    def register(cls, issuer: str, name: str = "pytest example") -> "Client":
-        """Reads the bank's discovery document and registers a `private_key_jwt` client."""
+    def register(cls, issuer: str, name: str = "pytest example", signed: bool = False) -> "Client":
+        """Reads the bank's discovery document and registers a `private_key_jwt` client.
+
+        `signed=True` registers for FAPI 2.0 Message Signing: pushed requests must be signed
+        request objects, and authorization responses are signed JWTs (JARM).
+        """
         http = httpx.Client(timeout=10)
         metadata = http.get(f"{issuer}/.well-known/openid-configuration").raise_for_status().json()
         key = _new_key()
@@ -73,6 +77,14 @@ class Client:
                 "jwks": {"keys": [public]},  # the public key, by value
                 "grant_types": ["authorization_code", "refresh_token"],
                 "dpop_bound_access_tokens": True,
+                **(
+                    {
+                        "require_signed_request_object": True,
+                        "authorization_signed_response_alg": "ES256",
+                    }
+                    if signed
+                    else {}
+                ),
             },
         )
         response.raise_for_status()
@@ -114,24 +126,61 @@ class Client:
             raise RuntimeError(f"{endpoint}: {response.status_code} {response.text}")
         return response.json()
 
-    def login_as(self, username: str, scope: str) -> "Session":
-        """Signs `username` in through PAR → /authorize → /token; a session holding their token."""
+    def _request_object(self, params: dict) -> str:
+        """A signed request object (JAR, RFC 9101) carrying `params`, with FAPI 2.0 Message
+        Signing's claims: `aud` the issuer, `nbf` now, `exp` at most 60 minutes later."""
+        now = int(time.time())
+        claims = {
+            **params,
+            "iss": self.client_id,
+            "client_id": self.client_id,
+            "aud": self.metadata["issuer"],
+            "nbf": now,
+            "exp": now + 300,
+            "jti": secrets.token_urlsafe(16),
+        }
+        header = {"alg": "ES256", "kid": "key-1", "typ": "oauth-authz-req+jwt"}
+        return jwt.encode(header, claims, self.key)
+
+    def _jarm(self, response: str, state: str) -> dict:
+        """The claims of a JARM response, verified against the bank's published keys."""
+        keys = jwk.KeySet.import_key_set(
+            self.http.get(self.metadata["jwks_uri"]).raise_for_status().json()
+        )
+        token = jwt.decode(response, keys, algorithms=["ES256", "PS256"])
+        claims = token.claims
+        assert claims["iss"] == self.metadata["issuer"]
+        assert claims["aud"] == self.client_id
+        assert claims["exp"] > time.time()
+        assert claims["state"] == state
+        return claims
+
+    def login_as(self, username: str, scope: str, signed: bool = False) -> "Session":
+        """Signs `username` in through PAR → /authorize → /token; a session holding their token.
+
+        `signed=True` pushes the request as a signed request object and asks for a JARM
+        response (the client must be registered with `signed=True`).
+        """
         dpop_key = _new_key()
         verifier = secrets.token_urlsafe(48)  # PKCE (S256)
         challenge = _b64url(hashlib.sha256(verifier.encode()).digest())
         state = secrets.token_urlsafe(16)
+        params = {
+            "response_type": "code",
+            "redirect_uri": REDIRECT_URI,
+            "scope": scope,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "state": state,
+            "login_hint": username,  # headless consent: whose accounts to share
+        }
+        if signed:
+            # Only what is inside the signed object counts.
+            params["response_mode"] = "jwt"
+            params = {"request": self._request_object(params)}
         par = self._post(
             "pushed_authorization_request_endpoint",
-            {
-                "client_id": self.client_id,
-                "response_type": "code",
-                "redirect_uri": REDIRECT_URI,
-                "scope": scope,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-                "state": state,
-                "login_hint": username,  # headless consent: whose accounts to share
-            },
+            {"client_id": self.client_id, **params},
             dpop_key,
         )
 
@@ -143,8 +192,12 @@ class Client:
         )
         assert authorize.status_code == 303, authorize.text
         callback = parse_qs(urlsplit(authorize.headers["Location"]).query)
-        assert callback["state"] == [state]
-        assert callback["iss"] == [self.metadata["issuer"]]  # RFC 9207: it came from this bank
+        if signed:
+            # JARM: one `response` JWT, signed by the bank, instead of code, state and iss.
+            callback = {"code": [self._jarm(callback["response"][0], state)["code"]]}
+        else:
+            assert callback["state"] == [state]
+            assert callback["iss"] == [self.metadata["issuer"]]  # RFC 9207: from this bank
 
         tokens = self._post(
             "token_endpoint",

@@ -2,6 +2,8 @@
 
 import httpx
 
+from fapi import Client
+
 
 def test_alice_sees_her_accounts(bank, login_as):
     alice = login_as("alice")
@@ -31,6 +33,15 @@ def test_transactions_come_in_pages(bank, login_as):
     assert len(second["data"]) == 10
     seen = {t["transactionId"] for t in page["data"]}
     assert seen.isdisjoint(t["transactionId"] for t in second["data"])
+
+
+def test_a_signed_request_object_and_a_signed_response(bank):
+    # FAPI 2.0 Message Signing: the request is a JWT signed by the app, the response one signed
+    # by the bank (JARM), verified against the bank's published keys.
+    app = Client.register(bank.issuer, name="pytest signed example", signed=True)
+    alice = app.login_as("alice", "accounts", signed=True)
+
+    assert alice.get(f"{bank.url}/accounts").status_code == 200
 
 
 def test_a_token_without_its_dpop_proof_is_refused(bank, login_as):
