@@ -13,7 +13,10 @@ after(() => bank?.stop())
 // Registers an app by DCR (private_key_jwt, ES256 key by value), then signs `username` in:
 // PAR with PKCE and DPoP, /authorize (headless consent: an immediate 303 with the code), and
 // the code exchange. Returns what a call to the bank needs: the config, the token and the DPoP key.
-async function loginAs(username, scope) {
+// With `{ signed: true }`, FAPI 2.0 Message Signing: the app is registered to require signed
+// request objects and JARM, the request goes to PAR as a JWT signed by the app
+// (buildAuthorizationUrlWithJAR), and openid-client verifies the bank's signed response.
+async function loginAs(username, scope, { signed = false } = {}) {
   const { privateKey, publicKey } = await crypto.subtle.generateKey(
     { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey)
@@ -23,19 +26,25 @@ async function loginAs(username, scope) {
     jwks: { keys: [{ kty, crv, x, y, kid: 'key-1', alg: 'ES256', use: 'sig' }] },
     grant_types: ['authorization_code', 'refresh_token'],
     dpop_bound_access_tokens: true,
+    ...(signed ? { require_signed_request_object: true, authorization_signed_response_alg: 'ES256' } : {}),
   }, client.PrivateKeyJwt({ key: privateKey, kid: 'key-1' }), { execute: [client.allowInsecureRequests] })
+  if (signed) client.useJwtResponseMode(config)
 
   const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
-  const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, {
+  let parameters = {
     redirect_uri: redirectUri,
     scope,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
     login_hint: username,
-  }, { DPoP: dpop })
+  }
+  if (signed) {
+    parameters = (await client.buildAuthorizationUrlWithJAR(config, parameters, { key: privateKey, kid: 'key-1' })).searchParams
+  }
+  const authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP: dpop })
 
   const authorize = await fetch(authorizationUrl, { redirect: 'manual' })
   assert.equal(authorize.status, 303)
@@ -108,4 +117,11 @@ test('ten days later: the old token has expired, a new login works, newer transa
   } finally {
     await admin('POST', '/sandbox/reset') // the seed's dataset and real time again
   }
+})
+
+test('a signed request object and a signed (JARM) authorization response', async () => {
+  const get = await loginAs('alice', 'accounts', { signed: true })
+
+  const accounts = await get(`${bank.url}/accounts`)
+  assert.ok(accounts.data.length > 0)
 })
