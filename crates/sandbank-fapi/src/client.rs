@@ -316,7 +316,10 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             "authorization details type {bad} is not supported"
         )));
     }
-    for name in ["request_object_signing_alg", "token_endpoint_auth_signing_alg"] {
+    for name in [
+        "request_object_signing_alg",
+        "token_endpoint_auth_signing_alg",
+    ] {
         if let Some(alg) = optional_string(request, name)?
             && !ALLOWED_ALGORITHMS.contains(&alg.as_str())
         {

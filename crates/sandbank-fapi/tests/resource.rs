@@ -664,6 +664,7 @@ mod a26_mtls_bound_tokens {
             query: None,
             headers: &headers,
             certificate,
+            body: None,
         };
         let authorized = authorize(app.auth_server(), &request(Some(&certificate)))
             .await
