@@ -119,6 +119,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Sign every bank-API response with an HTTP message signature (RFC 9421, tag
+    /// `fapi-2-response`), as `sandbank serve --sign-responses`; on by default.
+    pub fn sign_responses(mut self, sign: bool) -> Self {
+        self.options.sign_responses = sign;
+        self
+    }
+
     /// Serve HTTPS with the local CA, as `sandbank serve --tls`; the sandbox's HTTP client,
     /// and every client and session made from it, trust that CA.
     pub fn tls(mut self, tls: bool) -> Self {
