@@ -4,7 +4,12 @@
 # fresh DPoP proof that the server verifies (signature, htm/htu, ath, jti replay check in the
 # database), against the release binary on a SQLite file with the default dataset.
 #
-#   bash bench/wrk.sh [SECONDS] [CONNECTIONS]
+#   bash bench/wrk.sh [SECONDS] [CONNECTIONS] [SIGNING]
+#
+# SIGNING: `both` (the default) runs the load twice in one go, on a fresh server each time,
+# with HTTP message signatures on responses (`serve --sign-responses true`: Content-Digest and
+# an ES256 signature on every response) and without (`--sign-responses false`), so the two
+# figures come from the same machine and build; `on` or `off` runs one of them.
 #
 # Proofs are signed beforehand by flow_bench (wrk's Lua has no crypto); they must be used within
 # the server's 120 s proof-age window, so keep SECONDS well under that.
@@ -12,21 +17,40 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 connections="${2:-8}"
+signing="${3:-both}"
 threads=2
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 cargo build --release -q -p sandbank
 cargo build --release -q -p sandbank-fapi --example flow_bench
 
-work="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-target/release/sandbank serve --addr 127.0.0.1:0 --database-url "sqlite:$work/bank.db" \
-  --auto-consent >"$work/ready" 2>"$work/log" &
-server=$!
-for _ in $(seq 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
-url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready")"
+server=""
+work=""
+trap 'kill "$server" 2>/dev/null || true; [ -n "$work" ] && rm -rf "$work"' EXIT
 
-# Enough proofs for a generous 5,000 requests/s; unused ones cost nothing.
-proofs=$((seconds * 5000))
-target/release/examples/flow_bench "$url" --wrk-proofs "$work/proofs" "$proofs"
-wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
-  -s bench/wrk-dpop.lua "$url" -- "$work/proofs" "$threads"
+# One load run against a fresh server, responses signed when $1 is true.
+run() {
+  local sign="$1"
+  work="$(mktemp -d)"
+  target/release/sandbank serve --addr 127.0.0.1:0 --database-url "sqlite:$work/bank.db" \
+    --auto-consent --sign-responses "$sign" >"$work/ready" 2>"$work/log" &
+  server=$!
+  for _ in $(seq 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
+  url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready")"
+  # Enough proofs for a generous 5,000 requests/s; unused ones cost nothing.
+  proofs=$((seconds * 5000))
+  target/release/examples/flow_bench "$url" --wrk-proofs "$work/proofs" "$proofs"
+  echo "== GET /accounts/{id}/transactions?pageSize=100, response signatures: $sign"
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
+    -s bench/wrk-dpop.lua "$url" -- "$work/proofs" "$threads"
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+  work=""
+}
+
+case "$signing" in
+  both) run true; run false ;;
+  on) run true ;;
+  off) run false ;;
+  *) echo "SIGNING must be both, on or off" >&2; exit 2 ;;
+esac

@@ -24,6 +24,7 @@ pub mod transactions;
 use axum::extract::FromRef;
 use sandbank_fapi::AuthServer;
 use sandbank_fapi::interaction::fapi_headers;
+use sandbank_fapi::signatures::message_signatures;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,7 +32,10 @@ pub use problem::ApiError;
 
 /// Every bank-API route, with the FAPI response headers (`x-fapi-interaction-id`,
 /// `Cache-Control: no-store`) on every response, errors included (the FAPI request headers are
-/// checked by each handler, after the access checks: [`fapi_request::Details`]); what that adds to each operation is documented by [`openapi::document`].
+/// checked by each handler, after the access checks: [`fapi_request::Details`]), and HTTP
+/// message signatures (RFC 9421) checked on requests and made on responses
+/// ([`sandbank_fapi::signatures`], which needs the `AuthServer` as an `axum::Extension`); what
+/// that adds to each operation is documented by [`openapi::document`].
 pub fn router<S>() -> OpenApiRouter<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -54,5 +58,7 @@ where
         .routes(routes!(customer::card))
         .routes(routes!(card_controls::update));
     openapi::document(router.get_openapi_mut());
-    router.layer(axum::middleware::from_fn(fapi_headers))
+    router
+        .layer(axum::middleware::from_fn(fapi_headers))
+        .layer(axum::middleware::from_fn(message_signatures))
 }

@@ -75,6 +75,10 @@ pub mod pages {
     pub type CardPage = Page<Card>;
 }
 
+fn string_schema() -> Schema {
+    ObjectBuilder::new().schema_type(Type::String).into()
+}
+
 /// The FAPI request headers a client may send on its customer's behalf, with the formats
 /// [`crate::fapi_request`] checks.
 #[derive(Debug, Clone)]
@@ -97,6 +101,33 @@ impl IntoParams for FapiRequestHeaders {
                  in the response (a fresh one when it is missing), so client and bank logs can \
                  be matched. Optional; a malformed value is a 400.",
                 pattern_schema(interaction::PATTERN, Some("uuid")),
+            ),
+            header_parameter(
+                "Signature-Input",
+                &parameter_in,
+                "RFC 9421 signature parameters: a signature tagged `fapi-2-request` covering \
+                 `\"@method\" \"@target-uri\" \"authorization\"`, `\"dpop\"` with a DPoP \
+                 header and `\"content-digest\"` with a body, with `created` (within 60 s) and \
+                 `keyid` (a key of the client's JWKS; the algorithm is the JWK's). Optional; \
+                 required for clients registered with `require_signed_resource_requests`. A \
+                 missing or invalid signature is a 401 `invalid_signature`.",
+                string_schema(),
+            ),
+            header_parameter(
+                "Signature",
+                &parameter_in,
+                "The RFC 9421 signature named in `Signature-Input` (ES256 as raw `r || s`, \
+                 PS256, EdDSA). Optional; required for clients registered with \
+                 `require_signed_resource_requests`.",
+                string_schema(),
+            ),
+            header_parameter(
+                "Content-Digest",
+                &parameter_in,
+                "RFC 9530 digest of the body (`sha-256=:<base64>:`; `sha-512` too). Optional; \
+                 required in a signed request with a body. A digest that does not match the \
+                 body is a 400 `invalid_request`.",
+                string_schema(),
             ),
             header_parameter(
                 fapi_request::AUTH_DATE,
@@ -212,6 +243,30 @@ fn document_operation(operation: &mut Operation) {
                 "Cache-Control".into(),
                 RefOr::T(header("`no-store`: nothing from the bank API is cached.")),
             );
+            for (name, description) in [
+                (
+                    "Content-Digest",
+                    "SHA-256 of the body (RFC 9530), when the server signs responses \
+                     (`serve --sign-responses`, on by default).",
+                ),
+                (
+                    "Signature-Input",
+                    "The response signature's parameters (RFC 9421): label `sig`, tag \
+                     `fapi-2-response`, covering `\"@status\" \"content-digest\" \
+                     \"content-type\"` and the request's `\"@method\";req \
+                     \"@target-uri\";req \"authorization\";req`, `keyid` the server's ES256 key \
+                     in `/jwks`. When the server signs responses.",
+                ),
+                (
+                    "Signature",
+                    "The response signature (ES256, raw `r || s`), when the server signs \
+                     responses.",
+                ),
+            ] {
+                response
+                    .headers
+                    .insert(name.into(), RefOr::T(header(description)));
+            }
         }
     }
 }

@@ -28,7 +28,8 @@ pub struct OAuthErrorBody {
     /// The error code: an RFC 6749 code (`invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `access_denied`,
     /// `server_error`), RFC 6750's `invalid_token` and `insufficient_scope`, RFC 9449's
-    /// `invalid_dpop_proof` and `use_dpop_nonce`, RFC 7591's `invalid_redirect_uri`,
+    /// `invalid_dpop_proof` and `use_dpop_nonce`, Sandbank's `invalid_signature` (an HTTP message
+    /// signature, RFC 9421, missing or wrong on a bank-API request), RFC 7591's `invalid_redirect_uri`,
     /// `invalid_client_metadata` and `invalid_software_statement`, or RFC 9396's
     /// `invalid_authorization_details`. Programs branch on it.
     #[schema(example = "invalid_request")]

@@ -15,6 +15,15 @@
 //! | proof missing, malformed, replayed, wrong `htm`/`htu`/`ath`, ... | 401 | `invalid_dpop_proof` |
 //! | token unknown, expired, revoked, grant not active, client deleted, wrong key or certificate | 401 | `invalid_token` |
 //! | permission not granted ([`Authorized::require`]) | 403 | `insufficient_scope` |
+//! | HTTP message signature missing (client registered with `require_signed_resource_requests`) or invalid, whoever sent it | 401 | `invalid_signature` |
+//! | `Content-Digest` that does not match the body | 400 | `invalid_request` |
+//!
+//! The message signature (RFC 9421, FAPI.md B5) is checked after the token, so a stranger gets
+//! the token's 401 first: a `fapi-2-request` signature by a key of the token's client covering
+//! what [`httpsig::verify_request`] lists. A client that did not register for signatures may
+//! still send them, and a wrong one is refused just the same, so that a developer finds the
+//! mistake before switching the requirement on; other signatures (another tag) are ignored
+//! for such a client.
 //!
 //! Server-provided DPoP nonces are not asked for at the resource server.
 
@@ -23,11 +32,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use sandbank_schemas::{AccountId, Consent, PartyId, Permission};
 
+use crate::client::Client;
 use crate::dpop::{self, DpopError, Expected};
 use crate::error::OAuthError;
+use crate::httpsig::{self, RequestSignatureError, SignedRequest};
 use crate::jose::peek;
 use crate::lookup::{self, TokenKind};
 use crate::mtls::ClientCertificate;
+use crate::signatures::RequestBody;
 use crate::state::AuthServer;
 use crate::tokens::TokenRecord;
 
@@ -130,6 +142,7 @@ where
             query: uri.query(),
             headers: &parts.headers,
             certificate: parts.extensions.get::<ClientCertificate>(),
+            body: parts.extensions.get::<RequestBody>(),
         };
         authorize(&server, &request).await
     }
@@ -148,6 +161,9 @@ pub struct Request<'a> {
     pub headers: &'a HeaderMap,
     /// The connection's client certificate, from the TLS listener.
     pub certificate: Option<&'a ClientCertificate>,
+    /// What the message-signature layer learnt about the body ([`crate::signatures`]); `None`
+    /// outside that layer, where the body is judged by its headers alone.
+    pub body: Option<&'a RequestBody>,
 }
 
 fn challenge(error: &str, description: &str) -> String {
@@ -311,12 +327,103 @@ pub async fn authorize(
             "the access token is bound to a client certificate this connection did not present",
         ));
     }
+    let client = found
+        .client
+        .as_ref()
+        .ok_or_else(|| token_error(lookup::Unusable::ClientGone.describe()))?;
+    check_signature(server, request, client).await?;
     let customer = customer_of(&record, found.grant.as_ref())?;
     Ok(Authorized {
         token: record,
         grant: found.grant,
         customer,
     })
+}
+
+fn signature_error(description: &str) -> OAuthError {
+    // The challenge carries the start of the description; the body carries all of it (with
+    // the signature base the server built, when the signature did not verify).
+    let short: String = description.chars().take(200).collect();
+    OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_signature", description)
+        .with_www_authenticate(challenge("invalid_signature", &short))
+}
+
+/// Whether a request has a body, by its headers: a non-zero `Content-Length`, or any
+/// `Transfer-Encoding`.
+fn has_body_by_headers(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// The URLs a client may have sent the request to: the issuer's, and the mutual-TLS base's when
+/// it differs, with the path and query.
+fn target_uris(server: &AuthServer, request: &Request<'_>) -> Vec<String> {
+    let path_and_query = match request.query {
+        Some(query) => format!("{}?{query}", request.path),
+        None => request.path.to_owned(),
+    };
+    let mut uris = vec![server.config.url(&path_and_query)];
+    if let Some(base) = &server.config.mtls_base {
+        let on_mtls = format!("{}{path_and_query}", base.trim_end_matches('/'));
+        if !uris.contains(&on_mtls) {
+            uris.push(on_mtls);
+        }
+    }
+    uris
+}
+
+/// The request's HTTP message signature and `Content-Digest` (see the module documentation).
+async fn check_signature(
+    server: &AuthServer,
+    request: &Request<'_>,
+    client: &Client,
+) -> Result<(), OAuthError> {
+    let required = client.metadata.require_signed_resource_requests;
+    let has_body = request.body.map_or_else(
+        || has_body_by_headers(request.headers),
+        |body| body.has_body,
+    );
+    let sent = request.headers.contains_key(httpsig::SIGNATURE_INPUT)
+        || request.headers.contains_key(httpsig::SIGNATURE);
+    if sent || required {
+        // The keys are read only when there is a signature to check.
+        let jwks = if sent {
+            client.jwk_set().await?
+        } else {
+            jsonwebtoken::jwk::JwkSet { keys: Vec::new() }
+        };
+        let uris = target_uris(server, request);
+        let signed = SignedRequest {
+            method: request.method.as_str(),
+            headers: request.headers,
+            target_uris: &uris,
+            has_body,
+        };
+        match httpsig::verify_request(&signed, &jwks, server.clock.read()) {
+            Ok(_) => {}
+            Err(RequestSignatureError::Missing(_)) if !required => {}
+            Err(RequestSignatureError::Missing(why)) => {
+                return Err(signature_error(&format!(
+                    "this client is registered with require_signed_resource_requests: {why}"
+                )));
+            }
+            Err(RequestSignatureError::Invalid(why)) => return Err(signature_error(&why)),
+        }
+    }
+    match request.body {
+        Some(RequestBody {
+            digest: Some(Err(why)),
+            ..
+        }) => Err(request_error(why)),
+        Some(_) => Ok(()),
+        None if request.headers.contains_key(httpsig::CONTENT_DIGEST) => Err(
+            OAuthError::server_error("Content-Digest sent outside the message-signature layer"),
+        ),
+        None => Ok(()),
+    }
 }
 
 fn dpop_problem(error: DpopError) -> OAuthError {

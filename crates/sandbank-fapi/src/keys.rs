@@ -5,7 +5,7 @@
 use aws_lc_rs::encoding::{AsBigEndian, AsDer};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,17 @@ impl SigningKey {
         header.kid = Some(self.kid.clone());
         header.typ = typ.map(str::to_owned);
         jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError(e.to_string()))
+    }
+
+    /// Signs `message` as it is (an HTTP message signature base, say) with the key's algorithm:
+    /// for ES256 the raw `r || s` of 64 bytes (RFC 9421 `ecdsa-p256-sha256`), for PS256 the
+    /// RSASSA-PSS signature.
+    pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let encoded = jsonwebtoken::crypto::sign(message, &self.encoding, self.alg)
+            .map_err(|e| KeyError(e.to_string()))?;
+        URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|e| KeyError(e.to_string()))
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sandbank_schemas::Consent;
 use sandbank_schemas::consent::ConsentStatus;
 
+use crate::client::Client;
 use crate::error::OAuthError;
 use crate::state::{AuthServer, kinds};
 use crate::tokens::{TokenRecord, token_key};
@@ -82,6 +83,8 @@ pub struct FoundToken {
     pub grant: Option<Consent>,
     /// `Ok` when the token is usable.
     pub verdict: Result<(), Unusable>,
+    /// The client it was issued to, while it is registered.
+    pub client: Option<Client>,
 }
 
 /// Decides whether a token is usable. `consumed`: its store entry is marked consumed;
@@ -145,12 +148,12 @@ pub async fn find(
             Some(grant_id) => server.read::<Consent>(kinds::GRANT, grant_id).await?,
             None => None,
         };
-        let client_registered = server.client(&record.client_id).await?.is_some();
+        let client = server.client(&record.client_id).await?;
         let verdict = check_usable(
             &record,
             entry.consumed_at.is_some(),
             grant.as_ref(),
-            client_registered,
+            client.is_some(),
             now,
         );
         return Ok(Some(FoundToken {
@@ -159,6 +162,7 @@ pub async fn find(
             record,
             grant,
             verdict,
+            client,
         }));
     }
     Ok(None)

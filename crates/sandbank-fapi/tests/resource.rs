@@ -664,6 +664,7 @@ mod a26_mtls_bound_tokens {
             query: None,
             headers: &headers,
             certificate,
+            body: None,
         };
         let authorized = authorize(app.auth_server(), &request(Some(&certificate)))
             .await
@@ -1620,5 +1621,572 @@ mod guard_in_another_state {
             .await
             .unwrap();
         assert_unauthorized(response, "invalid_dpop_proof", "htu without the prefix").await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// B5 HTTP message signatures (RFC 9421, FAPI 2.0 HTTP Signatures). Requests are signed and
+// responses verified by the test kit with the `httpsig` crate, never the server's code.
+// ---------------------------------------------------------------------------------------------
+
+mod b5_http_signatures {
+    use reqwest::header::HeaderMap;
+    use sandbank_testkit::signatures::{
+        RequestSummary, content_digest, sign_request, verify_response,
+    };
+
+    use super::*;
+
+    async fn signing_client(app: &Sandbox, required: bool) -> TestClient {
+        app.register_client()
+            .metadata("require_signed_resource_requests", required)
+            .await
+            .unwrap()
+    }
+
+    async fn server_jwks(app: &Sandbox) -> Value {
+        app.http()
+            .get(app.endpoint("/jwks"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// How a hand-made request signature deviates from the right one.
+    #[derive(Default)]
+    struct Signing<'a> {
+        key: Option<&'a SigningKey>,
+        created_offset: i64,
+        covered: Option<&'a [&'a str]>,
+    }
+
+    /// A request by `session` with a signature made as `signing` says (`key`: the client's by
+    /// default), and the response.
+    async fn send_signed(
+        app: &Sandbox,
+        session: &Session,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&[u8], String)>,
+        signing: Signing<'_>,
+    ) -> reqwest::Response {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", session.authorization().parse().unwrap());
+        headers.insert(
+            "dpop",
+            session
+                .dpop_proof(method.as_str(), path)
+                .unwrap()
+                .parse()
+                .unwrap(),
+        );
+        if let Some((_, digest)) = &body {
+            headers.insert("content-digest", digest.parse().unwrap());
+            headers.insert("content-type", "application/json".parse().unwrap());
+        }
+        let key = signing.key.unwrap_or(session.client().key());
+        let created = app.clock().read().real.timestamp() + signing.created_offset;
+        let (input, signature) = sign_request(
+            key,
+            method.as_str(),
+            &on_issuer(app, path),
+            &headers,
+            created,
+            signing.covered,
+        )
+        .unwrap();
+        headers.insert("signature-input", input.parse().unwrap());
+        headers.insert("signature", signature.parse().unwrap());
+        let mut request = app
+            .http()
+            .request(method, app.endpoint(path))
+            .headers(headers);
+        if let Some((bytes, _)) = body {
+            request = request.body(bytes.to_vec());
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn assert_signature_refused(response: reqwest::Response, says: &str, case: &str) {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
+        let challenge = www_authenticate(&response);
+        assert!(
+            challenge.starts_with("DPoP error=\"invalid_signature\""),
+            "{case}: {challenge}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_signature", "{case}");
+        let description = body["error_description"].as_str().unwrap();
+        assert!(description.contains(says), "{case}: {description}");
+    }
+
+    #[tokio::test]
+    async fn b5_signed_request_is_accepted() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = forge(
+            &app,
+            &client,
+            "alice",
+            &[Permission::Accounts, Permission::Transactions],
+        )
+        .await
+        .signed()
+        .await
+        .unwrap();
+        assert!(session.is_signed());
+        let account = app.accounts_of("alice").await.unwrap()[0].clone();
+        let path = format!("/accounts/{}/transactions?pageSize=1", account.as_str());
+        let response = session.get(&path).await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let response: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(response["data"].as_array().unwrap().len(), 1);
+        // By hand too, on the issuer's URL with the query.
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::GET,
+            "/accounts",
+            None,
+            Signing::default(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn b5_missing_signature_is_401_for_a_client_that_requires_them() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = issue(&app, &client).await;
+        assert_signature_refused(
+            get_accounts(&session).await,
+            "no Signature-Input and Signature headers",
+            "unsigned",
+        )
+        .await;
+        // A client that did not register for them may send unsigned requests.
+        let relaxed = signing_client(&app, false).await;
+        let session = issue(&app, &relaxed).await;
+        assert_eq!(get_accounts(&session).await.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn b5_the_access_token_is_checked_before_the_signature() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = issue(&app, &client).await;
+        let key = session.dpop_key();
+        let response = get(
+            &app,
+            "/accounts",
+            Some("DPoP not-a-token".to_owned()),
+            Some(proof(&app, key, "GET", "/accounts", Some("not-a-token"))),
+        )
+        .await;
+        assert_unauthorized(response, "invalid_token", "unknown token, no signature").await;
+    }
+
+    #[tokio::test]
+    async fn b5_signature_not_covering_authorization_is_401() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = issue(&app, &client).await;
+        for (covered, missing) in [
+            (&["@method", "@target-uri", "dpop"][..], "\"authorization\""),
+            (&["@method", "authorization", "dpop"][..], "\"@target-uri\""),
+            (&["@method", "@target-uri", "authorization"][..], "\"dpop\""),
+        ] {
+            let response = send_signed(
+                &app,
+                &session,
+                reqwest::Method::GET,
+                "/accounts",
+                None,
+                Signing {
+                    covered: Some(covered),
+                    ..Signing::default()
+                },
+            )
+            .await;
+            let says = format!("does not cover {missing}");
+            assert_signature_refused(response, &says, missing).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn b5_stale_created_is_401() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = issue(&app, &client).await;
+        for (offset, says) in [(-120, "s in the past"), (120, "s in the future")] {
+            let response = send_signed(
+                &app,
+                &session,
+                reqwest::Method::GET,
+                "/accounts",
+                None,
+                Signing {
+                    created_offset: offset,
+                    ..Signing::default()
+                },
+            )
+            .await;
+            assert_signature_refused(response, says, says).await;
+        }
+        // A little skew either way is fine.
+        for offset in [-20, 20] {
+            let response = send_signed(
+                &app,
+                &session,
+                reqwest::Method::GET,
+                "/accounts",
+                None,
+                Signing {
+                    created_offset: offset,
+                    ..Signing::default()
+                },
+            )
+            .await;
+            assert_eq!(response.status(), StatusCode::OK, "{offset}");
+        }
+    }
+
+    #[tokio::test]
+    async fn b5_wrong_key_is_401() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = issue(&app, &client).await;
+        // A key the client never registered.
+        let stranger = SigningKey::generate().unwrap();
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::GET,
+            "/accounts",
+            None,
+            Signing {
+                key: Some(&stranger),
+                ..Signing::default()
+            },
+        )
+        .await;
+        assert_signature_refused(response, "names no key", "unknown keyid").await;
+        // The DPoP key is not the client's registered key either.
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::GET,
+            "/accounts",
+            None,
+            Signing {
+                key: Some(session.dpop_key()),
+                ..Signing::default()
+            },
+        )
+        .await;
+        assert_signature_refused(response, "names no key", "DPoP key").await;
+        // Another client's key under this client's kid: the signature does not verify.
+        let other = app.register_client().await.unwrap();
+        let forged = forged_kid(other.key(), client.key().kid());
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::GET,
+            "/accounts",
+            None,
+            Signing {
+                key: Some(&forged),
+                ..Signing::default()
+            },
+        )
+        .await;
+        assert_signature_refused(response, "does not verify", "wrong key material").await;
+    }
+
+    /// `key` claiming to be `kid`.
+    fn forged_kid(key: &SigningKey, kid: &str) -> SigningKey {
+        key.with_kid(kid)
+    }
+
+    #[tokio::test]
+    async fn b5_the_kit_refuses_a_response_that_does_not_verify() {
+        // The kit's check can fail: its own verification of a response signed by another
+        // server's key (this sandbox's JWKS, the other sandbox's response).
+        let app = start().await;
+        let other = start().await;
+        let client = signing_client(&other, false).await;
+        let session = issue(&other, &client).await;
+        let answer = answer(&session, &other, "/accounts").await;
+        let error = verify(&server_jwks(&app).await, &answer)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no key of the server's JWKS"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn b5_a_bad_signature_is_401_even_for_a_client_that_does_not_require_them() {
+        let app = start().await;
+        let client = signing_client(&app, false).await;
+        let session = issue(&app, &client).await;
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::GET,
+            "/accounts",
+            None,
+            Signing {
+                created_offset: -3_600,
+                ..Signing::default()
+            },
+        )
+        .await;
+        assert_signature_refused(response, "s in the past", "stale, not required").await;
+    }
+
+    #[tokio::test]
+    async fn b5_content_digest_mismatch_is_refused() {
+        let app = start().await;
+        let client = signing_client(&app, true).await;
+        let session = forge(&app, &client, "alice", &[Permission::CardControls]).await;
+        let path = "/cards/nope/controls";
+        let body = br#"{"locked": true}"#;
+        // The right digest: past the guard, to the route's own 404.
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::PATCH,
+            path,
+            Some((body, content_digest(body))),
+            Signing::default(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        // A digest of another body.
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::PATCH,
+            path,
+            Some((body, content_digest(b"{}"))),
+            Signing::default(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"], "invalid_request");
+        assert!(
+            error["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("Content-Digest sha-256 does not match the body"),
+            "{error}"
+        );
+        // A body whose signature does not cover the digest.
+        let response = send_signed(
+            &app,
+            &session,
+            reqwest::Method::PATCH,
+            path,
+            Some((body, content_digest(body))),
+            Signing {
+                covered: Some(&["@method", "@target-uri", "authorization", "dpop"]),
+                ..Signing::default()
+            },
+        )
+        .await;
+        assert_signature_refused(response, "does not cover \"content-digest\"", "no digest").await;
+        // The kit's signed session signs the body's digest itself.
+        let signed = session.signed().await.unwrap();
+        let response = signed
+            .patch(path)
+            .json(&json!({"locked": true}))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    /// A response and what it answered, as the kit verifies them.
+    struct Answer {
+        request: RequestSummary,
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    }
+
+    async fn answer(session: &Session, app: &Sandbox, path: &str) -> Answer {
+        let response = get_accounts_like(session, path).await;
+        Answer {
+            request: RequestSummary {
+                method: "GET".into(),
+                target_uri: on_issuer(app, path),
+                authorization: Some(session.authorization()),
+            },
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+
+    async fn get_accounts_like(session: &Session, path: &str) -> reqwest::Response {
+        session.get(path).await.unwrap()
+    }
+
+    fn verify(jwks: &Value, answer: &Answer) -> sandbank_testkit::Result<()> {
+        verify_response(
+            jwks,
+            &answer.request,
+            answer.status,
+            &answer.headers,
+            &answer.body,
+            signature_created(answer),
+        )
+    }
+
+    /// The response's `created`, so that the check of freshness passes and the rest is tested.
+    fn signature_created(answer: &Answer) -> i64 {
+        let input = answer.headers["signature-input"].to_str().unwrap();
+        let created = input.split("created=").nth(1).unwrap();
+        created.split(';').next().unwrap().parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn b5_every_response_is_signed_and_verifies() {
+        let app = start().await;
+        let client = signing_client(&app, false).await;
+        let session = issue(&app, &client).await;
+        let jwks = server_jwks(&app).await;
+        let es256 = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["alg"] == "ES256")
+            .unwrap()["kid"]
+            .clone();
+        for (path, status) in [
+            ("/accounts", 200),
+            ("/accounts/nope", 404),
+            ("/accounts?pageSize=nope", 400),
+            ("/cards", 403),
+        ] {
+            let answer = answer(&session, &app, path).await;
+            assert_eq!(answer.status, status, "{path}");
+            verify(&jwks, &answer).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let input = answer.headers["signature-input"].to_str().unwrap();
+            assert!(input.starts_with("sig=(\"@status\" \"content-digest\" \"content-type\" \"@method\";req \"@target-uri\";req \"authorization\";req);created="), "{input}");
+            assert!(input.contains(&format!("keyid={es256}")), "{input}");
+            assert!(input.ends_with(";tag=\"fapi-2-response\""), "{input}");
+        }
+        // The guard's own 401, to a request with no credentials at all.
+        let response = get(&app, "/accounts", None, None).await;
+        let unauthorized = Answer {
+            request: RequestSummary {
+                method: "GET".into(),
+                target_uri: on_issuer(&app, "/accounts"),
+                authorization: None,
+            },
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap().to_vec(),
+        };
+        assert_eq!(unauthorized.status, 401);
+        verify(&jwks, &unauthorized).unwrap();
+        // And through the kit's signed session, which verifies each response itself.
+        let signed = session.signed().await.unwrap();
+        assert_eq!(
+            signed.get("/accounts/nope").await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[tokio::test]
+    async fn b5_a_tampered_response_fails_verification() {
+        let app = start().await;
+        let client = signing_client(&app, false).await;
+        let session = issue(&app, &client).await;
+        let jwks = server_jwks(&app).await;
+        let real = answer(&session, &app, "/accounts").await;
+        verify(&jwks, &real).unwrap();
+
+        let mut body = Answer {
+            body: real.body.clone(),
+            ..clone_answer(&real)
+        };
+        body.body[10] ^= 1;
+        let error = verify(&jwks, &body).unwrap_err().to_string();
+        assert!(error.contains("Content-Digest does not match"), "{error}");
+
+        let mut digest_too = clone_answer(&body);
+        digest_too.headers.insert(
+            "content-digest",
+            content_digest(&body.body).parse().unwrap(),
+        );
+        let error = verify(&jwks, &digest_too).unwrap_err().to_string();
+        assert!(error.contains("does not verify"), "{error}");
+
+        let status = Answer {
+            status: 201,
+            ..clone_answer(&real)
+        };
+        assert!(
+            verify(&jwks, &status)
+                .unwrap_err()
+                .to_string()
+                .contains("does not verify")
+        );
+
+        let mut content_type = clone_answer(&real);
+        content_type
+            .headers
+            .insert("content-type", "text/plain".parse().unwrap());
+        assert!(verify(&jwks, &content_type).is_err());
+
+        let mut request = clone_answer(&real);
+        request.request.target_uri = on_issuer(&app, "/accounts?pageSize=1");
+        assert!(
+            verify(&jwks, &request).is_err(),
+            "another request's response"
+        );
+
+        // The untampered one still passes.
+        verify(&jwks, &clone_answer(&real)).unwrap();
+    }
+
+    fn clone_answer(answer: &Answer) -> Answer {
+        Answer {
+            request: answer.request.clone(),
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body: answer.body.clone(),
+        }
+    }
+
+    #[tokio::test]
+    async fn b5_no_signature_when_sign_responses_is_false() {
+        let app = Sandbox::builder()
+            .personas_only()
+            .sign_responses(false)
+            .start()
+            .await
+            .unwrap();
+        let client = signing_client(&app, false).await;
+        let session = issue(&app, &client).await;
+        let response = get_accounts(&session).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        for header in ["signature", "signature-input", "content-digest"] {
+            assert!(response.headers().get(header).is_none(), "{header}");
+        }
+        // Requests are still verified.
+        let required = signing_client(&app, true).await;
+        let session = issue(&app, &required).await;
+        assert_eq!(
+            get_accounts(&session).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
 }

@@ -59,6 +59,10 @@ pub enum Error {
     /// an ID token for someone else).
     #[error("protocol: {0}")]
     Protocol(String),
+    /// An HTTP message signature (RFC 9421) could not be made, or a response's signature or
+    /// `Content-Digest` does not verify.
+    #[error("HTTP message signature: {0}")]
+    Signature(String),
     /// A key could not be made or used.
     #[error("crypto: {0}")]
     Crypto(String),

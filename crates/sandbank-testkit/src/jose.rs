@@ -122,6 +122,15 @@ impl SigningKey {
         })
     }
 
+    /// The same key under another `kid`: for tests of a signature whose `keyid` names a key
+    /// it was not made with.
+    pub fn with_kid(&self, kid: &str) -> SigningKey {
+        SigningKey {
+            kid: kid.to_owned(),
+            ..self.clone()
+        }
+    }
+
     /// The key id, sent in the `kid` header of client assertions.
     pub fn kid(&self) -> &str {
         &self.kid

@@ -57,6 +57,7 @@ pub mod jose;
 mod login;
 mod sandbox;
 mod session;
+pub mod signatures;
 
 pub use admin::Admin;
 pub use client::{DEFAULT_REDIRECT_URI, RegisterClient, TestClient};

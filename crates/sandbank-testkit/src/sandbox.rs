@@ -46,6 +46,16 @@ impl Bank {
         }
     }
 
+    /// The URL a request signature names as `@target-uri` for `path_or_url`: on the issuer,
+    /// with the query.
+    pub fn target_uri(&self, path_or_url: &str) -> String {
+        match under(path_or_url, &self.url) {
+            Some(path) => format!("{}{path}", self.issuer),
+            None if path_or_url.starts_with('/') => format!("{}{path_or_url}", self.issuer),
+            None => path_or_url.to_owned(),
+        }
+    }
+
     /// The URL a DPoP proof names (`htu`) for `path_or_url`: on the issuer, without query or
     /// fragment.
     pub fn htu(&self, path_or_url: &str) -> String {
@@ -106,6 +116,13 @@ impl SandboxBuilder {
     /// The whole dataset configuration (seed, customers, months, ...), for full control.
     pub fn dataset(mut self, dataset: sandbank_synth::Config) -> Self {
         self.options.dataset = dataset;
+        self
+    }
+
+    /// Sign every bank-API response with an HTTP message signature (RFC 9421, tag
+    /// `fapi-2-response`), as `sandbank serve --sign-responses`; on by default.
+    pub fn sign_responses(mut self, sign: bool) -> Self {
+        self.options.sign_responses = sign;
         self
     }
 

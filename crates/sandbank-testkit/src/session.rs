@@ -12,16 +12,22 @@ use crate::client::{TestClient, string_field};
 use crate::error::{Error, Result};
 use crate::jose::{SigningKey, unverified_claims};
 use crate::sandbox::Sandbox;
+use crate::signatures;
 
 /// What a login gave: access, refresh and ID tokens bound to a DPoP key. Requests through it
 /// carry `Authorization: DPoP <token>` and a fresh DPoP proof each (`htm`, `htu`, `ath`,
 /// `jti`, `iat` on the sandbox clock).
+///
+/// [`Session::signed`] makes it sign every request (RFC 9421, tag `fapi-2-request`) with the
+/// client's key and verify every response's signature against the server's JWKS.
 pub struct Session {
     client: TestClient,
     dpop: SigningKey,
     tokens: Value,
     access_token: String,
     refresh_token: Option<String>,
+    /// The server's JWKS, when requests are signed and responses verified.
+    server_jwks: Option<Value>,
 }
 
 impl std::fmt::Debug for Session {
@@ -48,6 +54,7 @@ impl Session {
             tokens,
             access_token,
             refresh_token,
+            server_jwks: None,
         })
     }
 
@@ -61,7 +68,38 @@ impl Session {
             tokens: self.tokens.clone(),
             access_token: self.access_token.clone(),
             refresh_token: self.refresh_token.clone(),
+            server_jwks: self.server_jwks.clone(),
         })
+    }
+
+    /// The same session, signing every request with an HTTP message signature (RFC 9421: tag
+    /// `fapi-2-request`, by the client's key, covering `@method`, `@target-uri`,
+    /// `authorization`, `dpop` and, with a body, `content-digest`) and verifying every
+    /// response's `fapi-2-response` signature and `Content-Digest` against the server's JWKS
+    /// (read now from `/jwks`): a response that does not verify is an [`Error::Signature`].
+    /// Built with the `httpsig` crate, not the server's code ([`crate::signatures`]).
+    pub async fn signed(mut self) -> Result<Session> {
+        let bank = &self.client.bank;
+        let response = self
+            .client
+            .http
+            .get(bank.socket_url("/jwks"))
+            .send()
+            .await?;
+        if response.status() != StatusCode::OK {
+            return Err(Error::Unexpected {
+                step: "JWKS",
+                status: response.status(),
+                body: response.text().await.unwrap_or_default(),
+            });
+        }
+        self.server_jwks = Some(response.json().await?);
+        Ok(self)
+    }
+
+    /// Whether requests are signed and responses verified ([`Session::signed`]).
+    pub fn is_signed(&self) -> bool {
+        self.server_jwks.is_some()
     }
 
     /// The access token.
@@ -254,8 +292,77 @@ impl SessionRequest<'_> {
             bank.now(),
             Some(&session.access_token),
         )?;
-        Ok(self.builder.header("dpop", proof).send().await?)
+        let builder = self.builder.header("dpop", proof);
+        match &session.server_jwks {
+            None => Ok(builder.send().await?),
+            Some(jwks) => send_signed(session, builder, jwks).await,
+        }
     }
+}
+
+/// Sends `builder` with a request signature and verifies the response's (see
+/// [`Session::signed`]); the response is handed back with its body read.
+async fn send_signed(
+    session: &Session,
+    builder: reqwest::RequestBuilder,
+    jwks: &Value,
+) -> Result<Response> {
+    let bank = &session.client.bank;
+    let mut request = builder.build()?;
+    let body = request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    if !body.is_empty() {
+        let digest = signatures::content_digest(&body);
+        request
+            .headers_mut()
+            .insert("content-digest", header_value(&digest)?);
+    }
+    let target_uri = bank.target_uri(request.url().as_str());
+    let (input, signature) = signatures::sign_request(
+        session.client.key(),
+        request.method().as_str(),
+        &target_uri,
+        request.headers(),
+        bank.clock.read().real.timestamp(),
+        None,
+    )?;
+    request
+        .headers_mut()
+        .insert("signature-input", header_value(&input)?);
+    request
+        .headers_mut()
+        .insert("signature", header_value(&signature)?);
+    let summary = signatures::RequestSummary {
+        method: request.method().to_string(),
+        target_uri,
+        authorization: Some(session.authorization()),
+    };
+    let response = session.client.http.execute(request).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let version = response.version();
+    let body = response.bytes().await?;
+    signatures::verify_response(
+        jwks,
+        &summary,
+        status.as_u16(),
+        &headers,
+        &body,
+        bank.clock.read().real.timestamp(),
+    )?;
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    *rebuilt.version_mut() = version;
+    Ok(Response::from(rebuilt))
+}
+
+fn header_value(value: &str) -> Result<reqwest::header::HeaderValue> {
+    reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| Error::Signature(format!("{value:?} is not a header value")))
 }
 
 impl Sandbox {

@@ -104,6 +104,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (max_body_bytes, request_timeout) = (state.max_body_bytes, state.request_timeout);
     let registry_key = state.registry_key.clone();
+    let auth = state.auth.clone();
     let (router, _) = api(state.registry.clone()).split_for_parts();
     let router = router.with_state(state);
     let docs: Router = match crate::openapi::document() {
@@ -126,6 +127,8 @@ pub fn router(state: AppState) -> Router {
     crate::deadline::limit_time(router, request_timeout)
         .layer(axum::middleware::from_fn(crate::errors::fill_bare_errors))
         .layer(axum::middleware::from_fn(crate::head_limit::enforce))
+        // The bank API's message-signature layer reads the server's keys and configuration.
+        .layer(axum::Extension(auth))
 }
 
 /// No route matches: 404 in the error format of the path's API.

@@ -111,6 +111,7 @@ async fn start_inner(
     let (bank_api, _) = sandbank_api::router::<AuthServer>().split_for_parts();
     let app =
         sandbank_fapi::routes::router(server.clone()).merge(bank_api.with_state(server.clone()));
+    let app = app.layer(axum::Extension(server.clone()));
     let mut ca_pem = None;
     let task = if tls {
         let ca = sandbank_fapi::tls::LocalCa::load_or_create(&server)
