@@ -285,7 +285,10 @@ async fn client_create_with_server_registers_through_its_registration_endpoint()
     // The message-signing flags are registered, and the settings say so.
     let metadata = &client.metadata;
     assert!(metadata.require_signed_request_object);
-    assert_eq!(metadata.request_object_signing_alg.as_deref(), Some("ES256"));
+    assert_eq!(
+        metadata.request_object_signing_alg.as_deref(),
+        Some("ES256")
+    );
     assert_eq!(
         metadata.authorization_signed_response_alg.as_deref(),
         Some("ES256")
