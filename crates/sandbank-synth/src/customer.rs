@@ -552,13 +552,25 @@ fn individual(person: &Person, address: &Address, rng: &mut ChaCha8Rng) -> Party
     }
 }
 
+/// The domain label of an organisation's e-mail address: its name's ASCII letters,
+/// lower case, or `organisation` when the name has none (a created customer named in another
+/// script), so the address is never `accounts@.example`.
+fn email_domain(name: &str) -> String {
+    let domain = ascii_lower(name);
+    if domain.is_empty() {
+        "organisation".to_owned()
+    } else {
+        domain
+    }
+}
+
 fn organisation_party(
     party_id: &PartyId,
     org: &OrganisationSpec,
     employees: &[(String, Person, String)],
     address: &Address,
 ) -> Party {
-    let domain = ascii_lower(org.trading_name.as_deref().unwrap_or(&org.legal_name));
+    let domain = email_domain(org.trading_name.as_deref().unwrap_or(&org.legal_name));
     Party {
         party_id: party_id.clone(),
         display_name: org.legal_name.clone(),
@@ -1410,5 +1422,20 @@ fn live_business(
             }
         }
         sim.settle_day(day);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organisation_named_without_ascii_letters_still_gets_a_valid_domain() {
+        assert_eq!(
+            email_domain("Harbourline Ltd"),
+            ascii_lower("Harbourline Ltd")
+        );
+        assert_eq!(email_domain("\u{2a4d2}\u{96852}§"), "organisation");
+        assert_eq!(email_domain(""), "organisation");
     }
 }
