@@ -13,7 +13,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use sandbank_fapi::{AuthServer, Authorized};
-use sandbank_schemas::card::CardStatus;
 use sandbank_schemas::{Card, CardControlsUpdate, Permission, Problem};
 
 use crate::body::{self, BodySchema, JSON, MERGE_PATCH_JSON};
@@ -117,33 +116,15 @@ async fn check(
     Ok(())
 }
 
-/// `card` after `update`: the fields the update carries replace the card's.
+/// `card` after `update`: the fields the update carries replace the card's
+/// ([`CardControlsUpdate::apply_to`], which the privacy dashboard's card lock uses too).
 pub fn apply(update: &CardControlsUpdate, card: &mut Card) {
-    let controls = &mut card.controls;
-    if let Some(locked) = update.locked {
-        controls.locked = locked;
-        card.status = match (card.status, locked) {
-            (CardStatus::Active, true) => CardStatus::Locked,
-            (CardStatus::Locked, false) => CardStatus::Active,
-            (status, _) => status,
-        };
-    }
-    if let Some(allowed) = update.online_allowed {
-        controls.online_allowed = allowed;
-    }
-    if let Some(allowed) = update.contactless_allowed {
-        controls.contactless_allowed = allowed;
-    }
-    if let Some(allowed) = update.abroad_allowed {
-        controls.abroad_allowed = allowed;
-    }
-    if let Some(limit) = &update.spending_limit {
-        controls.spending_limit.clone_from(limit);
-    }
+    update.apply_to(card);
 }
 
 #[cfg(test)]
 mod tests {
+    use sandbank_schemas::card::CardStatus;
     use sandbank_schemas::card::{SpendingLimit, SpendingLimitPeriod};
     use sandbank_schemas::{Amount, CardControls, Currency, Money, examples};
 

@@ -17,6 +17,7 @@ pub mod card_controls;
 pub mod customer;
 pub mod examples;
 pub mod fapi_request;
+pub mod history;
 pub mod openapi;
 pub mod problem;
 pub mod transactions;
@@ -59,6 +60,7 @@ where
         .routes(routes!(card_controls::update));
     openapi::document(router.get_openapi_mut());
     router
+        .layer(axum::middleware::from_fn(history::record_access))
         .layer(axum::middleware::from_fn(fapi_headers))
         .layer(axum::middleware::from_fn(message_signatures))
 }

@@ -87,6 +87,10 @@ pub struct ClientMetadata {
     pub tls_client_auth_subject_dn: Option<String>,
     /// Name shown to customers on the consent page.
     pub client_name: String,
+    /// The app's logo (RFC 7591): an `https` URL, or `http` on the loopback interface. The
+    /// privacy dashboard links to it; no page loads it (the pages load nothing from elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
     /// Grant types.
     pub grant_types: Vec<String>,
     /// Response types (only `code`).
@@ -347,7 +351,12 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
     if client_name.chars().count() > 100 {
         return Err(metadata_error("client_name is longer than 100 characters"));
     }
+    let logo_uri = optional_string(request, "logo_uri")?;
+    if let Some(uri) = &logo_uri {
+        check_logo_uri(uri)?;
+    }
     Ok(ClientMetadata {
+        logo_uri,
         redirect_uris,
         token_endpoint_auth_method: method,
         jwks,
@@ -375,6 +384,25 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         )?,
         sandbox_auto_consent: optional_bool(request, "sandbox_auto_consent")?,
     })
+}
+
+/// A `logo_uri` must be an `https` URL (or `http` on the loopback interface) of at most 2,000
+/// characters.
+fn check_logo_uri(uri: &str) -> Result<(), OAuthError> {
+    let bad = || {
+        metadata_error(
+            "logo_uri must be an https URL (http only on the loopback interface) of at most 2000 characters",
+        )
+    };
+    if uri.len() > 2000 {
+        return Err(bad());
+    }
+    let url = Url::parse(uri).map_err(|_| bad())?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        _ => Err(bad()),
+    }
 }
 
 /// A `jwks_uri` must be an http(s) URL on the loopback interface: the sandbox reaches nothing

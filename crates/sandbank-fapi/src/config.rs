@@ -56,6 +56,9 @@ pub struct AsConfig {
     /// Sign every bank-API response with an HTTP message signature (RFC 9421, tag
     /// `fapi-2-response`).
     pub sign_responses: bool,
+    /// Record every bank-API request made on a customer's grant, for the privacy dashboard's
+    /// access history ([`crate::access_log`]).
+    pub record_access: bool,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
     /// The password every sandbox customer logs in with.
@@ -72,6 +75,7 @@ impl AsConfig {
             dpop_nonces: false,
             require_signed_request_object: false,
             sign_responses: true,
+            record_access: true,
             lifetimes: Lifetimes::default(),
             sandbox_password: sandbox_password.into(),
         }

@@ -32,6 +32,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use sandbank_schemas::{AccountId, Consent, PartyId, Permission};
 
+use crate::access_log::{AccessSlot, Accessor};
 use crate::client::Client;
 use crate::dpop::{self, DpopError, Expected};
 use crate::error::OAuthError;
@@ -144,7 +145,23 @@ where
             certificate: parts.extensions.get::<ClientCertificate>(),
             body: parts.extensions.get::<RequestBody>(),
         };
-        authorize(&server, &request).await
+        let authorized = authorize(&server, &request).await?;
+        if let Some(slot) = parts.extensions.get::<AccessSlot>()
+            && let (Some(customer), Some(grant_id)) =
+                (&authorized.customer, &authorized.token.grant_id)
+        {
+            slot.fill(Accessor {
+                party_id: customer.as_str().to_owned(),
+                client_id: authorized.token.client_id.clone(),
+                grant_id: grant_id.clone(),
+                accounts: authorized
+                    .account_ids()
+                    .into_iter()
+                    .map(|id| id.as_str().to_owned())
+                    .collect(),
+            });
+        }
+        Ok(authorized)
     }
 }
 

@@ -4,11 +4,13 @@
 //! decision ([`dpop::verify`], [`pkce::verify`], [`client::validate_registration`]); the HTTP
 //! handlers only parse, call and map.
 
+pub mod access_log;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
 pub mod code;
 pub mod config;
+pub mod dashboard;
 pub mod decision;
 pub mod dpop;
 pub mod error;

@@ -7,11 +7,24 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("consent.html", include_str!("templates/consent.html")),
     ("error.html", include_str!("templates/error.html")),
+    (
+        "account_login.html",
+        include_str!("templates/account_login.html"),
+    ),
+    ("account.html", include_str!("templates/account.html")),
+    (
+        "account_app.html",
+        include_str!("templates/account_app.html"),
+    ),
+    (
+        "account_error.html",
+        include_str!("templates/account_error.html"),
+    ),
 ];
 
 fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::access_log::AccessLog;
 use crate::client::Client;
 use crate::clock::Clock;
 use crate::config::AsConfig;
@@ -41,6 +42,8 @@ pub mod kinds {
     pub const INTERACTION: &str = "interaction";
     /// DPoP nonces the server handed out, by nonce.
     pub const DPOP_NONCE: &str = "dpop-nonce";
+    /// Privacy-dashboard sessions, by session id.
+    pub const ACCOUNT_SESSION: &str = "account-session";
     /// The local certificate authority of the TLS listener (key `v1`).
     pub const TLS_CA: &str = "tls-ca";
 }
@@ -61,6 +64,8 @@ pub struct AuthServer {
     pub clock: Clock,
     /// Signing keys.
     pub keys: Arc<KeySet>,
+    /// Where the bank API records the access history ([`crate::access_log`]).
+    pub access_log: AccessLog,
 }
 
 /// The first signing keys of a database that has none, being made on a blocking thread while
@@ -156,8 +161,14 @@ impl AuthServer {
             .map(SigningKey::from_stored)
             .collect::<Result<Vec<_>, _>>()
             .map_err(OAuthError::server_error)?;
+        let access_log = if config.record_access {
+            AccessLog::start(store.clone())
+        } else {
+            AccessLog::off()
+        };
         Ok(AuthServer {
             config: Arc::new(config),
+            access_log,
             store,
             clock,
             keys: Arc::new(KeySet::new(keys)),

@@ -149,6 +149,35 @@ pub struct CardControlsUpdate {
     pub spending_limit: Option<Option<SpendingLimit>>,
 }
 
+impl CardControlsUpdate {
+    /// `card` after this update: the fields it carries replace the card's. `locked` also moves
+    /// the card between `ACTIVE` and `LOCKED`; a `LOST`, `STOLEN` or `EXPIRED` card keeps its
+    /// status.
+    pub fn apply_to(&self, card: &mut Card) {
+        let controls = &mut card.controls;
+        if let Some(locked) = self.locked {
+            controls.locked = locked;
+            card.status = match (card.status, locked) {
+                (CardStatus::Active, true) => CardStatus::Locked,
+                (CardStatus::Locked, false) => CardStatus::Active,
+                (status, _) => status,
+            };
+        }
+        if let Some(allowed) = self.online_allowed {
+            controls.online_allowed = allowed;
+        }
+        if let Some(allowed) = self.contactless_allowed {
+            controls.contactless_allowed = allowed;
+        }
+        if let Some(allowed) = self.abroad_allowed {
+            controls.abroad_allowed = allowed;
+        }
+        if let Some(limit) = &self.spending_limit {
+            controls.spending_limit.clone_from(limit);
+        }
+    }
+}
+
 fn nullable_spending_limit(generator: &mut SchemaGenerator) -> Schema {
     let limit = generator.subschema_for::<SpendingLimit>();
     json_schema!({ "anyOf": [limit, { "type": "null" }] })

@@ -18,6 +18,7 @@
 //!
 //! Store code never reads the clock: every operation that depends on time takes `now`.
 
+mod access_log;
 mod accounts;
 mod auth_state;
 mod cards;
@@ -38,6 +39,7 @@ mod transactions;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use access_log::{AccessRecord, StoredAccess};
 pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
 pub use cursor::cursor_after;

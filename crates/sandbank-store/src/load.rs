@@ -351,6 +351,13 @@ impl BulkLoader {
         Ok(deleted)
     }
 
+    /// Deletes the whole access history in the load's transaction (with the grants it belongs
+    /// to).
+    pub async fn clear_access_log(&mut self) -> StoreResult<()> {
+        self.tx.execute("DELETE FROM access_log", vec![]).await?;
+        Ok(())
+    }
+
     /// Abandons the load: nothing of it is written.
     pub async fn rollback(self) -> StoreResult<()> {
         self.tx.rollback().await

@@ -1844,3 +1844,68 @@ async fn a_sqlite_file_keeps_its_dataset_across_restarts() {
     assert!(store.customer_by_username("user1").await.unwrap().is_some());
     store.close().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Access history
+
+fn access(client: &str, n: i64, accounts: &[&str]) -> sandbank_store::AccessRecord {
+    sandbank_store::AccessRecord {
+        party_id: "party-0".into(),
+        client_id: client.into(),
+        grant_id: format!("grant-{client}"),
+        at: now() + Duration::seconds(n),
+        method: "GET".into(),
+        route: "/accounts/{accountId}".into(),
+        action: "Get a shared account".into(),
+        path: format!("/accounts/{n}"),
+        status: 200,
+        accounts: accounts.iter().map(|a| (*a).to_owned()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_access_history_reads_back_newest_first_per_customer_and_app() {
+    on_each_backend(|db| async move {
+        let store = db.store;
+        let mut records: Vec<_> = (0..7).map(|n| access("app-a", n, &["acc-1"])).collect();
+        records.push(access("app-b", 100, &[]));
+        let mut other = access("app-a", 200, &["acc-9"]);
+        other.party_id = "party-1".into();
+        records.push(other);
+        store.record_accesses(&records).await.unwrap();
+        store.record_accesses(&[]).await.unwrap();
+
+        let first = store.accesses("party-0", "app-a", None, 5).await.unwrap();
+        let paths: Vec<&str> = first.iter().map(|a| a.record.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/accounts/6",
+                "/accounts/5",
+                "/accounts/4",
+                "/accounts/3",
+                "/accounts/2"
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(first[0].record, records[6], "{}", db.label);
+        let rest = store
+            .accesses("party-0", "app-a", Some(first[4].id), 5)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 2, "{}", db.label);
+        assert_eq!(rest[1].record.path, "/accounts/0", "{}", db.label);
+        assert_eq!(
+            store.last_accesses("party-0").await.unwrap(),
+            vec![
+                ("app-a".to_owned(), now() + Duration::seconds(6)),
+                ("app-b".to_owned(), now() + Duration::seconds(100)),
+            ],
+            "{}",
+            db.label
+        );
+        assert!(store.last_accesses("party-2").await.unwrap().is_empty());
+    })
+    .await;
+}

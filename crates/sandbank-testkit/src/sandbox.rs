@@ -126,6 +126,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Record the access history of the privacy dashboard (`/account`), as `sandbank serve
+    /// --access-history`; on by default.
+    pub fn access_history(mut self, record: bool) -> Self {
+        self.options.access_history = record;
+        self
+    }
+
     /// Serve HTTPS with the local CA, as `sandbank serve --tls`; the sandbox's HTTP client,
     /// and every client and session made from it, trust that CA.
     pub fn tls(mut self, tls: bool) -> Self {

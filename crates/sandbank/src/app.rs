@@ -93,6 +93,7 @@ pub fn api(registry: Arc<Registry>) -> OpenApiRouter<AppState> {
         .routes(routes!(ready))
         .merge(sandbank_registry::http::router(registry))
         .merge(sandbank_fapi::routes::openapi_router())
+        .merge(sandbank_fapi::routes::dashboard_router())
         .merge(sandbank_api::router())
         .merge(crate::sandbox::router())
 }

@@ -113,6 +113,10 @@ pub struct ServeArgs {
     /// `fapi-2-response`, key in the JWKS).
     #[arg(long, env = "SANDBANK_SIGN_RESPONSES", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub sign_responses: bool,
+    /// Whether the bank API records each request made on a customer's grant, for the privacy
+    /// dashboard's access history at `/account`.
+    #[arg(long, env = "SANDBANK_ACCESS_HISTORY", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub access_history: bool,
     /// Serve HTTPS with a local certificate authority (created on first start and kept in the
     /// database), asking clients for certificates (mutual TLS: `tls_client_auth`,
     /// `self_signed_tls_client_auth`, certificate-bound tokens).

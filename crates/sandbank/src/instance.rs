@@ -45,6 +45,8 @@ pub struct Options {
     pub require_signed_request_object: bool,
     /// Sign the bank API's responses (RFC 9421).
     pub sign_responses: bool,
+    /// Record the access history of the privacy dashboard.
+    pub access_history: bool,
     /// Serve HTTPS with the local CA, asking clients for certificates.
     pub tls: bool,
     /// The sandbox clock every expiry is measured on.
@@ -73,6 +75,7 @@ impl Default for Options {
             dpop_nonces: false,
             require_signed_request_object: false,
             sign_responses: true,
+            access_history: true,
             tls: false,
             clock: Clock::system(),
             max_body_bytes: crate::body_limit::DEFAULT_MAX_BODY_BYTES,
@@ -273,6 +276,7 @@ pub fn authorization_server_config(options: &Options, issuer: &str, password: &s
     config.dpop_nonces = options.dpop_nonces;
     config.require_signed_request_object = options.require_signed_request_object;
     config.sign_responses = options.sign_responses;
+    config.record_access = options.access_history;
     if options.tls {
         // One listener serves both: the mutual-TLS aliases are the endpoints themselves.
         config.mtls_base = Some(config.issuer.clone());

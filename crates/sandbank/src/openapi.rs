@@ -127,7 +127,7 @@ fn assemble() -> Result<Value, OpenApiError> {
 }
 
 /// The tags, in the order readers meet them.
-const TAGS: [(&str, &str); 12] = [
+const TAGS: [(&str, &str); 13] = [
     (
         "accounts",
         "The bank API: accounts and what hangs off them — balances, transactions, statements, \
@@ -172,6 +172,12 @@ const TAGS: [(&str, &str); 12] = [
         "sandbox",
         "The sandbox control API, for test suites: reset, clock, personas, customers, pending \
          consents. Every operation needs the admin key of the ready line.",
+    ),
+    (
+        "privacy",
+        "The customer's privacy dashboard at /account: server-rendered pages (no scripts) where a \
+         customer signs in, sees every app holding a grant and what it did, takes accounts out \
+         of a grant, revokes it, and locks cards. Every form carries a CSRF token.",
     ),
     ("health", "Liveness and readiness."),
 ];

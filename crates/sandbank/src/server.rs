@@ -218,6 +218,7 @@ impl ServeArgs {
             dpop_nonces: self.dpop_nonces,
             require_signed_request_object: self.require_signed_request_object,
             sign_responses: self.sign_responses,
+            access_history: self.access_history,
             tls: self.tls,
             clock: Clock::system(),
             max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),

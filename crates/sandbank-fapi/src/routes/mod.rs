@@ -1,5 +1,6 @@
 //! The authorization server's HTTP endpoints.
 
+pub mod account;
 pub mod authorize;
 pub mod discovery;
 pub mod introspect;
@@ -43,6 +44,23 @@ where
         .routes(routes!(revoke::revoke));
     crate::openapi::add_components(router.get_openapi_mut());
     router
+}
+
+/// The privacy dashboard's pages ([`account`]), each with its OpenAPI operation. Kept apart
+/// from [`openapi_router`]: its refusals are HTML pages, not OAuth error JSON.
+pub fn dashboard_router<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthServer: FromRef<S>,
+{
+    OpenApiRouter::new()
+        .routes(routes!(account::overview))
+        .routes(routes!(account::login))
+        .routes(routes!(account::logout))
+        .routes(routes!(account::app_history))
+        .routes(routes!(account::remove_account))
+        .routes(routes!(account::revoke_grant))
+        .routes(routes!(account::lock_card))
 }
 
 /// Whether `path` (a request path, or an OpenAPI path template) is one of the authorization

@@ -123,6 +123,9 @@ pub async fn rebuild(
         .insert_all(bundles(generator, target.customers.clone()), |_| {})
         .await?;
     loader.delete_auth_state(dropped).await?;
+    if dropped.contains(&kinds::GRANT) {
+        loader.clear_access_log().await?;
+    }
     if let Some(state) = state {
         write(&mut loader, app, state).await?;
     }

@@ -216,7 +216,11 @@ fn every_error_response_has_its_body_and_headers() {
                     Some(json!({"$ref": "#/components/schemas/OAuthError"})),
                     "{where_}"
                 );
-            } else if pages.contains(&path.as_str()) {
+            } else if pages.contains(&path.as_str())
+                || path == "/account"
+                || path.starts_with("/account/")
+            {
+                // The login and consent pages, and the privacy dashboard's.
                 assert!(content.contains_key("text/html"), "{where_}");
             } else if path.starts_with("/registry") {
                 // Confluent's own error body, as its clients expect.
