@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The login and consent pages in a real headless Chromium, driven over WebDriver by a local
 //! `chromedriver`: a persona signs in (after a wrong password), reads what the app asks for,
-//! chooses accounts and approves; then, on a second request, denies.
+//! chooses accounts and approves; then, on a second request, denies. Then the privacy
+//! dashboard: the persona sees the app and what it did, stops sharing an account, locks a card
+//! and revokes the grant, each checked by the app's next call.
 //!
 //! Everything is real and on loopback: the `sandbank` binary, a client registered and pushing
 //! its requests over HTTP, the browser, and the client's redirect URI (a small listener here).
@@ -380,6 +382,23 @@ impl App {
         body
     }
 
+    /// The status of `GET path` with this access token.
+    async fn status_of(&self, sandbank: &Sandbank, access_token: &str, path: &str) -> u16 {
+        let url = sandbank.url(path);
+        self.http
+            .get(&url)
+            .header("Authorization", format!("DPoP {access_token}"))
+            .header(
+                "DPoP",
+                self.key.key.dpop("GET", &url, Some(access_token), now()),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// The account ids `GET /accounts` shows to this access token.
     async fn shared_accounts(&self, sandbank: &Sandbank, access_token: &str) -> BTreeSet<String> {
         let url = sandbank.url("/accounts");
@@ -495,8 +514,9 @@ struct World {
     target: RedirectTarget,
 }
 
-/// Wrong password, then alice signs in, shares all accounts but one and approves.
-async fn approve_flow(browser: &Client, world: &mut World) {
+/// Wrong password, then alice signs in, shares all accounts but one and approves; the app's
+/// access token.
+async fn approve_flow(browser: &Client, world: &mut World) -> String {
     let World {
         sandbank,
         app,
@@ -642,6 +662,7 @@ async fn approve_flow(browser: &Client, world: &mut World) {
         .await;
     assert_eq!(shared, chosen);
     assert!(!shared.contains(&offered[1]));
+    tokens["access_token"].as_str().unwrap().to_owned()
 }
 
 /// alice signs in and denies: access_denied back to the app, with iss and state, no code.
@@ -677,6 +698,144 @@ async fn deny_flow(browser: &Client, world: &mut World) {
     assert!(hit.contains("error=access_denied"), "{hit}");
 }
 
+/// Clicks the button whose `aria-label` is `label`, and waits for the page it leads to.
+async fn click_labelled(browser: &Client, label: &str) {
+    let button = browser
+        .find(Locator::Css(&format!("button[aria-label=\"{label}\"]")))
+        .await
+        .unwrap_or_else(|_| panic!("no button labelled {label}"));
+    button.click().await.unwrap();
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap();
+}
+
+/// The privacy dashboard: alice signs in, sees the app that just used her data and what it
+/// did, stops sharing one account (the app's next read of it is 404), locks a card, and revokes
+/// the grant (the app's next call is 401).
+async fn dashboard_flow(browser: &Client, world: &mut World, access_token: &str) {
+    let World { sandbank, app, .. } = world;
+    let accounts: Vec<String> = app
+        .shared_accounts(sandbank, access_token)
+        .await
+        .into_iter()
+        .collect();
+    let first = accounts[0].clone();
+    assert_eq!(
+        app.status_of(
+            sandbank,
+            access_token,
+            &format!("/accounts/{first}/balances")
+        )
+        .await,
+        200
+    );
+
+    browser.goto(&sandbank.url("/account")).await.unwrap();
+    check_page_basics(browser, "Privacy dashboard").await;
+    assert_eq!(text_of(browser, "h1").await, "Your privacy dashboard");
+    sign_in(browser, "alice", PASSWORD).await;
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Id("apps"))
+        .await
+        .unwrap();
+    check_page_basics(browser, "Privacy dashboard").await;
+    let main = text_of(browser, "main").await;
+    assert!(main.contains("Alice Carter"), "{main}");
+    assert!(main.contains(CLIENT_NAME), "{main}");
+    assert!(main.contains("See your account balances"), "{main}");
+    assert!(!main.contains("Last used\nNot yet"), "{main}");
+    screenshot(browser, "dashboard").await;
+
+    // What the app did, newest first.
+    browser
+        .find(Locator::LinkText(&format!(
+            "What {CLIENT_NAME} did with your data"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let table = browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("table tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let balances = table
+        .find("List an account's balances")
+        .expect("balances call");
+    let listing = table
+        .find("List the shared accounts")
+        .expect("accounts call");
+    assert!(balances < listing, "{table}");
+    check_page_basics(browser, CLIENT_NAME).await;
+    screenshot(browser, "dashboard-history").await;
+    browser
+        .find(Locator::LinkText("Back to your privacy dashboard"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Stop sharing the first account: the app's next read of it is refused.
+    let stop = browser
+        .find(Locator::Css("button[aria-label^=\"Stop sharing\"]"))
+        .await
+        .unwrap();
+    let label = stop.attr("aria-label").await.unwrap().unwrap();
+    click_labelled(browser, &label).await;
+    let after = app.shared_accounts(sandbank, access_token).await;
+    assert_eq!(after.len(), accounts.len() - 1, "{label}");
+    let removed = accounts.iter().find(|a| !after.contains(*a)).unwrap();
+    assert_eq!(
+        app.status_of(sandbank, access_token, &format!("/accounts/{removed}"))
+            .await,
+        404
+    );
+
+    // Lock a card: the dashboard then offers to unlock it.
+    let lock = browser
+        .find(Locator::Css("button[aria-label^=\"Lock \"]"))
+        .await
+        .unwrap();
+    let label = lock.attr("aria-label").await.unwrap().unwrap();
+    click_labelled(browser, &label).await;
+    let card = label.trim_start_matches("Lock ").to_owned();
+    assert!(
+        browser
+            .find(Locator::Css(&format!(
+                "button[aria-label=\"Unlock {card}\"]"
+            )))
+            .await
+            .is_ok(),
+        "{card} is locked"
+    );
+
+    // Revoke the grant: the app's next call is 401.
+    click_labelled(browser, &format!("Revoke {CLIENT_NAME}'s access")).await;
+    assert!(
+        text_of(browser, "main")
+            .await
+            .contains("No app can reach your data.")
+    );
+    assert_eq!(
+        app.status_of(sandbank, access_token, "/accounts").await,
+        401
+    );
+    screenshot(browser, "dashboard-revoked").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_persona_signs_in_chooses_accounts_and_approves_or_denies_in_chromium() {
     let Some((chromium, chromedriver)) = browser_tools() else {
@@ -695,8 +854,9 @@ async fn a_persona_signs_in_chooses_accounts_and_approves_or_denies_in_chromium(
     // The flows run in a task so that the browser session is closed even when one fails.
     let session = browser.client.clone();
     let outcome = tokio::spawn(async move {
-        approve_flow(&session, &mut world).await;
+        let access_token = approve_flow(&session, &mut world).await;
         deny_flow(&session, &mut world).await;
+        dashboard_flow(&session, &mut world, &access_token).await;
     })
     .await;
     let _ = browser.client.clone().close().await;

@@ -226,14 +226,31 @@ async fn grants_of(server: &AuthServer, customer: &PartyId) -> Result<Vec<Consen
     Ok(grants)
 }
 
-/// What a grant lets its app do, in words.
-fn can(grant: &Consent) -> Vec<String> {
+/// What a grant lets its app do, in words; accounts by their names.
+fn can(grant: &Consent, names: &BTreeMap<String, String>) -> Vec<String> {
+    let detail = |detail: &AuthorizationDetail| match detail {
+        AuthorizationDetail::AccountInformation {
+            accounts,
+            permissions,
+        } if !accounts.is_empty() => {
+            let what: Vec<String> = permissions
+                .iter()
+                .map(|p| scope::describe_permission(*p))
+                .collect();
+            let on: Vec<&str> = accounts
+                .iter()
+                .map(|a| names.get(a.as_str()).map_or(a.as_str(), String::as_str))
+                .collect();
+            format!("On {}: {}", on.join(", "), what.join("; "))
+        }
+        other => rar::describe(other),
+    };
     grant
         .scopes
         .iter()
         .filter(|s| scope::permission(s).is_some() || s.as_str() == "openid")
         .map(|s| scope::describe(s))
-        .chain(grant.authorization_details.iter().map(rar::describe))
+        .chain(grant.authorization_details.iter().map(detail))
         .collect()
 }
 
@@ -242,7 +259,7 @@ fn grant_view(grant: &Consent, names: &BTreeMap<String, String>) -> GrantView {
         id: grant.consent_id.as_str().to_owned(),
         consented: when(grant.created_at),
         expires: grant.expires_at.map(when),
-        can: can(grant),
+        can: can(grant, names),
         accounts: grant
             .account_ids
             .iter()
