@@ -476,3 +476,30 @@ async fn signing_out_ends_the_session() {
     let refused = browser.post("/account/logout", &[("csrf", &csrf)]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_sandbox_reset_drops_the_grants_and_their_history() {
+    let sandbox = sandbox().await;
+    let budget = app(&sandbox, "Budget Buddy").await;
+    let alice = login(&budget, "alice").await;
+    first_accounts(&alice).await;
+    let alice_id = sandbox.party_id("alice").await.unwrap();
+    sandbox.auth_server().access_log.flush().await;
+    let before = sandbox
+        .store()
+        .accesses(alice_id.as_str(), budget.client_id(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 1);
+
+    sandbox.admin().reset().await.unwrap();
+    let after = sandbox
+        .store()
+        .accesses(alice_id.as_str(), budget.client_id(), None, 10)
+        .await
+        .unwrap();
+    assert!(after.is_empty(), "{after:?}");
+    let mut browser = Browser::new(&sandbox);
+    let dashboard = browser.sign_in("alice", sandbox.password()).await;
+    assert!(dashboard.html.contains("No app can reach your data."));
+}
