@@ -4,6 +4,7 @@
 //! decision ([`dpop::verify`], [`pkce::verify`], [`client::validate_registration`]); the HTTP
 //! handlers only parse, call and map.
 
+pub mod ciba;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod onboarding;
 pub mod openapi;
 pub mod pages;
 pub mod par;
+pub mod ping;
 pub mod pkce;
 pub mod rar;
 pub mod request_object;

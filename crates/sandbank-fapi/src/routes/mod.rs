@@ -1,6 +1,7 @@
 //! The authorization server's HTTP endpoints.
 
 pub mod authorize;
+pub mod backchannel;
 pub mod discovery;
 pub mod introspect;
 pub mod login;
@@ -34,6 +35,7 @@ where
         .routes(routes!(register::register))
         .routes(routes!(register::read, register::update, register::delete))
         .routes(routes!(par::push))
+        .routes(routes!(backchannel::backchannel))
         .routes(routes!(authorize::authorize))
         .routes(routes!(login::login))
         .routes(routes!(login::consent))
@@ -95,6 +97,7 @@ mod tests {
     fn the_endpoints_are_the_documented_paths_and_nothing_else() {
         for path in [
             "/par",
+            "/backchannel",
             "/token",
             "/register",
             "/register/abc",
