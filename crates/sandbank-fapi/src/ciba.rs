@@ -548,7 +548,10 @@ async fn pending_where(
                 let Some(client) = server.client(&request.client_id).await? else {
                     continue;
                 };
-                names.insert(request.client_id.clone(), client.metadata.client_name.clone());
+                names.insert(
+                    request.client_id.clone(),
+                    client.metadata.client_name.clone(),
+                );
                 client.metadata.client_name
             }
         };
@@ -567,9 +570,7 @@ async fn pending_where(
             expires_at: request.expires_at,
         });
     }
-    pending.sort_by(|a, b| {
-        (a.created_at, &a.auth_req_id).cmp(&(b.created_at, &b.auth_req_id))
-    });
+    pending.sort_by(|a, b| (a.created_at, &a.auth_req_id).cmp(&(b.created_at, &b.auth_req_id)));
     Ok(pending)
 }
 
@@ -754,7 +755,11 @@ mod tests {
         assert_eq!(parse(Some("120.0")).unwrap(), Duration::seconds(120));
         assert_eq!(parse(Some("99999999")).unwrap(), max);
         for bad in ["0", "-5", "soon", "1.5", "NaN", ""] {
-            assert_eq!(parse(Some(bad)).unwrap_err().code, "invalid_request", "{bad}");
+            assert_eq!(
+                parse(Some(bad)).unwrap_err().code,
+                "invalid_request",
+                "{bad}"
+            );
         }
     }
 

@@ -92,7 +92,9 @@ pub async fn backchannel(
             &signed
         }
         None if params.contains("request") => {
-            return Err(OAuthError::invalid_request("the request parameter is empty"));
+            return Err(OAuthError::invalid_request(
+                "the request parameter is empty",
+            ));
         }
         None if client
             .metadata
