@@ -31,14 +31,19 @@ pub enum GrantType {
     RefreshToken,
     /// A token for the client itself, on no customer's behalf; RFC 6749 §4.4.
     ClientCredentials,
+    /// Redeem the `auth_req_id` of a decoupled (backchannel) authentication request once the
+    /// customer approved it; OpenID CIBA Core §10.1.
+    #[serde(rename = "urn:openid:params:grant-type:ciba")]
+    Ciba,
 }
 
 impl GrantType {
     /// Every grant type, in the order discovery lists them.
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::Ciba,
     ];
 
     /// The `grant_type` value.
@@ -47,6 +52,7 @@ impl GrantType {
             GrantType::AuthorizationCode => "authorization_code",
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
+            GrantType::Ciba => "urn:openid:params:grant-type:ciba",
         }
     }
 
@@ -64,6 +70,40 @@ impl GrantType {
 /// The algorithms the server signs with (ID tokens, JARM responses, signed introspection):
 /// it holds one PS256 and one ES256 key.
 pub const SERVER_SIGNING_ALGORITHMS: [&str; 2] = ["PS256", "ES256"];
+
+/// How a CIBA client learns that its request was decided (CIBA Core §5). `push` is not
+/// offered: FAPI-CIBA forbids it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMode {
+    /// The client polls `/token` with the `auth_req_id`.
+    Poll,
+    /// The server POSTs `{"auth_req_id": ...}` to the client's
+    /// `backchannel_client_notification_endpoint` once the request is decided; the client then
+    /// calls `/token` as in poll mode.
+    Ping,
+}
+
+impl DeliveryMode {
+    /// Every mode, in the order discovery lists them.
+    pub const ALL: [DeliveryMode; 2] = [DeliveryMode::Poll, DeliveryMode::Ping];
+
+    /// The `backchannel_token_delivery_mode` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeliveryMode::Poll => "poll",
+            DeliveryMode::Ping => "ping",
+        }
+    }
+
+    /// Every mode's name: discovery's `backchannel_token_delivery_modes_supported`.
+    pub fn names() -> Vec<&'static str> {
+        DeliveryMode::ALL.map(DeliveryMode::name).to_vec()
+    }
+}
+
+/// The algorithms a signed CIBA authentication request may use (FAPI-CIBA: PS256 or ES256).
+pub const BACKCHANNEL_SIGNING_ALGORITHMS: [&str; 2] = ["PS256", "ES256"];
 
 /// Authorization details types the server knows (RFC 9396).
 pub const AUTHORIZATION_DETAILS_TYPES: [&str; 2] = ["account_information", "payment_initiation"];
@@ -126,6 +166,20 @@ pub struct ClientMetadata {
     /// everything asked on all the customer's accounts.
     #[serde(default)]
     pub sandbox_auto_consent: bool,
+    /// CIBA: how the client learns its backchannel request was decided (`poll` or `ping`);
+    /// required with the `urn:openid:params:grant-type:ciba` grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_token_delivery_mode: Option<DeliveryMode>,
+    /// CIBA ping mode: where the server POSTs the notification (https, or http on loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_client_notification_endpoint: Option<String>,
+    /// CIBA: backchannel authentication requests must be signed request objects with this
+    /// algorithm (PS256 or ES256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_authentication_request_signing_alg: Option<String>,
+    /// CIBA: the client may send a `user_code` with its backchannel requests.
+    #[serde(default)]
+    pub backchannel_user_code_parameter: bool,
 }
 
 /// A registered client.
@@ -249,10 +303,22 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             "software statements cannot be verified by this sandbox: no statement issuer is trusted; register without one",
         ));
     }
+    let grant_types = string_list(request, "grant_types")?
+        .unwrap_or_else(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]);
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| GrantType::from_name(g).is_none())
+    {
+        return Err(metadata_error(format!("grant type {bad} is not supported")));
+    }
     let redirect_uris = string_list(request, "redirect_uris")
         .map_err(|e| OAuthError::invalid_redirect_uri(e.description))?
         .unwrap_or_default();
-    if redirect_uris.is_empty() {
+    // Redirect URIs belong to the code flow: a client without it (CIBA only) needs none.
+    let redirects = grant_types
+        .iter()
+        .any(|g| g == GrantType::AuthorizationCode.name());
+    if redirect_uris.is_empty() && redirects {
         return Err(OAuthError::invalid_redirect_uri(
             "redirect_uris is required",
         ));
@@ -297,14 +363,7 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             "tls_client_auth needs tls_client_auth_subject_dn",
         ));
     }
-    let grant_types = string_list(request, "grant_types")?
-        .unwrap_or_else(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]);
-    if let Some(bad) = grant_types
-        .iter()
-        .find(|g| GrantType::from_name(g).is_none())
-    {
-        return Err(metadata_error(format!("grant type {bad} is not supported")));
-    }
+    let backchannel = validate_backchannel(request, &grant_types)?;
     let response_types =
         string_list(request, "response_types")?.unwrap_or_else(|| vec!["code".to_owned()]);
     if response_types.iter().any(|r| r != "code") {
@@ -383,6 +442,76 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
             "require_signed_resource_requests",
         )?,
         sandbox_auto_consent: optional_bool(request, "sandbox_auto_consent")?,
+        backchannel_token_delivery_mode: backchannel.mode,
+        backchannel_client_notification_endpoint: backchannel.notification_endpoint,
+        backchannel_authentication_request_signing_alg: backchannel.signing_alg,
+        backchannel_user_code_parameter: backchannel.user_code,
+    })
+}
+
+/// The CIBA metadata of a registration.
+struct Backchannel {
+    mode: Option<DeliveryMode>,
+    notification_endpoint: Option<String>,
+    signing_alg: Option<String>,
+    user_code: bool,
+}
+
+/// Checks the CIBA metadata (CIBA Core §4, FAPI-CIBA §5.2.2): a client with the CIBA grant
+/// names its delivery mode, `poll` or `ping` (`push` is refused); `ping` needs a notification
+/// endpoint (https, or http on loopback); signed requests are PS256 or ES256.
+fn validate_backchannel(
+    request: &Map<String, Value>,
+    grant_types: &[String],
+) -> Result<Backchannel, OAuthError> {
+    let mode = match optional_string(request, "backchannel_token_delivery_mode")?.as_deref() {
+        None => None,
+        Some("poll") => Some(DeliveryMode::Poll),
+        Some("ping") => Some(DeliveryMode::Ping),
+        Some("push") => {
+            return Err(metadata_error(
+                "backchannel_token_delivery_mode push is not allowed by FAPI-CIBA; use poll or ping",
+            ));
+        }
+        Some(other) => {
+            return Err(metadata_error(format!(
+                "backchannel_token_delivery_mode {other} is not supported; use poll or ping"
+            )));
+        }
+    };
+    let ciba = grant_types.iter().any(|g| g == GrantType::Ciba.name());
+    if ciba && mode.is_none() {
+        return Err(metadata_error(format!(
+            "backchannel_token_delivery_mode (poll or ping) is required with the {} grant",
+            GrantType::Ciba.name()
+        )));
+    }
+    let notification_endpoint =
+        optional_string(request, "backchannel_client_notification_endpoint")?;
+    match (&notification_endpoint, mode) {
+        (Some(uri), _) => redirect_uri_is_acceptable(uri).map_err(|why| {
+            metadata_error(format!("backchannel_client_notification_endpoint: {why}"))
+        })?,
+        (None, Some(DeliveryMode::Ping)) => {
+            return Err(metadata_error(
+                "backchannel_client_notification_endpoint is required for the ping delivery mode",
+            ));
+        }
+        (None, _) => {}
+    }
+    let signing_alg = optional_string(request, "backchannel_authentication_request_signing_alg")?;
+    if let Some(alg) = &signing_alg
+        && !BACKCHANNEL_SIGNING_ALGORITHMS.contains(&alg.as_str())
+    {
+        return Err(metadata_error(format!(
+            "backchannel_authentication_request_signing_alg {alg} is not allowed by FAPI-CIBA; use PS256 or ES256"
+        )));
+    }
+    Ok(Backchannel {
+        mode,
+        notification_endpoint,
+        signing_alg,
+        user_code: optional_bool(request, "backchannel_user_code_parameter")?,
     })
 }
 

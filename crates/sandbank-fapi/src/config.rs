@@ -21,6 +21,13 @@ pub struct Lifetimes {
     pub jti_memory: Duration,
     /// The login and consent session of one authorization request.
     pub interaction: Duration,
+    /// A CIBA backchannel request (`auth_req_id`) whose client asked for no
+    /// `requested_expiry`.
+    pub ciba: Duration,
+    /// The longest `requested_expiry` a CIBA request gets; longer ones are shortened to it.
+    pub ciba_max: Duration,
+    /// How long a CIBA client waits between polls of `/token` (`interval`).
+    pub ciba_interval: Duration,
 }
 
 impl Default for Lifetimes {
@@ -34,6 +41,9 @@ impl Default for Lifetimes {
             grant: Duration::days(90),
             jti_memory: Duration::minutes(10),
             interaction: Duration::minutes(15),
+            ciba: Duration::minutes(5),
+            ciba_max: Duration::minutes(30),
+            ciba_interval: Duration::seconds(5),
         }
     }
 }

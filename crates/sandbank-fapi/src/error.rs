@@ -30,8 +30,9 @@ pub struct OAuthErrorBody {
     /// `server_error`), RFC 6750's `invalid_token` and `insufficient_scope`, RFC 9449's
     /// `invalid_dpop_proof` and `use_dpop_nonce`, Sandbank's `invalid_signature` (an HTTP message
     /// signature, RFC 9421, missing or wrong on a bank-API request), RFC 7591's `invalid_redirect_uri`,
-    /// `invalid_client_metadata` and `invalid_software_statement`, or RFC 9396's
-    /// `invalid_authorization_details`. Programs branch on it.
+    /// `invalid_client_metadata` and `invalid_software_statement`, RFC 9396's
+    /// `invalid_authorization_details`, or OpenID CIBA's `authorization_pending`, `slow_down`,
+    /// `expired_token`, `unknown_user_id` and `invalid_binding_message`. Programs branch on it.
     #[schema(example = "invalid_request")]
     pub error: String,
     /// What went wrong, for the developer; never internal detail.
@@ -83,6 +84,16 @@ constructors! {
     invalid_software_statement => (StatusCode::BAD_REQUEST, "invalid_software_statement");
     /// 400 `access_denied`.
     access_denied => (StatusCode::BAD_REQUEST, "access_denied");
+    /// 400 `authorization_pending` (CIBA Core §11): the customer has not decided yet.
+    authorization_pending => (StatusCode::BAD_REQUEST, "authorization_pending");
+    /// 400 `slow_down` (CIBA Core §11): polled faster than the interval.
+    slow_down => (StatusCode::BAD_REQUEST, "slow_down");
+    /// 400 `expired_token` (CIBA Core §11): the `auth_req_id` has expired.
+    expired_token => (StatusCode::BAD_REQUEST, "expired_token");
+    /// 400 `unknown_user_id` (CIBA Core §13): the hint names no customer.
+    unknown_user_id => (StatusCode::BAD_REQUEST, "unknown_user_id");
+    /// 400 `invalid_binding_message` (CIBA Core §13).
+    invalid_binding_message => (StatusCode::BAD_REQUEST, "invalid_binding_message");
     /// 400 `invalid_grant_id` (Grant Management).
     invalid_grant_id => (StatusCode::BAD_REQUEST, "invalid_grant_id");
     /// 401 `invalid_token` (RFC 6750).

@@ -5,6 +5,7 @@
 //! handlers only parse, call and map.
 
 pub mod access_log;
+pub mod ciba;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
@@ -29,6 +30,7 @@ pub mod onboarding;
 pub mod openapi;
 pub mod pages;
 pub mod par;
+pub mod ping;
 pub mod pkce;
 pub mod rar;
 pub mod request_object;

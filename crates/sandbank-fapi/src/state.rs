@@ -44,6 +44,14 @@ pub mod kinds {
     pub const DPOP_NONCE: &str = "dpop-nonce";
     /// Privacy-dashboard sessions, by session id.
     pub const ACCOUNT_SESSION: &str = "account-session";
+    /// CIBA backchannel authentication requests, by `auth_req_id` ([`crate::ciba`]).
+    pub const CIBA: &str = "ciba-request";
+    /// The one decision of a CIBA request, claimed by `auth_req_id`.
+    pub const CIBA_DECIDED: &str = "ciba-decided";
+    /// When a CIBA request was last polled, and its interval, by `auth_req_id`.
+    pub const CIBA_POLL: &str = "ciba-poll";
+    /// `jti`s of signed CIBA requests seen, by client and `jti`.
+    pub const CIBA_REQUEST_JTI: &str = "ciba-request-jti";
     /// The local certificate authority of the TLS listener (key `v1`).
     pub const TLS_CA: &str = "tls-ca";
 }

@@ -4,8 +4,10 @@
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use sandbank::sandbox::{
-    AuthorizationList, CreatedCustomer, DecisionOutcome, PersonaList, SandboxClock,
+    AuthorizationList, CibaDecision, CibaList, CreatedCustomer, DecisionOutcome, PersonaList,
+    SandboxClock,
 };
+use sandbank_schemas::AccountId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -193,6 +195,51 @@ impl Admin {
     /// (`error=access_denied`).
     pub async fn deny(&self, id: &str) -> Result<String> {
         self.decide(id, "deny", None::<&()>).await
+    }
+
+    /// `GET /sandbox/ciba`: the CIBA requests waiting for the customer (`{"data": [...]}`,
+    /// oldest first), each with its `authReqId`, the customer and the binding message.
+    pub async fn pending_ciba(&self) -> Result<CibaList> {
+        self.call(
+            "sandbox CIBA requests",
+            Method::GET,
+            "/sandbox/ciba",
+            None::<&()>,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Approves the CIBA request `auth_req_id` (from
+    /// [`PendingDecoupled::auth_req_id`](crate::PendingDecoupled::auth_req_id)) as the
+    /// customer it names, sharing `accounts` (all the customer's when `None`); the decision,
+    /// with the grant made. The client's next poll gets its tokens.
+    pub async fn approve_ciba(
+        &self,
+        auth_req_id: &str,
+        accounts: Option<&[AccountId]>,
+    ) -> Result<CibaDecision> {
+        let body = accounts.map(|ids| json!({ "accounts": ids }));
+        self.call(
+            "sandbox CIBA approval",
+            Method::POST,
+            &format!("/sandbox/ciba/{auth_req_id}/approve"),
+            body.as_ref(),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Denies the CIBA request `auth_req_id`: the client's next poll gets `access_denied`.
+    pub async fn deny_ciba(&self, auth_req_id: &str) -> Result<CibaDecision> {
+        self.call(
+            "sandbox CIBA denial",
+            Method::POST,
+            &format!("/sandbox/ciba/{auth_req_id}/deny"),
+            None::<&()>,
+            StatusCode::OK,
+        )
+        .await
     }
 
     async fn decide(

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use reqwest::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::decoupled::DecoupledLogin;
 use crate::error::{Error, Result};
 use crate::jose::{JWT_BEARER, SigningKey, random_token};
 use crate::login::Login;
@@ -34,8 +35,13 @@ impl RegisterClient {
             ("token_endpoint_auth_method", json!("private_key_jwt")),
             (
                 "grant_types",
-                json!(["authorization_code", "refresh_token"]),
+                json!([
+                    "authorization_code",
+                    "refresh_token",
+                    crate::decoupled::CIBA_GRANT
+                ]),
             ),
+            ("backchannel_token_delivery_mode", json!("poll")),
             (
                 "authorization_details_types",
                 json!(["account_information", "payment_initiation"]),
@@ -316,6 +322,16 @@ impl TestClient {
     /// [`Session`](crate::Session).
     pub fn login_as(&self, username: &str) -> Login {
         Login::new(self.clone(), username)
+    }
+
+    /// Starts the decoupled flow (OpenID CIBA, poll mode) for the customer who signs in as
+    /// `username`: `POST /backchannel` with `login_hint`. Await the [`DecoupledLogin`] for the
+    /// request waiting for the customer, decide it through
+    /// [`Admin::approve_ciba`](crate::Admin::approve_ciba), then
+    /// [`wait`](crate::PendingDecoupled::wait) for the [`Session`](crate::Session). The kit
+    /// registers its clients for the CIBA grant in poll mode.
+    pub fn login_decoupled(&self, username: &str) -> DecoupledLogin {
+        DecoupledLogin::new(self.clone(), username)
     }
 
     /// POSTs a client-authenticated form to an authorization-server endpoint with a DPoP

@@ -46,11 +46,16 @@
 //! [`Sandbox::admin`] drives the sandbox control API (`/sandbox`) over HTTP: move the clock,
 //! reset to the seed's dataset, list personas, create customers, and approve or deny the
 //! pending authorization a [`Login::pending`] leaves waiting.
+//!
+//! [`TestClient::login_decoupled`] runs the decoupled flow (OpenID CIBA, poll mode):
+//! `/backchannel` with `login_hint`, a decision through [`Admin::approve_ciba`], then `/token`
+//! with the `auth_req_id` and a DPoP proof ([`PendingDecoupled::wait`]).
 
 #![warn(missing_docs)]
 
 mod admin;
 mod client;
+mod decoupled;
 mod error;
 mod forge;
 pub mod jose;
@@ -61,13 +66,15 @@ pub mod signatures;
 
 pub use admin::Admin;
 pub use client::{DEFAULT_REDIRECT_URI, RegisterClient, TestClient};
+pub use decoupled::{CIBA_GRANT, DecoupledLogin, PendingDecoupled};
 pub use error::{Error, Result};
 pub use forge::ForgeSession;
 pub use jose::SigningKey;
 pub use login::{Login, PendingLogin, READ_PERMISSIONS};
 pub use sandbank::sandbox::{
-    Approval, AuthorizationList, CreatedCustomer, DecisionOutcome, NewAccount, NewCustomer,
-    PendingAuthorizationView, PersonaAccount, PersonaList, SandboxClock, SandboxPersona,
+    Approval, AuthorizationList, CibaApproval, CibaDecision, CibaList, CreatedCustomer,
+    DecisionOutcome, NewAccount, NewCustomer, PendingAuthorizationView, PendingCibaView,
+    PersonaAccount, PersonaList, SandboxClock, SandboxPersona,
 };
 pub use sandbank_fapi::Clock;
 pub use sandbox::{Sandbox, SandboxBuilder, http_client};

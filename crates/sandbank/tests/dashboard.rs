@@ -503,3 +503,94 @@ async fn a_sandbox_reset_drops_the_grants_and_their_history() {
     let dashboard = browser.sign_in("alice", sandbox.password()).await;
     assert!(dashboard.html.contains("No app can reach your data."));
 }
+
+#[tokio::test]
+async fn a_decoupled_request_is_approved_on_the_dashboard_and_the_app_gets_tokens() {
+    let sandbox = sandbox().await;
+    let till = app(&sandbox, "Corner Shop Till").await;
+    let pending = till
+        .login_decoupled("alice")
+        .with_scopes(["openid", "accounts"])
+        .with_binding_message("TILL-4217")
+        .start()
+        .await
+        .unwrap();
+    assert!(pending.poll().await.unwrap().is_none());
+
+    let mut browser = Browser::new(&sandbox);
+    let dashboard = browser.sign_in("alice", sandbox.password()).await;
+    assert!(dashboard.html.contains("Requests waiting for you"));
+    assert!(dashboard.html.contains("Corner Shop Till asks for access"));
+    assert!(dashboard.html.contains("TILL-4217"));
+    let csrf = dashboard.csrf();
+    let alice_accounts = sandbox.accounts_of("alice").await.unwrap();
+    let chosen = alice_accounts[0].as_str().to_owned();
+    let approve = format!(
+        "/account/requests/{}/approve",
+        url::form_urlencoded::byte_serialize(pending.auth_req_id().as_bytes()).collect::<String>()
+    );
+    // Without a CSRF token, or with no account ticked: nothing is decided.
+    assert_eq!(
+        browser.post(&approve, &[("account", &chosen)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        browser.post(&approve, &[("csrf", &csrf)]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(pending.poll().await.unwrap().is_none());
+
+    let done = browser
+        .post(&approve, &[("csrf", &csrf), ("account", &chosen)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let session = pending.wait().await.unwrap();
+    assert_eq!(first_accounts(&session).await, vec![chosen]);
+    let dashboard = browser.get("/account").await;
+    assert!(!dashboard.html.contains("Requests waiting for you"));
+    assert!(dashboard.html.contains("Corner Shop Till"));
+    // Answered: a second decision is refused.
+    assert_eq!(
+        browser.post(&approve, &[("csrf", &csrf)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_decoupled_request_denied_on_the_dashboard_is_access_denied_and_others_cannot_answer_it()
+{
+    let sandbox = sandbox().await;
+    let till = app(&sandbox, "Corner Shop Till").await;
+    let pending = till
+        .login_decoupled("alice")
+        .with_scopes(["openid", "accounts"])
+        .start()
+        .await
+        .unwrap();
+    let id: String =
+        url::form_urlencoded::byte_serialize(pending.auth_req_id().as_bytes()).collect();
+
+    // Sam sees nothing of it and cannot answer it.
+    let mut sam = Browser::new(&sandbox);
+    let sams = sam.sign_in("sam", sandbox.password()).await;
+    assert!(!sams.html.contains("Corner Shop Till"));
+    let refused = sam
+        .post(
+            &format!("/account/requests/{id}/deny"),
+            &[("csrf", &sams.csrf())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(pending.poll().await.unwrap().is_none());
+
+    let mut alice = Browser::new(&sandbox);
+    let csrf = alice.sign_in("alice", sandbox.password()).await.csrf();
+    let done = alice
+        .post(&format!("/account/requests/{id}/deny"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    match pending.poll().await {
+        Err(sandbank_testkit::Error::OAuth { error, .. }) => assert_eq!(error, "access_denied"),
+        other => panic!("expected access_denied, got {other:?}"),
+    }
+}

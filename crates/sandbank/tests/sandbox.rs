@@ -10,6 +10,8 @@
 mod admin;
 #[path = "sandbox/authorizations.rs"]
 mod authorizations;
+#[path = "sandbox/ciba.rs"]
+mod ciba;
 #[path = "sandbox/clock.rs"]
 mod clock;
 #[path = "sandbox/customers.rs"]

@@ -4,9 +4,11 @@
 // Discovery, dynamic registration (private_key_jwt), PAR with DPoP, authorization (headless
 // consent via login_hint), code exchange with private_key_jwt and DPoP, fetchProtectedResource
 // on /accounts, refresh, introspection and revocation; with FAPI 2.0 Message Signing (a request
-// object by buildAuthorizationUrlWithJAR pushed by PAR, JARM, signed introspection); over
-// https, the same flow again with
-// tls_client_auth and certificate-bound tokens. Exits non-zero on the first failure.
+// object by buildAuthorizationUrlWithJAR pushed by PAR, JARM, signed introspection); CIBA in
+// poll mode (initiateBackchannelAuthentication, a decision through the sandbox control API
+// with SANDBANK_ADMIN_KEY, pollBackchannelAuthenticationGrant with DPoP); over https, the
+// same flow again with tls_client_auth and certificate-bound tokens. Exits non-zero on the
+// first failure.
 import * as client from 'openid-client'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, mkdtempSync } from 'node:fs'
@@ -98,6 +100,7 @@ check('a revoked token is refused at the resource server', refusal.status === 40
   refusal.challenge?.parameters?.error === 'invalid_token', JSON.stringify(refusal))
 
 await signedFlow()
+await cibaFlow()
 if (issuer.protocol === 'https:') {
   await mtlsFlow()
 }
@@ -152,6 +155,47 @@ async function signedFlow() {
   check('signing: the JARM response and the ID token verify, and the code is redeemed', !!tokens.access_token)
   const introspection = await client.tokenIntrospection(config, tokens.access_token)
   check('signing: signed introspection (RFC 9701) verifies and is active', introspection.active === true)
+}
+
+// CIBA (poll mode) with DPoP: a client registered for the CIBA grant only (no redirect URI)
+// starts a backchannel authentication for alice, the customer's approval is given through the
+// sandbox control API, and openid-client polls the token endpoint until it has the tokens.
+async function cibaFlow() {
+  const adminKey = process.env.SANDBANK_ADMIN_KEY
+  const sandboxUrl = process.env.SANDBANK_URL ?? issuer.href
+  check('CIBA: the admin key of the ready line is known', !!adminKey)
+  check('CIBA: discovery lists the backchannel endpoint and poll mode',
+    !!config.serverMetadata().backchannel_authentication_endpoint &&
+    config.serverMetadata().backchannel_token_delivery_modes_supported?.includes('poll'))
+  const ciba = await client.dynamicClientRegistration(issuer, {
+    client_name: 'openid-client CIBA interop',
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [publicJwk] },
+    grant_types: ['urn:openid:params:grant-type:ciba'],
+    backchannel_token_delivery_mode: 'poll',
+  }, client.PrivateKeyJwt({ key: privateKey, kid: 'interop-1' }), insecure)
+  check('CIBA: registration for the CIBA grant in poll mode', ciba.clientMetadata().backchannel_token_delivery_mode === 'poll')
+  const started = await client.initiateBackchannelAuthentication(ciba, {
+    scope: 'openid accounts',
+    login_hint: 'alice',
+    binding_message: 'interop',
+  })
+  check('CIBA: initiateBackchannelAuthentication returns an auth_req_id', typeof started.auth_req_id === 'string' &&
+    started.expires_in > 0, JSON.stringify(started))
+  const approval = await fetch(new URL(`/sandbox/ciba/${encodeURIComponent(started.auth_req_id)}/approve`, sandboxUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}` },
+  })
+  const decision = await approval.json()
+  check('CIBA: approved through the sandbox control API', approval.status === 200 && decision.status === 'approved',
+    `${approval.status} ${JSON.stringify(decision)}`)
+  const dpop = client.getDPoPHandle(ciba, await client.randomDPoPKeyPair('ES256'))
+  const tokens = await client.pollBackchannelAuthenticationGrant(ciba, started, undefined, { DPoP: dpop })
+  check('CIBA: pollBackchannelAuthenticationGrant gets DPoP-bound tokens', tokens.token_type.toLowerCase() === 'dpop', tokens.token_type)
+  check('CIBA: the ID token validates and names the customer', !!tokens.claims()?.sub)
+  const accounts = await client.fetchProtectedResource(
+    ciba, tokens.access_token, new URL('/accounts', issuer), 'GET', undefined, undefined, { DPoP: dpop })
+  check('CIBA: fetchProtectedResource on /accounts', accounts.status === 200, `status ${accounts.status}`)
 }
 
 // The same flow with tls_client_auth and certificate-bound (mTLS) tokens instead of

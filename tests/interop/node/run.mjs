@@ -1,6 +1,7 @@
 // Starts `sandbank serve` (SANDBANK_BIN, default target/debug/sandbank) on a free loopback port
 // with an in-memory database and headless consent, waits for its ready line, runs flow.mjs
-// against its issuer, and stops it. With --tls, the generated CA is trusted through
+// against its issuer (with the ready line's url and adminKey in SANDBANK_URL and
+// SANDBANK_ADMIN_KEY), and stops it. With --tls, the generated CA is trusted through
 // NODE_EXTRA_CA_CERTS (never by turning TLS checks off).
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -19,7 +20,8 @@ const line = await new Promise((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`sandbank exited with ${code} before it was ready`)))
 })
 const ready = JSON.parse(line)
-const env = { ...process.env }
+// The CIBA part of the flow approves through the sandbox control API with the admin key.
+const env = { ...process.env, SANDBANK_URL: ready.url, SANDBANK_ADMIN_KEY: ready.adminKey }
 if (ready.caFile) env.NODE_EXTRA_CA_CERTS = ready.caFile
 const flow = spawn(process.execPath, [fileURLToPath(new URL('./flow.mjs', import.meta.url)), ready.issuer], { stdio: 'inherit', env })
 const code = await new Promise((resolve) => flow.once('exit', resolve))

@@ -20,6 +20,21 @@ pub struct ParResponse {
     pub expires_in: i64,
 }
 
+/// The answer to a CIBA backchannel authentication request (CIBA Core §7.3).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BackchannelResponse {
+    /// The request's id: send it to `/token` with
+    /// `grant_type=urn:openid:params:grant-type:ciba`.
+    #[schema(example = "1c266114-a1be-4252-8ad1-04986c5b9ac1")]
+    pub auth_req_id: String,
+    /// Seconds until the request expires.
+    #[schema(example = 300)]
+    pub expires_in: i64,
+    /// Seconds to wait between polls of `/token`; polling faster gets `slow_down`.
+    #[schema(example = 5)]
+    pub interval: i64,
+}
+
 /// A token response (RFC 6749 §5.1).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenResponse {
@@ -129,6 +144,16 @@ pub struct ServerMetadata {
     pub require_pushed_authorization_requests: bool,
     /// `/token`.
     pub token_endpoint: String,
+    /// `/backchannel` (OpenID CIBA).
+    pub backchannel_authentication_endpoint: String,
+    /// `poll` and `ping` (FAPI-CIBA forbids `push`).
+    #[schema(value_type = Vec<crate::client::DeliveryMode>)]
+    pub backchannel_token_delivery_modes_supported: Vec<String>,
+    /// `true`: clients registered with `backchannel_user_code_parameter` may send `user_code`.
+    pub backchannel_user_code_parameter_supported: bool,
+    /// Algorithms of signed CIBA authentication requests: `PS256`, `ES256`.
+    #[schema(value_type = Vec<ServerSigningAlgorithm>)]
+    pub backchannel_authentication_request_signing_alg_values_supported: Vec<String>,
     /// `/jwks`.
     pub jwks_uri: String,
     /// `/register`.
@@ -156,6 +181,7 @@ pub struct ServerMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub require_signed_request_object: Option<bool>,
     /// Grant types.
+    #[schema(value_type = Vec<GrantType>)]
     pub grant_types_supported: Vec<String>,
     /// `S256`.
     pub code_challenge_methods_supported: Vec<String>,
@@ -253,8 +279,10 @@ pub enum ServerSigningAlgorithm {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientRegistrationRequest {
     /// Where authorization responses may go: https, or http on the loopback interface only.
+    /// Required with the `authorization_code` grant (a CIBA-only client needs none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = json!(["http://127.0.0.1:9000/callback"]))]
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Option<Vec<String>>,
     /// `private_key_jwt` (the default), `tls_client_auth` or `self_signed_tls_client_auth`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<crate::client::AuthMethod>)]
@@ -319,6 +347,22 @@ pub struct ClientRegistrationRequest {
     /// pages and grant everything asked on all the customer's accounts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox_auto_consent: Option<bool>,
+    /// CIBA (required with the `urn:openid:params:grant-type:ciba` grant): `poll` or `ping`;
+    /// `push` is refused (FAPI-CIBA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::client::DeliveryMode>)]
+    pub backchannel_token_delivery_mode: Option<String>,
+    /// CIBA ping mode (required there): where the server POSTs `{"auth_req_id": ...}` with
+    /// `Authorization: Bearer <client_notification_token>`; https, or http on loopback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_client_notification_endpoint: Option<String>,
+    /// CIBA: backchannel requests must be signed request objects with this algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ServerSigningAlgorithm>)]
+    pub backchannel_authentication_request_signing_alg: Option<String>,
+    /// CIBA: the client may send `user_code` (shown to the customer, not checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_user_code_parameter: Option<bool>,
 }
 
 /// A registered client (RFC 7591 §3.2.1, RFC 7592 §3): its metadata with the server's

@@ -114,6 +114,81 @@ pub enum PushedAuthorizationRequestBody {
     Signed(SignedPushedAuthorizationRequest),
 }
 
+/// A CIBA backchannel authentication request (OpenID CIBA Core §7.1, FAPI-CIBA). Exactly one
+/// of `login_hint` and `id_token_hint` names the customer.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct BackchannelAuthenticationRequest {
+    /// Space-separated scopes; must include `openid`.
+    #[schema(example = "openid accounts balances")]
+    pub scope: String,
+    /// The customer's username (`alice`, `sam`, ...). An unknown one is `unknown_user_id`.
+    #[serde(default)]
+    #[schema(example = "alice")]
+    pub login_hint: String,
+    /// An ID token this server issued to the client: its `sub` is the customer (its expiry is
+    /// not checked).
+    #[serde(default)]
+    pub id_token_hint: String,
+    /// Not supported: refused with `invalid_request`.
+    #[serde(default)]
+    pub login_hint_token: String,
+    /// Shown to the customer with the request (at most 128 printable characters), to match
+    /// against what the client's device shows.
+    #[serde(default)]
+    #[schema(example = "W4SCT")]
+    pub binding_message: String,
+    /// For clients registered with `backchannel_user_code_parameter`: shown to the customer;
+    /// the sandbox does not check it (at most 64 printable characters).
+    #[serde(default)]
+    pub user_code: String,
+    /// Seconds the `auth_req_id` should live (a positive integer; 300 by default, at most
+    /// 1800).
+    #[serde(default)]
+    #[schema(example = "120")]
+    pub requested_expiry: String,
+    /// Ping mode (required there): the bearer token the server sends with the notification;
+    /// 22 to 1024 characters of an RFC 6750 `b64token`, with at least 128 bits of entropy.
+    #[serde(default)]
+    pub client_notification_token: String,
+    /// RFC 9396 authorization details, as a JSON array.
+    #[serde(default)]
+    pub authorization_details: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// A CIBA authentication request as one signed request object (CIBA Core §7.1.1). Only the
+/// parameters inside the object count.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SignedBackchannelAuthenticationRequest {
+    /// A JWT signed (PS256 or ES256; the client's
+    /// `backchannel_authentication_request_signing_alg` when registered) by a key of the
+    /// client. Its claims are the request's parameters plus `aud` (the issuer), `iss` (the
+    /// client), `exp` (at most 60 minutes after `nbf`), `iat`, `nbf` (at most 60 minutes old)
+    /// and `jti` (accepted once). `requested_expiry` may be a number.
+    #[schema(pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+    pub request: String,
+    /// How the client authenticates.
+    #[serde(flatten)]
+    pub client: ClientAuthentication,
+}
+
+/// The body of `POST /backchannel`: the authentication request's parameters, or one signed
+/// request object carrying them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a description for the OpenAPI document, never built at run time"
+)]
+pub enum BackchannelAuthenticationRequestBody {
+    /// The parameters in the form.
+    Plain(BackchannelAuthenticationRequest),
+    /// The parameters inside a signed request object.
+    Signed(SignedBackchannelAuthenticationRequest),
+}
+
 /// A token request (RFC 6749 §4.1.3, §6, §4.4). The tokens are bound to the request's DPoP
 /// proof, or over the TLS listener to the client certificate.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -136,6 +211,9 @@ pub struct TokenRequest {
     /// (none of the bank's scopes can be had without a customer's consent).
     #[serde(default)]
     pub scope: String,
+    /// `urn:openid:params:grant-type:ciba`: the `auth_req_id` from `/backchannel`.
+    #[serde(default)]
+    pub auth_req_id: String,
     /// How the client authenticates.
     #[serde(flatten)]
     pub client: ClientAuthentication,
@@ -202,9 +280,34 @@ mod tests {
     /// The `request` parameter is documented with the pattern the server checks.
     #[test]
     fn a_request_object_is_documented_as_a_compact_jws() {
-        let schema = serde_json::to_value(SignedPushedAuthorizationRequest::schema()).unwrap();
-        let text = schema.to_string();
-        let pattern = serde_json::to_string(crate::jose::COMPACT_JWS_PATTERN).unwrap();
-        assert!(text.contains(&format!("\"pattern\":{pattern}")), "{text}");
+        for schema in [
+            SignedPushedAuthorizationRequest::schema(),
+            SignedBackchannelAuthenticationRequest::schema(),
+        ] {
+            let text = serde_json::to_value(schema).unwrap().to_string();
+            let pattern = serde_json::to_string(crate::jose::COMPACT_JWS_PATTERN).unwrap();
+            assert!(text.contains(&format!("\"pattern\":{pattern}")), "{text}");
+        }
+    }
+
+    /// The documented `grant_type` values are exactly the grant types `/token` dispatches on
+    /// (and discovery lists).
+    #[test]
+    fn the_documented_grant_types_are_the_token_endpoints() {
+        let schema = serde_json::to_value(GrantType::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .map(|values| values.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_else(|| {
+                schema["oneOf"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|v| v["enum"].as_array().unwrap().iter())
+                    .filter_map(|v| v.as_str())
+                    .collect()
+            });
+        assert_eq!(documented, GrantType::names());
+        assert!(documented.contains(&"urn:openid:params:grant-type:ciba"));
     }
 }

@@ -69,9 +69,11 @@ pub fn pattern_schema(pattern: &str, format: Option<&str>) -> Schema {
 /// The form bodies whose other parameters the handler ignores (RFC 6749 §3.1: "the
 /// authorization server MUST ignore unrecognized request parameters"), so long as each is
 /// sent once, like every parameter (§3.2: "parameters MUST NOT be included more than once").
-const EXTENSIBLE_FORMS: [&str; 4] = [
+const EXTENSIBLE_FORMS: [&str; 6] = [
     "PushedAuthorizationRequest",
     "SignedPushedAuthorizationRequest",
+    "BackchannelAuthenticationRequest",
+    "SignedBackchannelAuthenticationRequest",
     "TokenRequest",
     "TokenQuestion",
 ];

@@ -20,10 +20,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dashboard::{self, AccountSession, LOGIN_COOKIE, SESSION_COOKIE, tokens_match, when};
+use crate::decision::DecisionError;
 use crate::form::pairs;
 use crate::openapi::{FORM, HTML};
 use crate::state::{AuthServer, kinds};
-use crate::{grant, pages, rar, scope};
+use crate::{ciba, grant, pages, rar, scope};
 
 /// How many history entries one page shows.
 const HISTORY_PAGE: u32 = 20;
@@ -55,6 +56,16 @@ pub struct RemoveAccountForm {
     pub csrf: String,
     /// The account to take out.
     pub account: String,
+}
+
+/// The form that approves a decoupled request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApproveRequestForm {
+    /// The session's CSRF token, from the page.
+    pub csrf: String,
+    /// An account to share; repeat the field for each (checkboxes).
+    #[serde(default)]
+    pub account: Vec<String>,
 }
 
 /// The form that locks or unlocks a card.
@@ -202,6 +213,18 @@ struct AppView {
 }
 
 #[derive(Debug, Serialize)]
+struct RequestView {
+    id: String,
+    client_name: String,
+    binding_message: Option<String>,
+    user_code: Option<String>,
+    asks: Vec<String>,
+    asked: String,
+    expires: String,
+    needs_accounts: bool,
+}
+
+#[derive(Debug, Serialize)]
 struct CardView {
     id: String,
     name: String,
@@ -334,6 +357,41 @@ fn urlencoding(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
+/// The decoupled (CIBA) requests waiting for the customer, oldest first.
+async fn requests(server: &AuthServer, customer: &PartyId) -> Result<Vec<RequestView>, Response> {
+    let pending = ciba::pending_for_customer(server, customer)
+        .await
+        .map_err(|e| failed(server, e.description))?;
+    Ok(pending
+        .into_iter()
+        .map(|request| {
+            let needs_accounts = request
+                .scopes
+                .iter()
+                .any(|s| scope::permission(s).is_some())
+                || request
+                    .authorization_details
+                    .iter()
+                    .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }));
+            RequestView {
+                asks: request
+                    .scopes
+                    .iter()
+                    .map(|s| scope::describe(s))
+                    .chain(request.authorization_details.iter().map(rar::describe))
+                    .collect(),
+                id: urlencoding(&request.auth_req_id),
+                client_name: request.client_name,
+                binding_message: request.binding_message,
+                user_code: request.user_code,
+                asked: when(request.created_at),
+                expires: when(request.expires_at),
+                needs_accounts,
+            }
+        })
+        .collect())
+}
+
 async fn cards(server: &AuthServer, customer: &PartyId) -> Result<Vec<CardView>, Response> {
     Ok(server
         .store
@@ -398,6 +456,17 @@ pub async fn overview(State(server): State<AuthServer>, headers: HeaderMap) -> R
         Ok(cards) => cards,
         Err(page) => return page,
     };
+    let requests = match requests(&server, &session.party_id).await {
+        Ok(requests) => requests,
+        Err(page) => return page,
+    };
+    let accounts: Vec<AccountView> = names
+        .iter()
+        .map(|(id, name)| AccountView {
+            id: id.clone(),
+            name: name.clone(),
+        })
+        .collect();
     pages::render(
         StatusCode::OK,
         "account.html",
@@ -407,6 +476,8 @@ pub async fn overview(State(server): State<AuthServer>, headers: HeaderMap) -> R
             csrf => session.csrf,
             apps => minijinja::value::Serde(apps),
             cards => minijinja::value::Serde(cards),
+            requests => minijinja::value::Serde(requests),
+            accounts => minijinja::value::Serde(accounts),
         },
     )
 }
@@ -807,5 +878,103 @@ pub async fn lock_card(
         Ok(Some(_)) => back_to(&server, ""),
         Ok(None) => not_yours(&server),
         Err(e) => failed(&server, e),
+    }
+}
+
+/// Approve a decoupled (CIBA) request.
+///
+/// The customer approves, on this second device, what an app asked through
+/// `/backchannel`, sharing the accounts ticked (at least one when account data is asked). The
+/// app's next poll at `/token` gets tokens; in ping mode it is notified first.
+#[utoipa::path(
+    post,
+    path = "/account/requests/{authReqId}/approve",
+    operation_id = "accountApproveRequest",
+    tag = "privacy",
+    security(()),
+    params(("authReqId" = String, Path, description = "The request's `auth_req_id`.")),
+    request_body(content = ApproveRequestForm, content_type = FORM, description = "The accounts to share, and the session's CSRF token."),
+    responses(
+        (status = 303, description = "Approved: back to the dashboard.",
+            headers(("Location" = String, description = "The dashboard."))),
+        (status = 400, description = "The request asks for account data and no account of the customer's was ticked.", content_type = HTML, body = String),
+        (status = 403, description = "No session, or the CSRF token does not match it.", content_type = HTML, body = String),
+        (status = 404, description = "No such request is waiting for this customer (unknown, another customer's, expired or already answered), or an account is not theirs.", content_type = HTML, body = String)
+    )
+)]
+pub async fn approve_request(
+    State(server): State<AuthServer>,
+    headers: HeaderMap,
+    Path(auth_req_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let all = pairs(&body);
+    let chosen: Vec<AccountId> = all
+        .iter()
+        .filter(|(name, _)| name == "account")
+        .filter_map(|(_, value)| AccountId::new(value.as_str()).ok())
+        .collect();
+    let form: HashMap<String, String> = all.into_iter().collect();
+    let session = match form_session(&server, &headers, &form).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    match ciba::approve(
+        &server,
+        &auth_req_id,
+        Some(&session.party_id),
+        Some(&chosen),
+    )
+    .await
+    {
+        Ok(_) => back_to(&server, ""),
+        Err(error) => decision_failed(&server, error),
+    }
+}
+
+/// Deny a decoupled (CIBA) request.
+///
+/// The app's next poll at `/token` gets `access_denied`; in ping mode it is notified first.
+#[utoipa::path(
+    post,
+    path = "/account/requests/{authReqId}/deny",
+    operation_id = "accountDenyRequest",
+    tag = "privacy",
+    security(()),
+    params(("authReqId" = String, Path, description = "The request's `auth_req_id`.")),
+    request_body(content = AccountForm, content_type = FORM, description = "The session's CSRF token."),
+    responses(
+        (status = 303, description = "Denied: back to the dashboard.",
+            headers(("Location" = String, description = "The dashboard."))),
+        (status = 403, description = "No session, or the CSRF token does not match it.", content_type = HTML, body = String),
+        (status = 404, description = "No such request is waiting for this customer.", content_type = HTML, body = String)
+    )
+)]
+pub async fn deny_request(
+    State(server): State<AuthServer>,
+    headers: HeaderMap,
+    Path(auth_req_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let session = match form_session(&server, &headers, &form).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    match ciba::deny(&server, &auth_req_id, Some(&session.party_id)).await {
+        Ok(()) => back_to(&server, ""),
+        Err(error) => decision_failed(&server, error),
+    }
+}
+
+fn decision_failed(server: &AuthServer, error: DecisionError) -> Response {
+    match error {
+        DecisionError::NoAccountChosen => page_error(
+            server,
+            StatusCode::BAD_REQUEST,
+            "The app asks for account data: tick at least one account to share, or deny the request.",
+        ),
+        DecisionError::Server(message) => failed(server, message),
+        _ => not_yours(server),
     }
 }

@@ -5,7 +5,10 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::client::{AUTHORIZATION_DETAILS_TYPES, GrantType, SERVER_SIGNING_ALGORITHMS};
+use crate::client::{
+    AUTHORIZATION_DETAILS_TYPES, BACKCHANNEL_SIGNING_ALGORITHMS, DeliveryMode, GrantType,
+    SERVER_SIGNING_ALGORITHMS,
+};
 use crate::jose::ALLOWED_ALGORITHMS;
 use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
@@ -34,6 +37,10 @@ pub fn metadata(server: &AuthServer) -> Value {
         "pushed_authorization_request_endpoint": config.url("/par"),
         "require_pushed_authorization_requests": true,
         "token_endpoint": config.url("/token"),
+        "backchannel_authentication_endpoint": config.url(super::backchannel::PATH),
+        "backchannel_token_delivery_modes_supported": DeliveryMode::names(),
+        "backchannel_user_code_parameter_supported": true,
+        "backchannel_authentication_request_signing_alg_values_supported": BACKCHANNEL_SIGNING_ALGORITHMS,
         "jwks_uri": config.url("/jwks"),
         "registration_endpoint": config.url("/register"),
         "introspection_endpoint": config.url("/introspect"),
@@ -87,6 +94,7 @@ pub fn metadata(server: &AuthServer) -> Value {
             json!({
                 "token_endpoint": format!("{base}/token"),
                 "pushed_authorization_request_endpoint": format!("{base}/par"),
+                "backchannel_authentication_endpoint": format!("{base}{}", super::backchannel::PATH),
                 "introspection_endpoint": format!("{base}/introspect"),
                 "revocation_endpoint": format!("{base}/revoke"),
                 "userinfo_endpoint": format!("{base}/userinfo"),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod authorize;
+pub mod backchannel;
 pub mod discovery;
 pub mod introspect;
 pub mod login;
@@ -35,6 +36,7 @@ where
         .routes(routes!(register::register))
         .routes(routes!(register::read, register::update, register::delete))
         .routes(routes!(par::push))
+        .routes(routes!(backchannel::backchannel))
         .routes(routes!(authorize::authorize))
         .routes(routes!(login::login))
         .routes(routes!(login::consent))
@@ -61,6 +63,8 @@ where
         .routes(routes!(account::remove_account))
         .routes(routes!(account::revoke_grant))
         .routes(routes!(account::lock_card))
+        .routes(routes!(account::approve_request))
+        .routes(routes!(account::deny_request))
 }
 
 /// Whether `path` (a request path, or an OpenAPI path template) is one of the authorization
@@ -113,6 +117,7 @@ mod tests {
     fn the_endpoints_are_the_documented_paths_and_nothing_else() {
         for path in [
             "/par",
+            "/backchannel",
             "/token",
             "/register",
             "/register/abc",

@@ -110,7 +110,9 @@ async fn discovery_lists_exactly_the_grants_the_token_endpoint_accepts() {
         .await;
     let advertised = metadata["grant_types_supported"].clone();
     assert!(!advertised.as_array().unwrap().is_empty());
-    let client = ts.register(json!({"grant_types": advertised})).await;
+    let client = ts
+        .register(json!({"grant_types": advertised, "backchannel_token_delivery_mode": "poll"}))
+        .await;
     for grant in advertised.as_array().unwrap() {
         let grant = grant.as_str().unwrap();
         let response = ts
@@ -120,7 +122,7 @@ async fn discovery_lists_exactly_the_grants_the_token_endpoint_accepts() {
         assert_eq!(status, 400, "{grant}");
         assert_ne!(error, "unsupported_grant_type", "{grant}");
     }
-    for missing in ["password", "urn:openid:params:grant-type:ciba"] {
+    for missing in ["password", "urn:ietf:params:oauth:grant-type:device_code"] {
         let response = ts
             .post_form("/token", &client, &[("grant_type", missing)], None)
             .await;

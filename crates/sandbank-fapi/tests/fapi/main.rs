@@ -8,6 +8,7 @@
 mod harness;
 
 mod authorize;
+mod ciba;
 mod client_auth;
 mod clock_moved;
 mod dcr;

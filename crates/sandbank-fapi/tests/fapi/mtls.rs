@@ -587,3 +587,101 @@ async fn a26_a_certificate_bound_token_needs_the_same_client_certificate() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// FAPI.md C2/C3 over mutual TLS: the client certificate authenticates `/backchannel` and
+/// `/token`, and the CIBA tokens are bound to it (`Bearer`, `cnf.x5t#S256`) like any other.
+#[tokio::test]
+async fn c3_ciba_over_mtls_gives_certificate_bound_tokens() {
+    let ts = start_tls().await;
+    let client_id = register(
+        &ts,
+        json!({
+            "token_endpoint_auth_method": "tls_client_auth",
+            "tls_client_auth_subject_dn": SUBJECT_DN,
+            "grant_types": ["urn:openid:params:grant-type:ciba"],
+            "backchannel_token_delivery_mode": "poll",
+        }),
+    )
+    .await;
+    let cert = self_signed("budget-buddy");
+    let http = with_cert(&ts, Some(&cert));
+    // Without the certificate the client is not authenticated.
+    let response = with_cert(&ts, None)
+        .post(ts.url("/backchannel"))
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("scope", "openid accounts"),
+            ("login_hint", "alice"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())
+    );
+    let started: Value = http
+        .post(ts.url("/backchannel"))
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("scope", "openid accounts"),
+            ("login_hint", "alice"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["auth_req_id"].as_str().unwrap();
+    sandbank_fapi::ciba::approve(&ts.server, id, None, None)
+        .await
+        .unwrap();
+    let response = http
+        .post(ts.url("/token"))
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("grant_type", "urn:openid:params:grant-type:ciba"),
+            ("auth_req_id", id),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let introspection: Value = http
+        .post(ts.url("/introspect"))
+        .form(&[("client_id", client_id.as_str()), ("token", access_token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        introspection["cnf"]["x5t#S256"],
+        cert.x5t(),
+        "{introspection}"
+    );
+    let accounts = |client: reqwest::Client| {
+        let url = ts.url("/accounts");
+        async move {
+            client
+                .get(url)
+                .bearer_auth(access_token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(accounts(http.clone()).await, StatusCode::OK);
+    let other = self_signed("budget-buddy");
+    assert_eq!(
+        accounts(with_cert(&ts, Some(&other))).await,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -1,6 +1,6 @@
 //! The sandbox control API, under `/sandbox`: what a test suite uses to steer the bank it
 //! started. Reset it to its seed's dataset, move its clock (and with it the data) forward, list
-//! the personas, create customers, approve or deny pending consents.
+//! the personas, create customers, approve or deny pending consents and CIBA requests.
 //!
 //! Every route needs the admin key (`Authorization: Bearer <adminKey>`, the key of the ready
 //! line). Each operation is also a plain async function on [`AppState`] ([`reset`],
@@ -17,6 +17,7 @@ pub mod admin_key;
 mod auth;
 mod authorizations;
 mod body;
+mod ciba;
 mod clock;
 mod customers;
 pub mod duration;
@@ -34,6 +35,9 @@ pub use auth::Admin;
 pub use authorizations::{
     Approval, AuthorizationList, DecisionOutcome, PendingAuthorizationView, approve, deny,
     pending_authorizations,
+};
+pub use ciba::{
+    CibaApproval, CibaDecision, CibaList, PendingCibaView, approve_ciba, deny_ciba, pending_ciba,
 };
 pub use clock::{ClockAdvance, SandboxClock, advance_clock, clock};
 pub use customers::{CreatedCustomer, NewAccount, NewCustomer, create_customer};
@@ -95,6 +99,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(authorizations::get_authorizations))
         .routes(routes!(authorizations::post_approve))
         .routes(routes!(authorizations::post_deny))
+        .routes(routes!(ciba::get_ciba))
+        .routes(routes!(ciba::post_approve_ciba))
+        .routes(routes!(ciba::post_deny_ciba))
         .layer(axum::middleware::from_fn(auth::no_store))
 }
 
@@ -108,6 +115,9 @@ pub fn add_components(components: &mut Components) -> Result<(), ComponentConfli
     components.add_type::<AuthorizationList>("SandboxAuthorizationList")?;
     components.add_type::<Approval>("SandboxApproval")?;
     components.add_type::<DecisionOutcome>("SandboxDecision")?;
+    components.add_type::<CibaList>("SandboxCibaList")?;
+    components.add_type::<CibaApproval>("SandboxCibaApproval")?;
+    components.add_type::<CibaDecision>("SandboxCibaDecision")?;
     Ok(())
 }
 

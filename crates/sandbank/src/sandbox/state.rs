@@ -25,8 +25,11 @@ const KEY: &str = "state";
 
 /// What a reset or a change of dataset drops: the authorization server's state that referred to
 /// the old one. Clients, signing keys and the TLS CA stay.
-pub const DROPPED_ON_RESET: [&str; 7] = [
+pub const DROPPED_ON_RESET: [&str; 10] = [
     kinds::PAR,
+    kinds::CIBA,
+    kinds::CIBA_DECIDED,
+    kinds::CIBA_POLL,
     kinds::INTERACTION,
     kinds::CODE,
     kinds::ACCESS_TOKEN,

@@ -82,6 +82,7 @@ fn the_document_is_openapi_3_1_with_every_route() {
         "/register",
         "/register/{client_id}",
         "/par",
+        "/backchannel",
         "/authorize",
         "/login",
         "/consent",

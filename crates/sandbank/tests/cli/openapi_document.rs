@@ -188,6 +188,7 @@ fn every_error_response_has_its_body_and_headers() {
         "/register",
         "/register/{client_id}",
         "/par",
+        "/backchannel",
         "/token",
         "/userinfo",
         "/introspect",

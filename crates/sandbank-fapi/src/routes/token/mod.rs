@@ -6,6 +6,7 @@
 //! §3: `token_type: Bearer`, `cnf.x5t#S256`). Without either: 400 `invalid_dpop_proof`.
 
 mod authorization_code;
+mod ciba;
 mod client_credentials;
 mod refresh_token;
 
@@ -42,8 +43,9 @@ pub fn parse_grant_type(value: Option<&str>) -> Result<GrantType, OAuthError> {
 
 /// Get tokens.
 ///
-/// The token endpoint (RFC 6749): `authorization_code` with PKCE, `refresh_token` and
-/// `client_credentials`, for an authenticated client. Tokens are bound to the request's DPoP
+/// The token endpoint (RFC 6749): `authorization_code` with PKCE, `refresh_token`,
+/// `client_credentials` and `urn:openid:params:grant-type:ciba` (an `auth_req_id` from
+/// `/backchannel`, OpenID CIBA Core §10.1), for an authenticated client. Tokens are bound to the request's DPoP
 /// proof (RFC 9449) or, over the TLS listener, to the client certificate (RFC 8705); a request
 /// with neither is refused.
 #[utoipa::path(
@@ -60,7 +62,7 @@ pub fn parse_grant_type(value: Option<&str>) -> Result<GrantType, OAuthError> {
                 ("Cache-Control" = String, description = "`no-store`."),
                 ("Pragma" = String, description = "`no-cache`.")
             )),
-        (status = 400, description = "The request is refused: `invalid_request`, `invalid_grant` (code unknown, used, expired or for another client; PKCE or redirect URI mismatch; refresh token unknown or bound to another key), `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_dpop_proof` (also when no proof and no client certificate was sent), or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
+        (status = 400, description = "The request is refused: `invalid_request`, `invalid_grant` (code unknown, used, expired or for another client; PKCE or redirect URI mismatch; refresh token unknown or bound to another key; `auth_req_id` unknown, already redeemed or another client's), `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, for the CIBA grant `authorization_pending` (not decided yet), `slow_down` (polled faster than the interval, which grows by 5 s), `expired_token` (the `auth_req_id` expired) and `access_denied` (the customer refused), `invalid_dpop_proof` (also when no proof and no client certificate was sent), or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
             headers(("DPoP-Nonce" = String, description = "With `use_dpop_nonce`: the nonce to put in the next proof."))),
         ClientAuthErrors
     )
@@ -102,6 +104,7 @@ pub async fn token(
         GrantType::ClientCredentials => {
             client_credentials::issue(&server, &client, &params, &proof).await?
         }
+        GrantType::Ciba => ciba::redeem(&server, &client, &params, &proof).await?,
     };
     let mut response = Json(body).into_response();
     let headers = response.headers_mut();
