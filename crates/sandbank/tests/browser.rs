@@ -3,7 +3,8 @@
 //! `chromedriver`: a persona signs in (after a wrong password), reads what the app asks for,
 //! chooses accounts and approves; then, on a second request, denies. Then the privacy
 //! dashboard: the persona sees the app and what it did, stops sharing an account, locks a card
-//! and revokes the grant, each checked by the app's next call.
+//! and revokes the grant, each checked by the app's next call, and approves a decoupled (CIBA)
+//! request after which the polling app gets tokens.
 //!
 //! Everything is real and on loopback: the `sandbank` binary, a client registered and pushing
 //! its requests over HTTP, the browser, and the client's redirect URI (a small listener here).
@@ -284,9 +285,17 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
+        // The code flow, and CIBA in poll mode for the dashboard's decoupled request.
+        let mut registration = key.registration(CLIENT_NAME, redirect_uri);
+        registration["grant_types"] = json!([
+            "authorization_code",
+            "refresh_token",
+            "urn:openid:params:grant-type:ciba"
+        ]);
+        registration["backchannel_token_delivery_mode"] = json!("poll");
         let response = http
             .post(sandbank.url("/register"))
-            .json(&key.registration(CLIENT_NAME, redirect_uri))
+            .json(&registration)
             .send()
             .await
             .unwrap();
@@ -380,6 +389,52 @@ impl App {
         assert_eq!(status, reqwest::StatusCode::OK, "{body}");
         assert_eq!(body["token_type"], "DPoP");
         body
+    }
+
+    /// Starts a decoupled (CIBA) request for `login_hint`'s accounts; its `auth_req_id`.
+    async fn backchannel(&self, sandbank: &Sandbank, login_hint: &str, binding: &str) -> String {
+        let mut form: Vec<(String, String)> = [
+            ("scope", "openid accounts"),
+            ("login_hint", login_hint),
+            ("binding_message", binding),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        form.extend(self.authentication(sandbank));
+        let response = self
+            .http
+            .post(sandbank.url("/backchannel"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        body["auth_req_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Polls `/token` for a decoupled request once: the status and the body.
+    async fn poll(&self, sandbank: &Sandbank, auth_req_id: &str) -> (u16, Value) {
+        let token_url = sandbank.url("/token");
+        let mut form: Vec<(String, String)> = [
+            ("grant_type", "urn:openid:params:grant-type:ciba"),
+            ("auth_req_id", auth_req_id),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        form.extend(self.authentication(sandbank));
+        let response = self
+            .http
+            .post(&token_url)
+            .header("DPoP", self.key.key.dpop("POST", &token_url, None, now()))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 
     /// The status of `GET path` with this access token.
@@ -834,6 +889,46 @@ async fn dashboard_flow(browser: &Client, world: &mut World, access_token: &str)
         401
     );
     screenshot(browser, "dashboard-revoked").await;
+
+    // A decoupled request: the app asks from the till, alice approves on the dashboard, the
+    // app's next poll gets tokens.
+    let auth_req_id = app.backchannel(sandbank, "alice", "TILL-4217").await;
+    let (status, body) = app.poll(sandbank, &auth_req_id).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    browser.goto(&sandbank.url("/account")).await.unwrap();
+    let pending = browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Id("pending"))
+        .await
+        .unwrap();
+    assert_eq!(pending.text().await.unwrap(), "Requests waiting for you");
+    assert_eq!(text_of(browser, "strong.binding").await, "TILL-4217");
+    screenshot(browser, "dashboard-ciba").await;
+    browser
+        .find(Locator::Css("section.app form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Id("apps"))
+        .await
+        .unwrap();
+    assert!(browser.find(Locator::Id("pending")).await.is_err());
+    // The app waits out the interval before it polls again.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (status, tokens) = app.poll(sandbank, &auth_req_id).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "DPoP");
+    let token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.status_of(sandbank, token, "/accounts").await, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
