@@ -43,6 +43,8 @@ pub struct Options {
     pub dpop_nonces: bool,
     /// Every client's pushed requests must be signed request objects.
     pub require_signed_request_object: bool,
+    /// Every pushed request must carry `grant_management_action` (Grant Management).
+    pub require_grant_management_action: bool,
     /// Sign the bank API's responses (RFC 9421).
     pub sign_responses: bool,
     /// Serve HTTPS with the local CA, asking clients for certificates.
@@ -72,6 +74,7 @@ impl Default for Options {
             auto_consent: false,
             dpop_nonces: false,
             require_signed_request_object: false,
+            require_grant_management_action: false,
             sign_responses: true,
             tls: false,
             clock: Clock::system(),
@@ -272,6 +275,7 @@ pub fn authorization_server_config(options: &Options, issuer: &str, password: &s
     config.auto_consent = options.auto_consent;
     config.dpop_nonces = options.dpop_nonces;
     config.require_signed_request_object = options.require_signed_request_object;
+    config.grant_management_action_required = options.require_grant_management_action;
     config.sign_responses = options.sign_responses;
     if options.tls {
         // One listener serves both: the mutual-TLS aliases are the endpoints themselves.

@@ -14,6 +14,8 @@ mod authorizations;
 mod clock;
 #[path = "sandbox/customers.rs"]
 mod customers;
+#[path = "sandbox/grants.rs"]
+mod grants;
 #[path = "sandbox/reset.rs"]
 mod reset;
 

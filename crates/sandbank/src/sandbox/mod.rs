@@ -1,6 +1,6 @@
 //! The sandbox control API, under `/sandbox`: what a test suite uses to steer the bank it
 //! started. Reset it to its seed's dataset, move its clock (and with it the data) forward, list
-//! the personas, create customers, approve or deny pending consents.
+//! the personas, create customers, approve or deny pending consents, list the grants.
 //!
 //! Every route needs the admin key (`Authorization: Bearer <adminKey>`, the key of the ready
 //! line). Each operation is also a plain async function on [`AppState`] ([`reset`],
@@ -21,6 +21,7 @@ mod clock;
 mod customers;
 pub mod duration;
 mod error;
+mod grants;
 mod personas;
 mod reset;
 pub mod state;
@@ -38,6 +39,7 @@ pub use authorizations::{
 pub use clock::{ClockAdvance, SandboxClock, advance_clock, clock};
 pub use customers::{CreatedCustomer, NewAccount, NewCustomer, create_customer};
 pub use error::SandboxError;
+pub use grants::{GrantFilter, GrantList, SandboxGrant, grants};
 pub use personas::{PersonaAccount, PersonaList, SandboxPersona, personas};
 pub use reset::reset;
 
@@ -95,6 +97,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(authorizations::get_authorizations))
         .routes(routes!(authorizations::post_approve))
         .routes(routes!(authorizations::post_deny))
+        .routes(routes!(grants::get_grants))
         .layer(axum::middleware::from_fn(auth::no_store))
 }
 
@@ -108,6 +111,7 @@ pub fn add_components(components: &mut Components) -> Result<(), ComponentConfli
     components.add_type::<AuthorizationList>("SandboxAuthorizationList")?;
     components.add_type::<Approval>("SandboxApproval")?;
     components.add_type::<DecisionOutcome>("SandboxDecision")?;
+    components.add_type::<GrantList>("SandboxGrantList")?;
     Ok(())
 }
 
