@@ -294,7 +294,11 @@ pub async fn grants_of_customer(
 /// Reads grant `grant_id`, applies `change` and writes the result back only if nobody changed
 /// the grant in between (compare-and-swap), retrying on the fresh grant otherwise. `updated_at`
 /// is set to now; the store entry lives until the grant's `expires_at`.
-async fn update<F>(server: &AuthServer, grant_id: &str, mut change: F) -> Result<Consent, GrantError>
+async fn update<F>(
+    server: &AuthServer,
+    grant_id: &str,
+    mut change: F,
+) -> Result<Consent, GrantError>
 where
     F: FnMut(&mut Consent, DateTime<Utc>) -> Result<(), GrantError>,
 {
@@ -316,7 +320,14 @@ where
             .max(now + Duration::seconds(1));
         let value = serde_json::to_value(&grant).map_err(OAuthError::server_error)?;
         let written = auth
-            .replace_if(kinds::GRANT, grant_id, &entry.value, &value, now, keep_until)
+            .replace_if(
+                kinds::GRANT,
+                grant_id,
+                &entry.value,
+                &value,
+                now,
+                keep_until,
+            )
             .await
             .map_err(OAuthError::server_error)?;
         if written {
@@ -464,16 +475,18 @@ pub async fn remove_account(
 pub fn without_account(grant: &mut Consent, account: &AccountId) {
     let had_accounts = !grant.account_ids.is_empty();
     grant.account_ids.retain(|a| a != account);
-    grant.authorization_details.retain_mut(|detail| match detail {
-        AuthorizationDetail::AccountInformation { accounts, .. } => {
-            let before = accounts.len();
-            accounts.retain(|a| a != account);
-            before == 0 || !accounts.is_empty()
-        }
-        AuthorizationDetail::PaymentInitiation { debtor_account, .. } => {
-            debtor_account.as_ref() != Some(account)
-        }
-    });
+    grant
+        .authorization_details
+        .retain_mut(|detail| match detail {
+            AuthorizationDetail::AccountInformation { accounts, .. } => {
+                let before = accounts.len();
+                accounts.retain(|a| a != account);
+                before == 0 || !accounts.is_empty()
+            }
+            AuthorizationDetail::PaymentInitiation { debtor_account, .. } => {
+                debtor_account.as_ref() != Some(account)
+            }
+        });
     if had_accounts && grant.account_ids.is_empty() {
         grant.status = ConsentStatus::Revoked;
     }

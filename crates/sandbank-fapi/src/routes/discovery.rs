@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::grant::{self, Action};
 use crate::client::{AUTHORIZATION_DETAILS_TYPES, GrantType, SERVER_SIGNING_ALGORITHMS};
+use crate::grant::{self, Action};
 use crate::jose::ALLOWED_ALGORITHMS;
 use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;

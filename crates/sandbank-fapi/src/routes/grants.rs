@@ -86,7 +86,9 @@ async fn grant_for(
     if !authorized.token.scope.iter().any(|s| s == scope) {
         return Err(lacks(scope));
     }
-    let grant = grant::stored(server, grant_id).await?.ok_or_else(not_found)?;
+    let grant = grant::stored(server, grant_id)
+        .await?
+        .ok_or_else(not_found)?;
     if grant.client_id.as_str() != authorized.token.client_id {
         return Err(foreign());
     }

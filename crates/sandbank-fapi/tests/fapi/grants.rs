@@ -74,8 +74,20 @@ async fn call(
         .unwrap()
 }
 
-async fn get_grant(ts: &TestServer, grant_id: &str, token: &str, key: &SigningKey) -> reqwest::Response {
-    call(ts, reqwest::Method::GET, &format!("/grants/{grant_id}"), token, key).await
+async fn get_grant(
+    ts: &TestServer,
+    grant_id: &str,
+    token: &str,
+    key: &SigningKey,
+) -> reqwest::Response {
+    call(
+        ts,
+        reqwest::Method::GET,
+        &format!("/grants/{grant_id}"),
+        token,
+        key,
+    )
+    .await
 }
 
 async fn delete_grant(
@@ -84,11 +96,23 @@ async fn delete_grant(
     token: &str,
     key: &SigningKey,
 ) -> reqwest::Response {
-    call(ts, reqwest::Method::DELETE, &format!("/grants/{grant_id}"), token, key).await
+    call(
+        ts,
+        reqwest::Method::DELETE,
+        &format!("/grants/{grant_id}"),
+        token,
+        key,
+    )
+    .await
 }
 
 /// A `client_credentials` token of `client` with `scope`, bound to `key`.
-async fn client_token(ts: &TestServer, client: &TestClient, key: &SigningKey, scope: &str) -> String {
+async fn client_token(
+    ts: &TestServer,
+    client: &TestClient,
+    key: &SigningKey,
+    scope: &str,
+) -> String {
     let proof = ts.proof(key, "POST", &ts.url("/token"), None);
     let response = ts
         .post_form(
@@ -219,7 +243,10 @@ async fn d2_create_with_grant_id_is_invalid_request() {
         .par(
             &client,
             &new_pkce(),
-            &[("grant_management_action", "create"), ("grant_id", &grant_id)],
+            &[
+                ("grant_management_action", "create"),
+                ("grant_id", &grant_id),
+            ],
             None,
         )
         .await;
@@ -235,7 +262,12 @@ async fn d2_grant_id_without_action_is_invalid_request() {
     let client = ts.auto_client().await;
     let body = tokens_with(&ts, &client, &new_key(), &[]).await;
     let response = ts
-        .par(&client, &new_pkce(), &[("grant_id", &text(&body, "grant_id"))], None)
+        .par(
+            &client,
+            &new_pkce(),
+            &[("grant_id", &text(&body, "grant_id"))],
+            None,
+        )
         .await;
     assert_eq!(
         oauth_error(response).await,
@@ -249,7 +281,12 @@ async fn d2_merge_or_replace_without_grant_id_and_unknown_actions_are_invalid_re
     let client = ts.auto_client().await;
     for action in ["merge", "replace", "update", "CREATE", "create merge"] {
         let response = ts
-            .par(&client, &new_pkce(), &[("grant_management_action", action)], None)
+            .par(
+                &client,
+                &new_pkce(),
+                &[("grant_management_action", action)],
+                None,
+            )
             .await;
         assert_eq!(
             oauth_error(response).await,
@@ -282,9 +319,15 @@ async fn d2_unknown_inactive_or_another_clients_grant_is_invalid_grant_id() {
     let client = ts.auto_client().await;
     let other = ts.auto_client().await;
     let theirs = text(&tokens_with(&ts, &other, &new_key(), &[]).await, "grant_id");
-    let revoked = text(&tokens_with(&ts, &client, &new_key(), &[]).await, "grant_id");
+    let revoked = text(
+        &tokens_with(&ts, &client, &new_key(), &[]).await,
+        "grant_id",
+    );
     grant::revoke(&ts.server, &revoked).await.unwrap();
-    let mine = text(&tokens_with(&ts, &client, &new_key(), &[]).await, "grant_id");
+    let mine = text(
+        &tokens_with(&ts, &client, &new_key(), &[]).await,
+        "grant_id",
+    );
     for action in ["merge", "replace"] {
         for (case, grant_id) in [
             ("unknown", "grant-nobody-has-this"),
@@ -326,7 +369,10 @@ async fn d2_unknown_inactive_or_another_clients_grant_is_invalid_grant_id() {
 async fn d2_a_signed_request_object_is_held_to_the_same_rules() {
     let ts = start().await;
     let client = ts.auto_client().await;
-    let grant_id = text(&tokens_with(&ts, &client, &new_key(), &[]).await, "grant_id");
+    let grant_id = text(
+        &tokens_with(&ts, &client, &new_key(), &[]).await,
+        "grant_id",
+    );
     let pkce = new_pkce();
     let params = |action: &str, grant_id: Option<&str>| {
         let mut params = json!({
@@ -355,7 +401,10 @@ async fn d2_a_signed_request_object_is_held_to_the_same_rules() {
             ts.post_form(
                 "/par",
                 client,
-                &[("client_id", client.client_id.as_str()), ("request", &object)],
+                &[
+                    ("client_id", client.client_id.as_str()),
+                    ("request", &object),
+                ],
                 None,
             )
             .await
@@ -507,8 +556,14 @@ async fn d2_replace_swaps_the_permissions_and_earlier_tokens_lose_the_rest_at_on
         let (ts, token, key) = (&ts, &old_token, &old_key);
         async move { call(ts, reqwest::Method::GET, &path, token, key).await }
     };
-    assert_eq!(get(format!("/accounts/{a1}/transactions")).await.status(), StatusCode::OK);
-    assert_eq!(get(format!("/accounts/{a1}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(format!("/accounts/{a1}/transactions")).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(format!("/accounts/{a1}")).await.status(),
+        StatusCode::OK
+    );
     // Replace: account details of a0 only.
     let new_key_ = new_key();
     let replaced = tokens_with(
@@ -530,7 +585,10 @@ async fn d2_replace_swaps_the_permissions_and_earlier_tokens_lose_the_rest_at_on
     let ids: Vec<&str> = grant.account_ids.iter().map(AccountId::as_str).collect();
     assert_eq!(ids, vec![a0]);
     // The earlier token still works, but only for what the grant now allows.
-    assert_eq!(get(format!("/accounts/{a0}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(format!("/accounts/{a0}")).await.status(),
+        StatusCode::OK
+    );
     let response = get(format!("/accounts/{a0}/transactions")).await;
     assert_eq!(
         oauth_error(response).await,
@@ -602,7 +660,10 @@ async fn d2_a_grant_revoked_after_par_is_invalid_grant_id_at_approval() {
         .par(
             &client,
             &new_pkce(),
-            &[("grant_management_action", "merge"), ("grant_id", &grant_id)],
+            &[
+                ("grant_management_action", "merge"),
+                ("grant_id", &grant_id),
+            ],
             None,
         )
         .await;
@@ -659,7 +720,10 @@ async fn d3_get_grant_shows_scopes_details_and_timestamps_and_is_not_cached() {
         &key,
         &[
             ("scope", "accounts balances grant_management_query"),
-            ("authorization_details", &details(&[&accounts[0]], &["transactions"])),
+            (
+                "authorization_details",
+                &details(&[&accounts[0]], &["transactions"]),
+            ),
         ],
     )
     .await;
@@ -697,7 +761,10 @@ async fn d3_delete_stops_refresh_and_access_tokens_at_once() {
         &ts,
         &client,
         &key,
-        &[("scope", "accounts grant_management_revoke grant_management_query")],
+        &[(
+            "scope",
+            "accounts grant_management_revoke grant_management_query",
+        )],
     )
     .await;
     let grant_id = text(&body, "grant_id");
@@ -735,7 +802,10 @@ async fn d3_delete_stops_refresh_and_access_tokens_at_once() {
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
     );
     for token in [&access, &refresh] {
-        assert_eq!(introspect(&ts, &client, token).await, json!({"active": false}));
+        assert_eq!(
+            introspect(&ts, &client, token).await,
+            json!({"active": false})
+        );
     }
     assert_eq!(stored(&ts, &grant_id).await.status, ConsentStatus::Revoked);
     // Gone for the client: querying or deleting it again is 404.
@@ -843,10 +913,19 @@ async fn d3_a_token_without_the_scope_is_403_insufficient_scope() {
     let grant_id = text(&body, "grant_id");
     let token = text(&body, "access_token");
     // Query may read, not revoke.
-    assert_eq!(get_grant(&ts, &grant_id, &token, &key).await.status(), StatusCode::OK);
+    assert_eq!(
+        get_grant(&ts, &grant_id, &token, &key).await.status(),
+        StatusCode::OK
+    );
     let response = delete_grant(&ts, &grant_id, &token, &key).await;
-    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
-    assert!(challenge.contains("scope=\"grant_management_revoke\""), "{challenge}");
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains("scope=\"grant_management_revoke\""),
+        "{challenge}"
+    );
     assert_eq!(
         oauth_error(response).await,
         (StatusCode::FORBIDDEN, "insufficient_scope".to_owned())
@@ -884,7 +963,10 @@ async fn d3_a_missing_or_invalid_token_is_401_with_www_authenticate() {
         &ts,
         &client,
         &key,
-        &[("scope", "accounts grant_management_query grant_management_revoke")],
+        &[(
+            "scope",
+            "accounts grant_management_query grant_management_revoke",
+        )],
     )
     .await;
     let grant_id = text(&body, "grant_id");
@@ -902,7 +984,9 @@ async fn d3_a_missing_or_invalid_token_is_401_with_www_authenticate() {
         ),
         (
             "no proof",
-            ts.http.get(&url).header("Authorization", format!("DPoP {token}")),
+            ts.http
+                .get(&url)
+                .header("Authorization", format!("DPoP {token}")),
             "invalid_dpop_proof",
         ),
         (
@@ -915,7 +999,9 @@ async fn d3_a_missing_or_invalid_token_is_401_with_www_authenticate() {
         ),
         (
             "as a bearer token",
-            ts.http.delete(&url).header("Authorization", format!("Bearer {token}")),
+            ts.http
+                .delete(&url)
+                .header("Authorization", format!("Bearer {token}")),
             "invalid_token",
         ),
         (
@@ -930,7 +1016,10 @@ async fn d3_a_missing_or_invalid_token_is_401_with_www_authenticate() {
     for (case, request, error) in cases {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
-        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(challenge.starts_with("DPoP"), "{case}: {challenge}");
         let body: Value = response.json().await.unwrap();
         if !error.is_empty() {
@@ -997,7 +1086,10 @@ async fn remove_account_narrows_the_grant_for_its_tokens_and_revokes_it_with_the
         let (ts, token, key) = (&ts, &token, &key);
         async move { call(ts, reqwest::Method::GET, &path, token, key).await }
     };
-    assert_eq!(get(format!("/accounts/{a1}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(format!("/accounts/{a1}")).await.status(),
+        StatusCode::OK
+    );
     let grant = grant::remove_account(&ts.server, &grant_id, &AccountId::new(a1).unwrap())
         .await
         .unwrap();
@@ -1006,13 +1098,22 @@ async fn remove_account_narrows_the_grant_for_its_tokens_and_revokes_it_with_the
         serde_json::to_value(&grant.authorization_details).unwrap(),
         json!([{"type": "account_information", "accounts": [a0], "permissions": ["accounts"]}])
     );
-    assert_eq!(get(format!("/accounts/{a1}")).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(get(format!("/accounts/{a0}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(format!("/accounts/{a1}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(format!("/accounts/{a0}")).await.status(),
+        StatusCode::OK
+    );
     let grant = grant::remove_account(&ts.server, &grant_id, &AccountId::new(a0).unwrap())
         .await
         .unwrap();
     assert_eq!(grant.status, ConsentStatus::Revoked);
-    assert_eq!(get("/accounts".to_owned()).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get("/accounts".to_owned()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let again = grant::remove_account(&ts.server, &grant_id, &AccountId::new(a0).unwrap()).await;
     assert_eq!(again, Err(grant::GrantError::NotActive));
 }
