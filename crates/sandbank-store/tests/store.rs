@@ -1625,8 +1625,7 @@ async fn replace_if_lands_only_on_the_value_it_was_read_with() {
                 .unwrap()
         );
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test]
