@@ -83,7 +83,14 @@ async fn grant_for(
     grant_id: &str,
     scope: &str,
 ) -> Result<Consent, OAuthError> {
-    if !authorized.token.scope.iter().any(|s| s == scope) {
+    // Like a permission at the bank API, the scope must be in the token and, for a token issued
+    // on a grant, still in that grant (a `replace` may have taken it away).
+    let in_token = authorized.token.scope.iter().any(|s| s == scope);
+    let in_grant = authorized
+        .grant
+        .as_ref()
+        .is_none_or(|grant| grant.scopes.iter().any(|s| s == scope));
+    if !(in_token && in_grant) {
         return Err(lacks(scope));
     }
     let grant = grant::stored(server, grant_id)

@@ -547,11 +547,21 @@ async fn d2_replace_swaps_the_permissions_and_earlier_tokens_lose_the_rest_at_on
         &ts,
         &client,
         &old_key,
-        &[("scope", "openid accounts balances transactions")],
+        &[(
+            "scope",
+            "openid accounts balances transactions grant_management_query",
+        )],
     )
     .await;
     let grant_id = text(&old, "grant_id");
     let old_token = text(&old, "access_token");
+    let grant_path = format!("/grants/{grant_id}");
+    assert_eq!(
+        call(&ts, reqwest::Method::GET, &grant_path, &old_token, &old_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let get = |path: String| {
         let (ts, token, key) = (&ts, &old_token, &old_key);
         async move { call(ts, reqwest::Method::GET, &path, token, key).await }
@@ -606,6 +616,12 @@ async fn d2_replace_swaps_the_permissions_and_earlier_tokens_lose_the_rest_at_on
         .map(|a| a["accountId"].as_str().unwrap())
         .collect();
     assert_eq!(listed, vec![a0]);
+    // The grant management scope went with the replace too.
+    let response = call(&ts, reqwest::Method::GET, &grant_path, &old_token, &old_key).await;
+    assert_eq!(
+        oauth_error(response).await,
+        (StatusCode::FORBIDDEN, "insufficient_scope".to_owned())
+    );
 }
 
 #[tokio::test]
