@@ -31,6 +31,11 @@ impl Serve {
     /// `sandbank serve` on a free port over `database_url`, with headless consent, using
     /// `issuer` as its public URL when given (instances of one deployment share an issuer).
     fn start(database_url: &str, issuer: Option<&str>) -> Serve {
+        Serve::start_with(database_url, issuer, &[])
+    }
+
+    /// [`Serve::start`] with more flags.
+    fn start_with(database_url: &str, issuer: Option<&str>, flags: &[&str]) -> Serve {
         let mut args = vec![
             "serve",
             "--addr",
@@ -42,6 +47,7 @@ impl Serve {
         if let Some(issuer) = issuer {
             args.extend(["--public-url", issuer]);
         }
+        args.extend(flags);
         let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
             .args(&args)
             .stdin(Stdio::null())
@@ -299,5 +305,62 @@ async fn d3_two_serve_processes_on_one_postgresql_database_agree_on_a_revoked_gr
 async fn d3_two_serve_processes_on_one_sqlite_file_agree_on_a_revoked_grant() {
     let db = testing::sqlite_file().await.unwrap();
     a_grant_revoked_on_one_instance_is_refused_on_the_other_at_once(&db.url).await;
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn d1_serve_require_grant_management_action_says_so_and_refuses_par_without_one() {
+    let db = testing::sqlite_file().await.unwrap();
+    let serve = Serve::start_with(&db.url, None, &["--require-grant-management-action"]);
+    let http = reqwest::Client::new();
+    let metadata: Value = http
+        .get(format!("{}/.well-known/openid-configuration", serve.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(metadata["grant_management_action_required"], true);
+    let key = SigningKey::generate().unwrap();
+    let registered: Value = http
+        .post(format!("{}/register", serve.url))
+        .json(&json!({
+            "client_name": "Strict",
+            "redirect_uris": [REDIRECT_URI],
+            "jwks": {"keys": [key.public_jwk()]},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app = App {
+        http,
+        issuer: serve.url.clone(),
+        client_id: registered["client_id"].as_str().unwrap().to_owned(),
+        key,
+    };
+    let pkce = Pkce::new().unwrap();
+    let dpop = SigningKey::generate().unwrap();
+    let form = [
+        ("response_type", "code"),
+        ("client_id", app.client_id.as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", "accounts"),
+        ("code_challenge", pkce.challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let refused = app.post(&serve, "/par", &form, &dpop).await;
+    assert_eq!(
+        error_of(refused).await,
+        (StatusCode::BAD_REQUEST, "invalid_request".to_owned())
+    );
+    let mut with_action = form.to_vec();
+    with_action.push(("grant_management_action", "create"));
+    let accepted = app.post(&serve, "/par", &with_action, &dpop).await;
+    assert_eq!(accepted.status(), StatusCode::CREATED);
+    drop(serve);
     db.close().await.unwrap();
 }
