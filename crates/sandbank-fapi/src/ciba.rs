@@ -640,6 +640,9 @@ fn as_authorization_request(request: &CibaRequest) -> PushedRequest {
         dpop_jkt: None,
         started: false,
         response_signing_alg: None,
+        // A decoupled request always makes a new grant.
+        grant_management_action: None,
+        grant_id: None,
     }
 }
 

@@ -63,6 +63,9 @@ pub struct AsConfig {
     /// Every client's pushed authorization requests must be signed request objects (JAR), as
     /// if each had registered `require_signed_request_object`.
     pub require_signed_request_object: bool,
+    /// Every pushed authorization request must carry `grant_management_action` (Grant
+    /// Management's `grant_management_action_required`).
+    pub grant_management_action_required: bool,
     /// Sign every bank-API response with an HTTP message signature (RFC 9421, tag
     /// `fapi-2-response`).
     pub sign_responses: bool,
@@ -84,6 +87,7 @@ impl AsConfig {
             auto_consent: false,
             dpop_nonces: false,
             require_signed_request_object: false,
+            grant_management_action_required: false,
             sign_responses: true,
             record_access: true,
             lifetimes: Lifetimes::default(),

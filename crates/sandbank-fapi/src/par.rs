@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::error::OAuthError;
 use crate::form::Params;
+use crate::grant::Action;
 use crate::{pkce, rar, scope};
 
 /// Prefix of every `request_uri` this server issues.
@@ -48,6 +49,61 @@ pub struct PushedRequest {
     /// signed with. `None`: a plain query response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_signing_alg: Option<String>,
+    /// Grant Management: what the request does to grants (`create`, `merge`, `replace`);
+    /// `None` when the client sent no `grant_management_action` (a new grant, as `create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_management_action: Option<Action>,
+    /// Grant Management: the grant to `merge` into or `replace` (checked at PAR to be an
+    /// active grant of the client, and again when the customer approves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+}
+
+/// Checks `grant_management_action` and `grant_id` (Grant Management for OAuth 2.0 §4.1):
+/// an unknown action, `create` with a `grant_id`, `merge` or `replace` without one, a
+/// `grant_id` without an action, or no action when `action_required` (`serve
+/// --require-grant-management-action`) are `invalid_request`. Whether the grant exists and is
+/// the client's is [`crate::grant::target`]'s question (it needs the store).
+pub fn grant_management(
+    params: &Params,
+    action_required: bool,
+) -> Result<(Option<Action>, Option<String>), OAuthError> {
+    let action = match params.get("grant_management_action") {
+        None => None,
+        Some(name) => Some(Action::from_name(name).ok_or_else(|| {
+            OAuthError::invalid_request(format!(
+                "grant_management_action {name} is not supported; use one of: {}",
+                Action::names().join(", ")
+            ))
+        })?),
+    };
+    let grant_id = match params.get("grant_id") {
+        Some("") => return Err(OAuthError::invalid_request("grant_id is empty")),
+        Some(id) if id.len() > MAX_STATE_LENGTH => {
+            return Err(OAuthError::invalid_request(format!(
+                "grant_id is longer than {MAX_STATE_LENGTH} characters"
+            )));
+        }
+        other => other.map(str::to_owned),
+    };
+    match (action, &grant_id) {
+        (None, Some(_)) => Err(OAuthError::invalid_request(
+            "grant_id needs a grant_management_action (merge or replace)",
+        )),
+        (None, None) if action_required => Err(OAuthError::invalid_request(
+            "this server requires grant_management_action (create, merge or replace)",
+        )),
+        (Some(Action::Create), Some(_)) => Err(OAuthError::invalid_request(
+            "grant_management_action=create makes a new grant: send no grant_id",
+        )),
+        (Some(action), None) if action.needs_grant_id() => {
+            Err(OAuthError::invalid_request(format!(
+                "grant_management_action={} needs the grant_id of the grant to change",
+                action.name()
+            )))
+        }
+        _ => Ok((action, grant_id)),
+    }
 }
 
 /// The JARM algorithm when the client registered none: ES256 (JARM's own default, RS256, is
@@ -66,11 +122,13 @@ fn bounded<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthE
 /// Checks the parameters of a pushed authorization request from an authenticated `client`:
 /// the form's, or those inside its verified request object
 /// ([`crate::request_object::parameters`]). `proof_jkt` is the thumbprint of the DPoP proof
-/// sent with the request, if any.
+/// sent with the request, if any; `grant_management_action_required` is the server's
+/// `grant_management_action_required` ([`grant_management`]).
 pub fn validate(
     client: &Client,
     params: &Params,
     proof_jkt: Option<&str>,
+    grant_management_action_required: bool,
 ) -> Result<PushedRequest, OAuthError> {
     if params.contains("request_uri") {
         return Err(OAuthError::invalid_request(
@@ -159,6 +217,8 @@ pub fn validate(
         (Some(param), _) => Some(param.to_owned()),
         (None, proof) => proof.map(str::to_owned),
     };
+    let (grant_management_action, grant_id) =
+        grant_management(params, grant_management_action_required)?;
     Ok(PushedRequest {
         client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
@@ -171,5 +231,7 @@ pub fn validate(
         dpop_jkt,
         started: false,
         response_signing_alg,
+        grant_management_action,
+        grant_id,
     })
 }

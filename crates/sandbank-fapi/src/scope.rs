@@ -6,7 +6,7 @@ use sandbank_schemas::consent::Permission;
 
 use crate::client::Client;
 use crate::error::OAuthError;
-use crate::routes::discovery::SCOPES;
+use crate::routes::discovery::{GRANT_MANAGEMENT_QUERY, GRANT_MANAGEMENT_REVOKE, SCOPES};
 
 /// A parsed `scope` parameter: order and repeats do not matter.
 pub type ScopeSet = BTreeSet<String>;
@@ -52,6 +52,8 @@ pub fn permissions(scopes: &ScopeSet) -> BTreeSet<Permission> {
 pub fn describe(scope: &str) -> String {
     match scope {
         "openid" => "Confirm who you are (your customer id)".to_owned(),
+        GRANT_MANAGEMENT_QUERY => "Look up what you have allowed it to do".to_owned(),
+        GRANT_MANAGEMENT_REVOKE => "Withdraw what you have allowed it to do".to_owned(),
         other => permission(other)
             .map(describe_permission)
             .unwrap_or_else(|| other.to_owned()),

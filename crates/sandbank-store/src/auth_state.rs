@@ -146,6 +146,39 @@ impl AuthState {
             .collect()
     }
 
+    /// Stores `value` under `(kind, key)` until `expires_at` only if the live entry there still
+    /// holds `expected` (as [`AuthState::get`] returned it) and is not consumed: a
+    /// compare-and-swap, so that of two read-modify-writes of one entry racing (in this process
+    /// or another sharing the database) exactly one lands and the other learns it must read
+    /// again. Returns whether it was stored. One atomic statement.
+    pub async fn replace_if(
+        &self,
+        kind: &str,
+        key: &str,
+        expected: &Value,
+        value: &Value,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut binds = key_binds(kind, key);
+        binds.extend([
+            Bind::Text(body(value)?),
+            Bind::Int(micros(now)),
+            Bind::Int(micros(expires_at)),
+            Bind::Text(body(expected)?),
+        ]);
+        let changed = self
+            .pool
+            .execute(
+                "UPDATE auth_state SET value = $3, created_at = $4, expires_at = $5 \
+                 WHERE kind = $1 AND key = $2 AND value = $6 AND consumed_at IS NULL \
+                 AND expires_at > $4",
+                binds,
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
     /// Marks the entry consumed and returns its value — once: every later call (from this or
     /// any other process) gets `None`, as it does for an expired or unknown key. One atomic
     /// statement, so two concurrent calls can never both succeed.

@@ -1573,6 +1573,62 @@ async fn unsupported_urls_are_refused() {
 // Authorization-server state
 
 #[tokio::test]
+async fn replace_if_lands_only_on_the_value_it_was_read_with() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let expires = now() + Duration::seconds(60);
+        let first = json!({ "status": "ACTIVE", "scopes": ["accounts"], "n": 1 });
+        auth.put("grant", "g1", &first, now(), expires)
+            .await
+            .unwrap();
+        let read = auth.get("grant", "g1", now()).await.unwrap().unwrap().value;
+        let merged = json!({ "status": "ACTIVE", "scopes": ["accounts", "balances"], "n": 2 });
+        let revoked = json!({ "status": "REVOKED", "scopes": ["accounts"], "n": 2 });
+        // Two writers read the same value: the first lands, the second is told to read again.
+        assert!(
+            auth.replace_if("grant", "g1", &read, &merged, now(), expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .replace_if("grant", "g1", &read, &revoked, now(), expires)
+                .await
+                .unwrap()
+        );
+        let stored = auth.get("grant", "g1", now()).await.unwrap().unwrap().value;
+        assert_eq!(stored, merged);
+        // Reading again and retrying lands.
+        assert!(
+            auth.replace_if("grant", "g1", &stored, &revoked, now(), expires)
+                .await
+                .unwrap()
+        );
+        // Unknown, consumed and expired entries are never written.
+        assert!(
+            !auth
+                .replace_if("grant", "nope", &read, &merged, now(), expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .replace_if("grant", "g1", &revoked, &merged, expires, expires)
+                .await
+                .unwrap()
+        );
+        auth.consume_once("grant", "g1", now()).await.unwrap();
+        assert!(
+            !auth
+                .replace_if("grant", "g1", &revoked, &merged, now(), expires)
+                .await
+                .unwrap()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn consume_once_succeeds_once() {
     on_each_backend(|db| async move {
         let auth = db.store.auth_state();

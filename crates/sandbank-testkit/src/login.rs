@@ -57,6 +57,7 @@ pub struct Login {
     login_hint: bool,
     request_object: bool,
     jarm: bool,
+    grant_management: Option<(&'static str, Option<String>)>,
 }
 
 impl Login {
@@ -71,6 +72,7 @@ impl Login {
             login_hint: true,
             request_object: false,
             jarm: false,
+            grant_management: None,
         }
     }
 
@@ -130,6 +132,30 @@ impl Login {
     /// `state` the request's.
     pub fn with_jarm(mut self) -> Self {
         self.jarm = true;
+        self
+    }
+
+    /// Asks for a new grant explicitly (Grant Management, `grant_management_action=create`);
+    /// the session's [`grant_id`](Session::grant_id) names it. Needed on a server started with
+    /// `serve --require-grant-management-action`; elsewhere every login makes a new grant anyway.
+    pub fn creating_grant(mut self) -> Self {
+        self.grant_management = Some(("create", None));
+        self
+    }
+
+    /// Adds what this login is granted to the existing grant `grant_id` (Grant Management,
+    /// `grant_management_action=merge`): the grant keeps its id and gains the new scopes,
+    /// accounts and authorization details. The customer must be the one who gave it.
+    pub fn merging_into(mut self, grant_id: impl Into<String>) -> Self {
+        self.grant_management = Some(("merge", Some(grant_id.into())));
+        self
+    }
+
+    /// Replaces what the existing grant `grant_id` allows with what this login is granted
+    /// (Grant Management, `grant_management_action=replace`): same id, new permissions; tokens
+    /// issued on it before lose what the new ones lack. The customer must be the one who gave it.
+    pub fn replacing(mut self, grant_id: impl Into<String>) -> Self {
+        self.grant_management = Some(("replace", Some(grant_id.into())));
         self
     }
 
@@ -207,6 +233,12 @@ impl Login {
         }
         if self.jarm {
             form.push(("response_mode", "jwt"));
+        }
+        if let Some((action, grant_id)) = &self.grant_management {
+            form.push(("grant_management_action", action));
+            if let Some(grant_id) = grant_id {
+                form.push(("grant_id", grant_id));
+            }
         }
         let object;
         if self.request_object {

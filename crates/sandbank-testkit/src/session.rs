@@ -193,6 +193,64 @@ impl Session {
         Ok(())
     }
 
+    /// The session's grant as the grant management endpoint shows it (`GET
+    /// /grants/{grant_id}` with the session's own token): `scopes`, `authorization_details`,
+    /// `created_at`, `updated_at`, `expires_at`. The session must have been granted
+    /// `grant_management_query` (ask for it with [`Login::with_scopes`](crate::Login::with_scopes));
+    /// without it, or without a grant, an [`Error::Protocol`] says so before any request.
+    pub async fn grant(&self) -> Result<Value> {
+        let path = self.grant_path("grant_management_query")?;
+        let response = self.get(&path).await?;
+        let status = response.status();
+        if status != StatusCode::OK {
+            return Err(crate::client::refusal(
+                "grant query",
+                status,
+                response.text().await?,
+            ));
+        }
+        Ok(response.json().await?)
+    }
+
+    /// Revokes the session's grant (`DELETE /grants/{grant_id}` with the session's own token):
+    /// every token issued on it, this session's included, stops working at once. The session
+    /// must have been granted `grant_management_revoke`; without it, or without a grant, an
+    /// [`Error::Protocol`] says so before any request.
+    pub async fn revoke_grant(&self) -> Result<()> {
+        let path = self.grant_path("grant_management_revoke")?;
+        let response = self.delete(&path).await?;
+        let status = response.status();
+        if status != StatusCode::NO_CONTENT {
+            return Err(crate::client::refusal(
+                "grant revocation",
+                status,
+                response.text().await?,
+            ));
+        }
+        Ok(())
+    }
+
+    /// `/grants/{grant_id}` of the session's grant, when the session was granted `scope`.
+    fn grant_path(&self, scope: &str) -> Result<String> {
+        let Some(grant_id) = self.grant_id() else {
+            return Err(Error::Protocol(
+                "the session's token response has no grant_id".into(),
+            ));
+        };
+        let granted = self
+            .tokens
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !granted.split(' ').any(|s| s == scope) {
+            return Err(Error::Protocol(format!(
+                "the session was not granted {scope} (granted: {granted:?}); ask for it with Login::with_scopes"
+            )));
+        }
+        let encoded: String = url::form_urlencoded::byte_serialize(grant_id.as_bytes()).collect();
+        Ok(format!("/grants/{encoded}"))
+    }
+
     /// `GET path`: a path on the sandbox (`/accounts?pageSize=10`) or an absolute URL such as
     /// a `links.next`.
     pub fn get(&self, path: &str) -> SessionRequest<'_> {

@@ -109,6 +109,11 @@ pub struct ServeArgs {
     /// `require_signed_request_object`; discovery says so.
     #[arg(long, env = "SANDBANK_REQUIRE_SIGNED_REQUEST_OBJECT")]
     pub require_signed_request_object: bool,
+    /// Every pushed authorization request must carry `grant_management_action` (`create`,
+    /// `merge` or `replace`; Grant Management); discovery's `grant_management_action_required`
+    /// says so.
+    #[arg(long, env = "SANDBANK_REQUIRE_GRANT_MANAGEMENT_ACTION")]
+    pub require_grant_management_action: bool,
     /// Whether the bank API signs its responses with HTTP message signatures (RFC 9421, tag
     /// `fapi-2-response`, key in the JWKS).
     #[arg(long, env = "SANDBANK_SIGN_RESPONSES", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]

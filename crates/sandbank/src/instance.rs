@@ -43,6 +43,8 @@ pub struct Options {
     pub dpop_nonces: bool,
     /// Every client's pushed requests must be signed request objects.
     pub require_signed_request_object: bool,
+    /// Every pushed request must carry `grant_management_action` (Grant Management).
+    pub require_grant_management_action: bool,
     /// Sign the bank API's responses (RFC 9421).
     pub sign_responses: bool,
     /// Record the access history of the privacy dashboard.
@@ -74,6 +76,7 @@ impl Default for Options {
             auto_consent: false,
             dpop_nonces: false,
             require_signed_request_object: false,
+            require_grant_management_action: false,
             sign_responses: true,
             access_history: true,
             tls: false,
@@ -275,6 +278,7 @@ pub fn authorization_server_config(options: &Options, issuer: &str, password: &s
     config.auto_consent = options.auto_consent;
     config.dpop_nonces = options.dpop_nonces;
     config.require_signed_request_object = options.require_signed_request_object;
+    config.grant_management_action_required = options.require_grant_management_action;
     config.sign_responses = options.sign_responses;
     config.record_access = options.access_history;
     if options.tls {

@@ -127,7 +127,7 @@ fn assemble() -> Result<Value, OpenApiError> {
 }
 
 /// The tags, in the order readers meet them.
-const TAGS: [(&str, &str); 13] = [
+const TAGS: [(&str, &str); 14] = [
     (
         "accounts",
         "The bank API: accounts and what hangs off them — balances, transactions, statements, \
@@ -159,6 +159,12 @@ const TAGS: [(&str, &str); 13] = [
     (
         "tokens",
         "Tokens: the token endpoint, userinfo, introspection and revocation.",
+    ),
+    (
+        "grants",
+        "Grant Management for OAuth 2.0: a client reads or revokes one of its grants at \
+         /grants/{grant_id}, with an access token carrying grant_management_query or \
+         grant_management_revoke.",
     ),
     (
         "schemas",

@@ -217,6 +217,7 @@ impl ServeArgs {
             auto_consent: self.auto_consent(),
             dpop_nonces: self.dpop_nonces,
             require_signed_request_object: self.require_signed_request_object,
+            require_grant_management_action: self.require_grant_management_action,
             sign_responses: self.sign_responses,
             access_history: self.access_history,
             tls: self.tls,

@@ -16,6 +16,8 @@ mod ciba;
 mod clock;
 #[path = "sandbox/customers.rs"]
 mod customers;
+#[path = "sandbox/grants.rs"]
+mod grants;
 #[path = "sandbox/reset.rs"]
 mod reset;
 

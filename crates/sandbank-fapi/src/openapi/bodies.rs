@@ -109,6 +109,35 @@ pub struct IntrospectionResponse {
     pub auth_time: Option<i64>,
 }
 
+/// A grant, as the grant management endpoint shows it (Grant Management for OAuth 2.0 §5.3).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GrantView {
+    /// The scopes granted: one entry holding them all, space-separated; empty when only
+    /// authorization details were granted.
+    pub scopes: Vec<GrantScope>,
+    /// The RFC 9396 authorization details granted, with the accounts the customer chose.
+    #[schema(value_type = Vec<Object>)]
+    pub authorization_details: Value,
+    /// When the customer gave the grant (RFC 3339, UTC).
+    #[schema(example = "2026-12-03T13:20:37Z")]
+    pub created_at: String,
+    /// When it last changed: a `merge` or `replace`, an account removed (RFC 3339, UTC).
+    #[schema(example = "2026-12-03T13:25:02Z")]
+    pub updated_at: String,
+    /// When it ends (RFC 3339, UTC), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2027-03-03T13:25:02Z")]
+    pub expires_at: Option<String>,
+}
+
+/// Scopes granted, in a grant (Grant Management for OAuth 2.0 §5.3).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GrantScope {
+    /// Space-separated scopes.
+    #[schema(example = "openid accounts balances")]
+    pub scope: String,
+}
+
 /// OpenID Connect claims about the customer (Core §5.3.2).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserInfo {
@@ -209,6 +238,16 @@ pub struct ServerMetadata {
     pub request_parameter_supported: bool,
     /// `true`.
     pub request_uri_parameter_supported: bool,
+    /// Grant Management: the `grant_management_action` values supported.
+    #[schema(example = json!(["create", "merge", "replace"]))]
+    pub grant_management_actions_supported: Vec<String>,
+    /// Grant Management: whether every authorization request must carry a
+    /// `grant_management_action` (`serve --require-grant-management-action`).
+    pub grant_management_action_required: bool,
+    /// Grant Management: the URL a grant id is appended to (`/grants/{grant_id}`), for
+    /// querying and revoking a grant.
+    #[schema(example = "http://127.0.0.1:8080/grants")]
+    pub grant_management_endpoint: String,
     /// Over `serve --tls`: `true`, tokens may be bound to the client certificate (RFC 8705).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_client_certificate_bound_access_tokens: Option<bool>,

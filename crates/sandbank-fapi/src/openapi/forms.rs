@@ -75,6 +75,18 @@ pub struct PushedAuthorizationRequest {
     /// `authorization_signed_response_alg` must ask for `jwt`.
     #[serde(default)]
     pub response_mode: String,
+    /// Grant Management: `create` (a new grant, whose id the token response returns as
+    /// `grant_id`), `merge` (add what the customer approves now to the grant `grant_id`) or
+    /// `replace` (swap the permissions of the grant `grant_id` for what the customer approves
+    /// now). Required under `serve --require-grant-management-action`.
+    #[serde(default)]
+    #[schema(example = "merge")]
+    pub grant_management_action: String,
+    /// Grant Management: the grant to `merge` into or `replace`, one of the client's active
+    /// grants (else `invalid_grant_id`). Only with `merge` or `replace`.
+    #[serde(default)]
+    #[schema(example = "grant-4f1f0c2b9a7d3e5c")]
+    pub grant_id: String,
     /// How the client authenticates.
     #[serde(flatten)]
     pub client: ClientAuthentication,

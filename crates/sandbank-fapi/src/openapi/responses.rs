@@ -129,6 +129,35 @@ impl IntoResponses for UserinfoErrors {
     }
 }
 
+/// The errors of the grant management endpoint (`/grants/{grant_id}`): the guard's 400 and
+/// 401, 403 for a token without the operation's scope or another client's grant, 404 for a
+/// grant unknown or no longer active, and 500.
+pub struct GrantErrors;
+
+impl IntoResponses for GrantErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let forbidden = oauth_error(
+            "The token lacks the operation's scope (`insufficient_scope`: \
+             `grant_management_query` to read, `grant_management_revoke` to revoke), or the \
+             grant belongs to another client (`access_denied`).",
+        )
+        .header("WWW-Authenticate", dpop_challenge())
+        .build();
+        let not_found = oauth_error(
+            "No grant has this id, or it is no longer active (revoked or expired) \
+             (`invalid_grant_id`).",
+        )
+        .build();
+        map(vec![
+            ("400", guard_bad_request()),
+            ("401", unauthorized()),
+            ("403", forbidden),
+            ("404", not_found),
+            ("500", server_error()),
+        ])
+    }
+}
+
 /// The errors of RFC 7592 client management: 401 without the registration access token, and
 /// 500.
 pub struct RegistrationTokenErrors;

@@ -21,9 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::dashboard::{self, AccountSession, LOGIN_COOKIE, SESSION_COOKIE, tokens_match, when};
 use crate::decision::DecisionError;
+use crate::error::OAuthError;
 use crate::form::pairs;
 use crate::openapi::{FORM, HTML};
-use crate::state::{AuthServer, kinds};
+use crate::state::AuthServer;
 use crate::{ciba, grant, pages, rar, scope};
 
 /// How many history entries one page shows.
@@ -235,18 +236,9 @@ struct CardView {
 
 /// The live, `ACTIVE` grants of a customer, newest first.
 async fn grants_of(server: &AuthServer, customer: &PartyId) -> Result<Vec<Consent>, Response> {
-    let now = server.now();
-    let mut grants: Vec<Consent> = server
-        .auth()
-        .list(kinds::GRANT, now)
+    grant::grants_of_customer(server, customer)
         .await
-        .map_err(|e| failed(server, e))?
-        .into_iter()
-        .filter_map(|(_, entry)| serde_json::from_value::<Consent>(entry.value).ok())
-        .filter(|g| &g.customer_id == customer && grant::is_active(g, now))
-        .collect();
-    grants.sort_by_key(|g| std::cmp::Reverse(g.created_at));
-    Ok(grants)
+        .map_err(|e| failed(server, e.description))
 }
 
 /// What a grant lets its app do, in words; accounts by their names.
@@ -750,7 +742,7 @@ pub async fn remove_account(
         Ok(session) => session,
         Err(page) => return page,
     };
-    let mut grant = match own_grant(&server, &session, &grant_id).await {
+    let grant = match own_grant(&server, &session, &grant_id).await {
         Ok(grant) => grant,
         Err(page) => return page,
     };
@@ -761,26 +753,11 @@ pub async fn remove_account(
     else {
         return not_yours(&server);
     };
-    grant.account_ids.retain(|a| *a != account);
-    for detail in &mut grant.authorization_details {
-        if let AuthorizationDetail::AccountInformation { accounts, .. } = detail {
-            accounts.retain(|a| *a != account);
-        }
-    }
-    let result = if grant.account_ids.is_empty() {
-        grant::revoke(&server, &grant_id).await
-    } else {
-        grant.updated_at = server.now();
-        let ttl = grant
-            .expires_at
-            .map(|e| e - server.now())
-            .unwrap_or(server.config.lifetimes.grant)
-            .max(chrono::Duration::seconds(1));
-        server.write(kinds::GRANT, &grant_id, &grant, ttl).await
-    };
-    match result {
-        Ok(()) => back_to(&server, ""),
-        Err(e) => failed(&server, e.description),
+    // A grant left with no account is revoked; concurrent changes are all kept.
+    match grant::remove_account(&server, &grant_id, &account).await {
+        Ok(_) => back_to(&server, ""),
+        Err(grant::GrantError::NotActive) => not_yours(&server),
+        Err(e) => failed(&server, OAuthError::from(e).description),
     }
 }
 

@@ -13,7 +13,7 @@ use url::Url;
 use crate::client::Client;
 use crate::code::{self, CodeRecord};
 use crate::form::Params;
-use crate::grant;
+use crate::grant::{self, Action, GrantError};
 use crate::jose::random_token;
 use crate::openapi::HTML;
 use crate::openapi::responses::PageErrors;
@@ -300,6 +300,13 @@ pub async fn approve(
 
 /// The customer approved: the grant and the code are issued, and the answer is the
 /// authorization response URL (with `code`, or `error=server_error` if issuing failed).
+///
+/// With Grant Management, `merge` and `replace` change the grant the request names instead of
+/// making one ([`grant::merge`], [`grant::replace`]); the code carries that grant's id and its
+/// scopes after the change. When that grant is no longer active (revoked since PAR), the answer
+/// is `error=invalid_grant_id`; when the customer approving is not the one who gave it,
+/// `error=access_denied` — another customer cannot extend or replace someone's grant. The
+/// consent page and the sandbox control API's approve both come here, so they agree.
 pub async fn approved(
     server: &AuthServer,
     pending: &Pending,
@@ -310,43 +317,88 @@ pub async fn approved(
     finish(server, pending).await?;
     let request = &pending.request;
     let decision = grant::decide(request, owned, chosen);
-    let issued = async {
-        let grant = grant::create(
+    let client_id = pending.client.client_id.as_str();
+    let granted = match (request.grant_management_action, &request.grant_id) {
+        (Some(Action::Merge), Some(grant_id)) => {
+            grant::merge(server, grant_id, client_id, &who.party_id, &decision).await
+        }
+        (Some(Action::Replace), Some(grant_id)) => {
+            grant::replace(server, grant_id, client_id, &who.party_id, &decision).await
+        }
+        _ => grant::create(
             server,
             &who.party_id,
-            &pending.client.client_id,
+            client_id,
             &pending.client.metadata.client_name,
             decision,
         )
-        .await?;
-        code::issue(
-            server,
-            &CodeRecord {
-                client_id: pending.client.client_id.clone(),
-                redirect_uri: request.redirect_uri.clone(),
-                code_challenge: request.code_challenge.clone(),
-                dpop_jkt: request.dpop_jkt.clone(),
-                grant_id: grant.consent_id.as_str().to_owned(),
-                sub: who.party_id.as_str().to_owned(),
-                scope: request.scope.iter().cloned().collect(),
-                nonce: request.nonce.clone(),
-                auth_time: who.auth_time,
-            },
-        )
         .await
-    }
+        .map_err(GrantError::from),
+    };
+    let grant = match granted {
+        Ok(grant) => grant,
+        Err(GrantError::NotActive | GrantError::OtherClient) => {
+            return response_url(
+                server,
+                request,
+                &[
+                    ("error", "invalid_grant_id"),
+                    (
+                        "error_description",
+                        "the grant to change is no longer active",
+                    ),
+                ],
+            );
+        }
+        Err(GrantError::OtherCustomer) => {
+            return response_url(
+                server,
+                request,
+                &[
+                    ("error", "access_denied"),
+                    (
+                        "error_description",
+                        "the grant to change was given by another customer",
+                    ),
+                ],
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "issuing a grant failed");
+            return server_error(server, request);
+        }
+    };
+    let issued = code::issue(
+        server,
+        &CodeRecord {
+            client_id: pending.client.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            code_challenge: request.code_challenge.clone(),
+            dpop_jkt: request.dpop_jkt.clone(),
+            grant_id: grant.consent_id.as_str().to_owned(),
+            sub: who.party_id.as_str().to_owned(),
+            scope: grant.scopes.clone(),
+            nonce: request.nonce.clone(),
+            auth_time: who.auth_time,
+        },
+    )
     .await;
     match issued {
         Ok(code) => response_url(server, request, &[("code", &code)]),
-        Err(_) => response_url(
-            server,
-            request,
-            &[
-                ("error", "server_error"),
-                ("error_description", "the server could not issue a code"),
-            ],
-        ),
+        Err(_) => server_error(server, request),
     }
+}
+
+/// The authorization response for a failure to issue.
+fn server_error(server: &AuthServer, request: &PushedRequest) -> Result<Url, Unanswerable> {
+    response_url(
+        server,
+        request,
+        &[
+            ("error", "server_error"),
+            ("error_description", "the server could not issue a code"),
+        ],
+    )
 }
 
 /// The customer denied: `access_denied`.

@@ -9,12 +9,13 @@ use crate::client::{
     AUTHORIZATION_DETAILS_TYPES, BACKCHANNEL_SIGNING_ALGORITHMS, DeliveryMode, GrantType,
     SERVER_SIGNING_ALGORITHMS,
 };
+use crate::grant::{self, Action};
 use crate::jose::ALLOWED_ALGORITHMS;
 use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
 
 /// Scopes the server knows: one per data family, plus OpenID and grant management.
-pub const SCOPES: [&str; 11] = [
+pub const SCOPES: [&str; 13] = [
     "openid",
     "accounts",
     "balances",
@@ -26,7 +27,15 @@ pub const SCOPES: [&str; 11] = [
     "parties",
     "card_controls",
     "payments",
+    GRANT_MANAGEMENT_QUERY,
+    GRANT_MANAGEMENT_REVOKE,
 ];
+
+/// The scope a token needs for `GET /grants/{grant_id}` (Grant Management).
+pub const GRANT_MANAGEMENT_QUERY: &str = "grant_management_query";
+
+/// The scope a token needs for `DELETE /grants/{grant_id}` (Grant Management).
+pub const GRANT_MANAGEMENT_REVOKE: &str = "grant_management_revoke";
 
 /// The metadata document (RFC 8414 / OpenID Connect Discovery).
 pub fn metadata(server: &AuthServer) -> Value {
@@ -66,6 +75,9 @@ pub fn metadata(server: &AuthServer) -> Value {
         "authorization_details_types_supported": AUTHORIZATION_DETAILS_TYPES,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": true,
+        "grant_management_actions_supported": Action::names(),
+        "grant_management_action_required": config.grant_management_action_required,
+        "grant_management_endpoint": config.url(grant::ENDPOINT_PATH),
     });
     if config.require_signed_request_object
         && let Some(map) = document.as_object_mut()

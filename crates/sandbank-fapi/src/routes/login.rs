@@ -95,6 +95,11 @@ async fn consent_page(
         .chain(request.authorization_details.iter().map(rar::describe))
         .collect();
     let needs_accounts = grant::needs_accounts(request);
+    let grant_change = match request.grant_management_action {
+        Some(grant::Action::Merge) => Some("merge"),
+        Some(grant::Action::Replace) => Some("replace"),
+        Some(grant::Action::Create) | None => None,
+    };
     pages::render(
         if error.is_some() {
             StatusCode::BAD_REQUEST
@@ -107,6 +112,7 @@ async fn consent_page(
             customer_name => who.display_name.clone(),
             interaction => interaction,
             asks => asks,
+            grant_change => grant_change,
             accounts => minijinja::value::Serde(if needs_accounts { choices } else { Vec::new() }),
             error => error,
         },

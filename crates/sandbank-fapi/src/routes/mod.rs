@@ -4,6 +4,7 @@ pub mod account;
 pub mod authorize;
 pub mod backchannel;
 pub mod discovery;
+pub mod grants;
 pub mod introspect;
 pub mod login;
 pub mod par;
@@ -43,7 +44,8 @@ where
         .routes(routes!(token::token))
         .routes(routes!(userinfo::userinfo))
         .routes(routes!(introspect::introspect))
-        .routes(routes!(revoke::revoke));
+        .routes(routes!(revoke::revoke))
+        .routes(routes!(grants::query, grants::revoke));
     crate::openapi::add_components(router.get_openapi_mut());
     router
 }
@@ -126,6 +128,7 @@ mod tests {
             "/login",
             "/consent",
             "/authorize",
+            "/grants/grant-abc",
         ] {
             assert!(is_endpoint(path), "{path}");
         }
@@ -135,6 +138,8 @@ mod tests {
             "/tokens",
             "/register/",
             "/register/a/b",
+            "/grants",
+            "/grants/a/b",
             "/sandbox/reset",
             "/schemas/x",
         ] {

@@ -17,7 +17,7 @@ use crate::openapi::responses::ClientAuthErrors;
 use crate::openapi::{DpopHeader, FORM};
 use crate::par::{self, REQUEST_URI_PREFIX};
 use crate::state::{AuthServer, kinds};
-use crate::{request_object, sender};
+use crate::{grant, request_object, sender};
 
 /// Push an authorization request.
 ///
@@ -29,6 +29,10 @@ use crate::{request_object, sender};
 /// then only what is inside it counts. Clients registered with
 /// `require_signed_request_object` (or every client, under `serve
 /// --require-signed-request-object`) must send one.
+///
+/// Grant Management: `grant_management_action=create` asks for a new grant (its id comes back
+/// as `grant_id` in the token response); `merge` or `replace` with `grant_id` changes an
+/// existing active grant of the client once the same customer approves.
 #[utoipa::path(
     post,
     path = "/par",
@@ -40,7 +44,7 @@ use crate::{request_object, sender};
     responses(
         (status = 201, description = "Accepted: the `request_uri` for `/authorize`.", body = ParResponse,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, description = "The request is refused: `invalid_request` (a missing or repeated parameter, PKCE, redirect URI, response type or mode), `unauthorized_client`, `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, `invalid_request_object` (a request object that fails a JAR or FAPI Message Signing rule), `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
+        (status = 400, description = "The request is refused: `invalid_request` (a missing or repeated parameter, PKCE, redirect URI, response type or mode; an unknown `grant_management_action`, `create` with a `grant_id`, `merge` or `replace` without one, a `grant_id` without an action), `unauthorized_client`, `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, `invalid_request_object` (a request object that fails a JAR or FAPI Message Signing rule), `invalid_grant_id` (`grant_id` names no active grant of this client), `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header under `serve --dpop-nonces`.", body = OAuthErrorBody,
             headers(("DPoP-Nonce" = String, description = "With `use_dpop_nonce`: the nonce to put in the next proof."))),
         ClientAuthErrors
     )
@@ -79,7 +83,15 @@ pub async fn push(
         }
         None => &params,
     };
-    let request = par::validate(&client, params, proof.as_ref().map(|p| p.jkt.as_str()))?;
+    let request = par::validate(
+        &client,
+        params,
+        proof.as_ref().map(|p| p.jkt.as_str()),
+        server.config.grant_management_action_required,
+    )?;
+    if let Some(grant_id) = &request.grant_id {
+        grant::target(&server, &client.client_id, grant_id).await?;
+    }
     let request_uri = format!("{REQUEST_URI_PREFIX}{}", random_token(32));
     let lifetime = server.config.lifetimes.par;
     server

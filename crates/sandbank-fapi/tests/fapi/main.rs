@@ -14,6 +14,7 @@ mod clock_moved;
 mod dcr;
 mod discovery;
 mod dpop;
+mod grants;
 mod message_signing;
 mod mtls;
 mod par;

@@ -685,3 +685,80 @@ async fn c3_ciba_over_mtls_gives_certificate_bound_tokens() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn d3_the_grant_endpoint_checks_a_certificate_bound_token_as_the_bank_api_does() {
+    let ts = start_tls().await;
+    let cert = self_signed("budget-buddy");
+    let client_id = register(
+        &ts,
+        json!({
+            "token_endpoint_auth_method": "self_signed_tls_client_auth",
+            "jwks": {"keys": [cert.jwk]},
+            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+        }),
+    )
+    .await;
+    let http = with_cert(&ts, Some(&cert));
+    let user = tokens(&ts, &http, &client_id).await;
+    let grant_id = user["grant_id"].as_str().unwrap();
+    // A client_credentials token bound to the certificate, with the grant management scopes.
+    let response = post(
+        &ts,
+        &http,
+        "/token",
+        &client_id,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "grant_management_query grant_management_revoke"),
+        ],
+    )
+    .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer", "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let url = ts.url(&format!("/grants/{grant_id}"));
+    let response = http
+        .get(&url)
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(view["scopes"], json!([{"scope": "accounts balances"}]));
+    // Another certificate, or none, is refused before anything is revoked.
+    let other = self_signed("budget-buddy");
+    for (case, stranger) in [
+        ("another certificate", with_cert(&ts, Some(&other))),
+        ("no certificate", with_cert(&ts, None)),
+    ] {
+        let response = stranger
+            .delete(&url)
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{case}"
+        );
+    }
+    let user_token = user["access_token"].as_str().unwrap();
+    assert_eq!(
+        accounts(&ts, &http, user_token).await.status(),
+        StatusCode::OK
+    );
+    let response = http
+        .delete(&url)
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        accounts(&ts, &http, user_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -1,6 +1,7 @@
 //! The sandbox control API, under `/sandbox`: what a test suite uses to steer the bank it
 //! started. Reset it to its seed's dataset, move its clock (and with it the data) forward, list
-//! the personas, create customers, approve or deny pending consents and CIBA requests.
+//! the personas, create customers, approve or deny pending consents and CIBA requests, list
+//! the grants.
 //!
 //! Every route needs the admin key (`Authorization: Bearer <adminKey>`, the key of the ready
 //! line). Each operation is also a plain async function on [`AppState`] ([`reset`],
@@ -22,6 +23,7 @@ mod clock;
 mod customers;
 pub mod duration;
 mod error;
+mod grants;
 mod personas;
 mod reset;
 pub mod state;
@@ -42,6 +44,7 @@ pub use ciba::{
 pub use clock::{ClockAdvance, SandboxClock, advance_clock, clock};
 pub use customers::{CreatedCustomer, NewAccount, NewCustomer, create_customer};
 pub use error::SandboxError;
+pub use grants::{GrantFilter, GrantList, SandboxGrant, grants};
 pub use personas::{PersonaAccount, PersonaList, SandboxPersona, personas};
 pub use reset::reset;
 
@@ -102,6 +105,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ciba::get_ciba))
         .routes(routes!(ciba::post_approve_ciba))
         .routes(routes!(ciba::post_deny_ciba))
+        .routes(routes!(grants::get_grants))
         .layer(axum::middleware::from_fn(auth::no_store))
 }
 
@@ -118,6 +122,7 @@ pub fn add_components(components: &mut Components) -> Result<(), ComponentConfli
     components.add_type::<CibaList>("SandboxCibaList")?;
     components.add_type::<CibaApproval>("SandboxCibaApproval")?;
     components.add_type::<CibaDecision>("SandboxCibaDecision")?;
+    components.add_type::<GrantList>("SandboxGrantList")?;
     Ok(())
 }
 

@@ -193,6 +193,7 @@ fn every_error_response_has_its_body_and_headers() {
         "/userinfo",
         "/introspect",
         "/revoke",
+        "/grants/{grant_id}",
     ];
     let pages = ["/authorize", "/login", "/consent"];
     for (method, path, operation) in operations(&doc) {

@@ -1,5 +1,6 @@
 //! `grant_type=client_credentials`: a token for the client itself, on no customer's behalf.
-//! Every scope the server knows reaches a customer's data, so none can be asked here.
+//! Every data scope reaches a customer's data, so only the grant management scopes can be
+//! asked here: a client manages its grants (`/grants/{grant_id}`) with a token of its own.
 
 use serde_json::Value;
 
@@ -7,11 +8,12 @@ use super::{Binding, Issue, issue_tokens};
 use crate::client::Client;
 use crate::error::OAuthError;
 use crate::form::Params;
+use crate::routes::discovery::{GRANT_MANAGEMENT_QUERY, GRANT_MANAGEMENT_REVOKE};
 use crate::scope;
 use crate::state::AuthServer;
 
 /// Scopes a client may get for itself.
-pub const CLIENT_SCOPES: [&str; 0] = [];
+pub const CLIENT_SCOPES: [&str; 2] = [GRANT_MANAGEMENT_QUERY, GRANT_MANAGEMENT_REVOKE];
 
 /// Issues a client token.
 pub async fn issue(
