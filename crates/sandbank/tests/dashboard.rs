@@ -594,3 +594,58 @@ async fn a_decoupled_request_denied_on_the_dashboard_is_access_denied_and_others
         other => panic!("expected access_denied, got {other:?}"),
     }
 }
+
+/// FAPI.md D4: the grants Grant Management shows the app are the ones the customer sees and
+/// revokes on the dashboard, and a grant the app revokes leaves the dashboard.
+#[tokio::test]
+async fn d4_the_customer_sees_and_revokes_the_grants_of_grant_management() {
+    let sandbox = sandbox().await;
+    let budget = app(&sandbox, "Budget Buddy").await;
+    let scopes = [
+        "accounts",
+        "grant_management_query",
+        "grant_management_revoke",
+    ];
+    let first = budget.login_as("alice").with_scopes(scopes).await.unwrap();
+    let second = budget.login_as("alice").with_scopes(scopes).await.unwrap();
+    let (kept, revoked) = (
+        first.grant_id().unwrap().to_owned(),
+        second.grant_id().unwrap().to_owned(),
+    );
+    let shown = first.grant().await.unwrap();
+    assert_eq!(
+        shown["scopes"][0]["scope"]
+            .as_str()
+            .map(|s| s.contains("accounts")),
+        Some(true)
+    );
+
+    let mut browser = Browser::new(&sandbox);
+    let dashboard = browser.sign_in("alice", sandbox.password()).await;
+    assert!(dashboard.html.contains(&format!("/grants/{kept}/revoke")));
+    assert!(
+        dashboard
+            .html
+            .contains(&format!("/grants/{revoked}/revoke"))
+    );
+
+    // The app revokes one through Grant Management: it leaves the dashboard.
+    second.revoke_grant().await.unwrap();
+    let dashboard = browser.get("/account").await;
+    assert!(
+        !dashboard
+            .html
+            .contains(&format!("/grants/{revoked}/revoke"))
+    );
+
+    // The customer revokes the other on the dashboard: Grant Management no longer serves it.
+    let done = browser
+        .post(
+            &format!("/account/grants/{kept}/revoke"),
+            &[("csrf", &dashboard.csrf())],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(first.grant().await.is_err());
+    assert_eq!(status(&first, "/accounts").await, StatusCode::UNAUTHORIZED);
+}
