@@ -2,10 +2,10 @@
 //! for a token issued on a customer's grant becomes an [`AccessRecord`] in the store.
 //!
 //! Recording stays off the request's path: the resource server hands each record to an
-//! [`AccessLog`], whose writer task appends whatever has queued up in one transaction. Under
-//! light load that is one row per request, written at once; under heavy load the rows of many
-//! requests share one transaction, so the history costs the bank API little throughput (the
-//! load benchmark measures it, `bench/wrk.sh`). The queue is bounded: when the writer falls
+//! [`AccessLog`], whose writer task gathers records for up to 50 ms (or 512 records) and
+//! appends them in one transaction, so that under load the history takes the database's write
+//! lock a few times a second rather than once per request (the load benchmark measures what it
+//! costs, `bench/wrk.sh`). The queue is bounded: when the writer falls
 //! behind, requests wait for room rather than lose their record. [`AccessLog::flush`] waits until
 //! everything queued before it is stored, so a dashboard page shows every request this instance
 //! answered before it; requests answered by other instances sharing the database appear as soon
@@ -27,6 +27,9 @@ const QUEUE: usize = 4096;
 
 /// The most records one transaction appends.
 const BATCH: usize = 512;
+
+/// How long the writer gathers records before it writes them (unless a flush is waiting).
+const WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 #[derive(Debug)]
 enum Message {
@@ -83,14 +86,27 @@ async fn write(store: Store, mut receiver: mpsc::Receiver<Message>) {
     let mut records = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
     while let Some(first) = receiver.recv().await {
+        // Gather what arrives within the window (or until the batch is full, or someone waits
+        // for a flush), so that a busy bank API shares one write transaction among many
+        // requests instead of contending for the database's write lock with each.
+        let window = tokio::time::sleep(WINDOW);
+        tokio::pin!(window);
         let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Record(record) => records.push(record),
-                Message::Flush(done) => flushes.push(done),
+        loop {
+            match next.take() {
+                Some(Message::Record(record)) => records.push(record),
+                Some(Message::Flush(done)) => flushes.push(done),
+                None => {}
             }
-            if records.len() < BATCH {
-                next = receiver.try_recv().ok();
+            if records.len() >= BATCH || !flushes.is_empty() {
+                break;
+            }
+            tokio::select! {
+                message = receiver.recv() => match message {
+                    Some(message) => next = Some(message),
+                    None => break,
+                },
+                () = &mut window => break,
             }
         }
         if let Err(error) = store.record_accesses(&records).await {
