@@ -649,3 +649,23 @@ async fn d4_the_customer_sees_and_revokes_the_grants_of_grant_management() {
     assert!(first.grant().await.is_err());
     assert_eq!(status(&first, "/accounts").await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_history_link_that_is_not_understood_shows_the_newest_entries() {
+    let sandbox = sandbox().await;
+    let budget = app(&sandbox, "Budget Buddy").await;
+    let alice = login(&budget, "alice").await;
+    first_accounts(&alice).await;
+    let mut browser = Browser::new(&sandbox);
+    browser.sign_in("alice", sandbox.password()).await;
+    for before in ["9223372036854775808", "-1", "x", ""] {
+        let page = browser
+            .get(&format!(
+                "/account/apps/{}?before={before}",
+                budget.client_id()
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{before}");
+        assert!(page.html.contains("List the shared accounts"), "{before}");
+    }
+}

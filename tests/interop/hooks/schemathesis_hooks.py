@@ -47,13 +47,27 @@ def _public_jwks():
 
 def _registration(case):
     """Client registration (RFC 7591): the key material must be real keys, and redirect URIs
-    must be URLs that are https or loopback http - rules of URL parsing and of elliptic
+    (and the CIBA notification endpoint, and the logo) must be URLs that are https or loopback
+    http - rules of URL parsing and of elliptic
     curves, which the document states in words."""
     body = case.body
     if not _positive(case) or not isinstance(body, dict):
         return case
     body["redirect_uris"] = ["http://127.0.0.1:9000/callback"]
     body.pop("jwks_uri", None)
+    # The same URL rule for the CIBA ping endpoint and the logo.
+    # CIBA's metadata depends on itself in ways a schema does not say: the grant needs a
+    # delivery mode, and ping mode a notification endpoint.
+    grants = body.get("grant_types")
+    if isinstance(grants, list) and "urn:openid:params:grant-type:ciba" in grants:
+        if body.get("backchannel_token_delivery_mode") not in ("poll", "ping"):
+            body["backchannel_token_delivery_mode"] = "poll"
+        if body["backchannel_token_delivery_mode"] == "ping":
+            body["backchannel_client_notification_endpoint"] = "http://127.0.0.1:9000/ciba"
+    if "backchannel_client_notification_endpoint" in body:
+        body["backchannel_client_notification_endpoint"] = "http://127.0.0.1:9000/ciba"
+    if "logo_uri" in body:
+        body["logo_uri"] = "https://budget-buddy.example/logo.png"
     method = body.get("token_endpoint_auth_method")
     if method == "tls_client_auth":
         body.pop("jwks", None)

@@ -335,6 +335,10 @@ pub struct ClientRegistrationRequest {
     /// Where the client publishes its keys: loopback http(s) URLs only in this sandbox.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// The app's logo, linked from the privacy dashboard (never loaded by its pages): an https
+    /// URL, or http on loopback, of at most 2,000 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
     /// Subject DN of the client certificate, required for `tls_client_auth`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_subject_dn: Option<String>,

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sandbank_schemas::common::{AccountId, CardId, PartyId};
@@ -79,11 +79,25 @@ pub struct CardLockForm {
 }
 
 /// Which page of an app's history.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// Show entries older than this one (the "Older" link gives it).
+    /// Show entries older than this one (the "Older" link gives it); anything that is not
+    /// such an id shows the newest entries.
+    #[param(value_type = Option<String>)]
     pub before: Option<i64>,
+}
+
+impl HistoryQuery {
+    /// The query of a history page, leniently: a page link that is not understood shows the
+    /// newest entries rather than an error.
+    fn parse(query: Option<&str>) -> HistoryQuery {
+        let before = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .find(|(name, _)| name == "before")
+            .and_then(|(_, value)| value.parse::<i64>().ok())
+            .filter(|id| *id > 0);
+        HistoryQuery { before }
+    }
 }
 
 fn page_error(server: &AuthServer, status: StatusCode, message: &str) -> Response {
@@ -611,8 +625,9 @@ pub async fn app_history(
     State(server): State<AuthServer>,
     headers: HeaderMap,
     Path(client_id): Path<String>,
-    Query(query): Query<HistoryQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let query = HistoryQuery::parse(query.as_deref());
     let (_, session) = match signed_in(&server, &headers).await {
         Ok(session) => session,
         Err(page) => return page,

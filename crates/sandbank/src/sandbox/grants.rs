@@ -107,10 +107,9 @@ pub async fn grants(app: &AppState, filter: &GrantFilter) -> Result<GrantList, S
             match app.store.customer_by_username(&username).await? {
                 Some(customer) => Some(customer.party_id),
                 None => {
-                    return Err(SandboxError::invalid(
-                        "customer",
-                        format!("no customer logs in as {username:?}"),
-                    ));
+                    return Err(SandboxError::NotFound(format!(
+                        "no customer logs in as {username:?}"
+                    )));
                 }
             }
         }
@@ -178,12 +177,13 @@ fn view(grant: Consent, customer_name: Option<String>, now: DateTime<Utc>) -> Sa
     tag = "sandbox",
     security(("adminKey" = [])),
     params(
-        ("customer" = Option<String>, Query, description = "Only this customer's grants, by username (`alice`)."),
-        ("clientId" = Option<String>, Query, description = "Only this client's grants.")
+        ("customer" = Option<String>, Query, description = "Only this customer's grants, by username (`alice`).", pattern = r"\S"),
+        ("clientId" = Option<String>, Query, description = "Only this client's grants.", pattern = r"\S")
     ),
     responses(
         (status = 200, description = "Every grant stored — active, revoked (kept until it would have expired) or expired — newest first, with its status, client, customer, scopes, accounts, permissions, authorization details and timestamps.", body = GrantList),
-        (status = 400, description = "An unknown, repeated or empty query parameter, or a `customer` no one logs in as (`errors[].pointer` names the parameter).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "An unknown, repeated or empty query parameter (`errors[].pointer` names the parameter).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No customer logs in as `customer`.", body = Problem, content_type = PROBLEM_JSON),
         AdminKeyRefused,
         (status = 500, description = "The sandbox could not read the grants.", body = Problem, content_type = PROBLEM_JSON)
     )

@@ -122,8 +122,22 @@ async fn sandbox_grants_lists_every_grant_with_status_client_customer_and_accoun
 #[tokio::test]
 async fn sandbox_grants_refuses_bad_queries_and_strangers() {
     let sandbox = crate::start().await;
+    // A customer no one logs in as: 404, naming them.
+    let (status, problem) = admin(
+        &sandbox,
+        Method::GET,
+        "/sandbox/grants?customer=nobody-at-all",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("nobody-at-all")),
+        "{problem}"
+    );
     for (query, pointer) in [
-        ("customer=nobody-at-all", "customer"),
         ("colour=blue", "colour"),
         ("customer=alice&customer=sam", "customer"),
         ("clientId=", "clientId"),
