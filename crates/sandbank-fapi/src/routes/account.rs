@@ -24,6 +24,7 @@ use crate::decision::DecisionError;
 use crate::error::OAuthError;
 use crate::form::pairs;
 use crate::openapi::{FORM, HTML};
+use crate::routes::login;
 use crate::state::AuthServer;
 use crate::{ciba, grant, pages, rar, scope};
 
@@ -520,21 +521,11 @@ pub async fn login(
     if !tokens_match(&expected, form.get("csrf").map(String::as_str)) {
         return refused_form(&server);
     }
-    let username = form
-        .get("username")
-        .map(|u| u.trim().to_lowercase())
-        .unwrap_or_default();
-    let password = form.get("password").map(String::as_str).unwrap_or_default();
-    let customer = if username.is_empty() {
-        None
-    } else {
-        match server.store.customer_by_username(&username).await {
-            Ok(customer) => customer,
-            Err(e) => return failed(&server, e),
-        }
+    let (username, customer) = match login::credentials(&server, &form).await {
+        Ok(checked) => checked,
+        Err(e) => return failed(&server, e),
     };
-    let password_ok = tokens_match(&server.config.sandbox_password, Some(password));
-    let (Some(customer), true) = (customer, password_ok) else {
+    let Some(customer) = customer else {
         return login_page(
             &server,
             StatusCode::OK,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use sandbank_schemas::Customer;
 use serde::Serialize;
 
 use crate::client::Client;
@@ -146,6 +147,30 @@ async fn continued(
     Ok((id.clone(), interaction, pending))
 }
 
+/// A sign-in form's `username` (trimmed, lower-cased, for the page to show again) and the
+/// customer it signs in, when the username is a customer's and `password` the sandbox password
+/// (compared in constant time). The login page and the privacy dashboard's sign-in both use it.
+pub async fn credentials(
+    server: &AuthServer,
+    form: &HashMap<String, String>,
+) -> Result<(String, Option<Customer>), sandbank_store::StoreError> {
+    let username = form
+        .get("username")
+        .map(|u| u.trim().to_lowercase())
+        .unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    let password_ok = aws_lc_rs::constant_time::verify_slices_are_equal(
+        password.as_bytes(),
+        server.config.sandbox_password.as_bytes(),
+    )
+    .is_ok();
+    if username.is_empty() || !password_ok {
+        return Ok((username, None));
+    }
+    let customer = server.store.customer_by_username(&username).await?;
+    Ok((username, customer))
+}
+
 /// Log in on the login page.
 ///
 /// The login page's form: the customer's username and the sandbox password. Right: the
@@ -172,28 +197,14 @@ pub async fn login(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let username = form
-        .get("username")
-        .map(|u| u.trim().to_lowercase())
-        .unwrap_or_default();
-    let password = form.get("password").map(String::as_str).unwrap_or_default();
-    let customer = if username.is_empty() {
-        None
-    } else {
-        match server.store.customer_by_username(&username).await {
-            Ok(customer) => customer,
-            Err(e) => {
-                tracing::error!(error = %e, "looking up a customer failed");
-                return pages::error("The server could not check your sign-in. Try again.");
-            }
+    let (username, customer) = match credentials(&server, &form).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            tracing::error!(error = %e, "looking up a customer failed");
+            return pages::error("The server could not check your sign-in. Try again.");
         }
     };
-    let password_ok = aws_lc_rs::constant_time::verify_slices_are_equal(
-        password.as_bytes(),
-        server.config.sandbox_password.as_bytes(),
-    )
-    .is_ok();
-    let (Some(customer), true) = (customer, password_ok) else {
+    let Some(customer) = customer else {
         return login_page(
             &pending.client,
             &id,
