@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::client::{Client, ClientMetadata, validate_registration};
+use crate::client::{Client, ClientMetadata, DeliveryMode, GrantType, validate_registration};
 use crate::error::OAuthError;
 use crate::jose::{random_token, sha256_b64};
 use crate::keys::{ClientKey, generate_client_key};
@@ -25,6 +25,18 @@ pub struct NewClient {
     pub auto_consent: bool,
     /// Which FAPI 2.0 Message Signing features the client is registered for.
     pub signing: MessageSigning,
+    /// Register for CIBA too (the `urn:openid:params:grant-type:ciba` grant) with this
+    /// delivery mode; `None`: the code flow only.
+    pub ciba: Option<CibaRegistration>,
+}
+
+/// The CIBA metadata a new client registers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CibaRegistration {
+    /// `backchannel_token_delivery_mode`.
+    pub mode: DeliveryMode,
+    /// `backchannel_client_notification_endpoint`, required in ping mode.
+    pub notification_endpoint: Option<String>,
 }
 
 /// The FAPI 2.0 Message Signing metadata a new client registers (all off by default).
@@ -103,6 +115,24 @@ pub fn registration_request(request: &NewClient, public_jwk: &Value) -> Value {
         }
         if signing.resource_requests {
             map.insert("require_signed_resource_requests".into(), Value::Bool(true));
+        }
+        if let Some(ciba) = &request.ciba {
+            let grants = [
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::Ciba,
+            ];
+            map.insert("grant_types".into(), json!(grants.map(GrantType::name)));
+            map.insert(
+                "backchannel_token_delivery_mode".into(),
+                ciba.mode.name().into(),
+            );
+            if let Some(endpoint) = &ciba.notification_endpoint {
+                map.insert(
+                    "backchannel_client_notification_endpoint".into(),
+                    endpoint.clone().into(),
+                );
+            }
         }
     }
     registration

@@ -1374,6 +1374,7 @@ mod onboarding {
                 client_name: Some("My fintech".into()),
                 auto_consent: true,
                 signing: Default::default(),
+                ciba: None,
             },
         )
         .await
@@ -1444,6 +1445,7 @@ mod onboarding {
                 client_name: None,
                 auto_consent: false,
                 signing: Default::default(),
+                ciba: None,
             },
         )
         .await

@@ -246,6 +246,10 @@ async fn client_create_with_server_registers_through_its_registration_endpoint()
             "--jarm",
             "--signed-introspection",
             "--signed-resource-requests",
+            "--ciba",
+            "ping",
+            "--ciba-notification-endpoint",
+            "http://127.0.0.1:3000/ciba",
             "--server",
             &server,
             "--database-url",
@@ -298,6 +302,17 @@ async fn client_create_with_server_registers_through_its_registration_endpoint()
         Some("ES256")
     );
     assert!(metadata.require_signed_resource_requests);
+    // So is CIBA, in ping mode, next to the code flow.
+    assert!(client.allows_grant("urn:openid:params:grant-type:ciba"));
+    assert!(client.allows_grant("authorization_code"));
+    assert_eq!(
+        metadata.backchannel_token_delivery_mode,
+        Some(sandbank_fapi::client::DeliveryMode::Ping)
+    );
+    assert_eq!(
+        metadata.backchannel_client_notification_endpoint.as_deref(),
+        Some("http://127.0.0.1:3000/ciba")
+    );
     assert_eq!(settings["require_signed_request_object"], true);
     assert_eq!(settings["authorization_signed_response_alg"], "ES256");
     let registered = &client.metadata.jwks.as_ref().unwrap()["keys"][0];

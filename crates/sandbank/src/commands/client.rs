@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use sandbank_fapi::client::DeliveryMode;
 use sandbank_fapi::keys::ClientKey;
 use sandbank_fapi::onboarding::{
-    MessageSigning, NewClient, RemoteError, create_client, register_remote,
+    CibaRegistration, MessageSigning, NewClient, RemoteError, create_client, register_remote,
 };
 use sandbank_fapi::{AsConfig, AuthServer, Clock};
 use sandbank_store::Store;
@@ -55,6 +56,13 @@ pub struct ClientCreateArgs {
     /// (`require_signed_resource_requests`).
     #[arg(long)]
     pub signed_resource_requests: bool,
+    /// CIBA: register the `urn:openid:params:grant-type:ciba` grant too, with this delivery
+    /// mode (`poll`, or `ping` with `--ciba-notification-endpoint`).
+    #[arg(long, value_name = "MODE", value_parser = ["poll", "ping"])]
+    pub ciba: Option<String>,
+    /// CIBA ping mode: where the server POSTs its notifications (https, or http on loopback).
+    #[arg(long, value_name = "URL", requires = "ciba")]
+    pub ciba_notification_endpoint: Option<String>,
     /// Register through the running server at this URL (its Dynamic Client Registration
     /// endpoint, found in its discovery document) instead of writing into the database; the
     /// issuer and endpoints written out are then the ones the server announces, and
@@ -147,6 +155,14 @@ pub async fn create(args: &ClientCreateArgs) -> Result<Written, Failure> {
             introspection: args.signed_introspection,
             resource_requests: args.signed_resource_requests,
         },
+        ciba: args.ciba.as_deref().map(|mode| CibaRegistration {
+            mode: if mode == "ping" {
+                DeliveryMode::Ping
+            } else {
+                DeliveryMode::Poll
+            },
+            notification_endpoint: args.ciba_notification_endpoint.clone(),
+        }),
     };
     let (id, key, settings) = match &args.server {
         Some(url) => {
