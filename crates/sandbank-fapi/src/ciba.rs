@@ -504,6 +504,9 @@ pub struct PendingCiba {
     pub created_at: DateTime<Utc>,
     /// When it can no longer be decided.
     pub expires_at: DateTime<Utc>,
+    /// Whether it asks for account data, so that approving it needs at least one account
+    /// ([`grant::needs_accounts`], the consent page's rule).
+    pub needs_accounts: bool,
 }
 
 /// Every request still waiting for a decision, oldest first.
@@ -555,7 +558,9 @@ async fn pending_where(
                 client.metadata.client_name
             }
         };
+        let needs_accounts = grant::needs_accounts(&as_authorization_request(&request));
         pending.push(PendingCiba {
+            needs_accounts,
             auth_req_id,
             client_id: request.client_id,
             client_name,

@@ -11,13 +11,14 @@
 //! double-submit), so that another site can neither post a change nor sign a browser in.
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use chrono::{DateTime, Duration, Utc};
 use sandbank_schemas::common::PartyId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::OAuthError;
 use crate::jose::random_token;
+pub use crate::pages::read_cookie;
 use crate::state::{AuthServer, kinds};
 
 /// The cookie holding the session id.
@@ -66,18 +67,6 @@ pub fn cookie(server: &AuthServer, name: &str, value: &str, max_age: i64) -> Opt
         "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     ))
     .ok()
-}
-
-/// The value of cookie `name` in a request.
-pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 /// Whether two tokens are equal, in constant time; an empty token never matches.
@@ -142,6 +131,8 @@ pub fn when(time: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 
@@ -74,6 +74,27 @@ pub fn render(status: StatusCode, template: &str, context: minijinja::Value) -> 
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+/// An account's masked number as the pages show it (`****1234`).
+pub fn masked_number(account: &sandbank_schemas::Account) -> String {
+    serde_json::to_value(&account.masked_account_number)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The value of cookie `name` in a request (the pages' own cookies: the login interaction's,
+/// the privacy dashboard's session and sign-in form).
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// The error page of the authorization endpoint: 400, never a redirect.

@@ -669,3 +669,42 @@ async fn a_history_link_that_is_not_understood_shows_the_newest_entries() {
         assert!(page.html.contains("List the shared accounts"), "{before}");
     }
 }
+
+#[tokio::test]
+async fn a_registered_logo_is_linked_and_never_loaded() {
+    let sandbox = sandbox().await;
+    let logo = "https://budget-buddy.example/logo.png";
+    let budget = sandbox
+        .register_client()
+        .client_name("Budget Buddy")
+        .metadata("logo_uri", logo)
+        .send()
+        .await
+        .unwrap();
+    login(&budget, "alice").await;
+    let mut browser = Browser::new(&sandbox);
+    let dashboard = browser.sign_in("alice", sandbox.password()).await;
+    let escaped = logo.replace('/', "&#x2f;");
+    assert!(
+        dashboard.html.contains(&format!("<a href=\"{escaped}\"")),
+        "{}",
+        dashboard.html
+    );
+    assert!(!dashboard.html.contains("<img"));
+    // Registration refuses a logo that is not https (or http on loopback).
+    for bad in ["http://budget-buddy.example/logo.png", "not a url"] {
+        let refused = sandbox
+            .register_client()
+            .metadata("logo_uri", bad)
+            .send()
+            .await;
+        let Err(error) = refused else {
+            panic!("{bad}: a bad logo_uri was registered");
+        };
+        let error = error.to_string();
+        assert!(
+            error.contains("invalid_client_metadata") && error.contains("logo_uri"),
+            "{bad}: {error}"
+        );
+    }
+}

@@ -192,10 +192,7 @@ fn login_page(
 
 /// An account as the dashboard names it: `Everyday Current ••1234`.
 fn account_name(account: &Account) -> String {
-    let number = serde_json::to_value(&account.masked_account_number)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let number = pages::masked_number(account);
     let name = account
         .nickname
         .clone()
@@ -371,30 +368,20 @@ async fn requests(server: &AuthServer, customer: &PartyId) -> Result<Vec<Request
         .map_err(|e| failed(server, e.description))?;
     Ok(pending
         .into_iter()
-        .map(|request| {
-            let needs_accounts = request
+        .map(|request| RequestView {
+            asks: request
                 .scopes
                 .iter()
-                .any(|s| scope::permission(s).is_some())
-                || request
-                    .authorization_details
-                    .iter()
-                    .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }));
-            RequestView {
-                asks: request
-                    .scopes
-                    .iter()
-                    .map(|s| scope::describe(s))
-                    .chain(request.authorization_details.iter().map(rar::describe))
-                    .collect(),
-                id: urlencoding(&request.auth_req_id),
-                client_name: request.client_name,
-                binding_message: request.binding_message,
-                user_code: request.user_code,
-                asked: when(request.created_at),
-                expires: when(request.expires_at),
-                needs_accounts,
-            }
+                .map(|s| scope::describe(s))
+                .chain(request.authorization_details.iter().map(rar::describe))
+                .collect(),
+            id: urlencoding(&request.auth_req_id),
+            client_name: request.client_name,
+            binding_message: request.binding_message,
+            user_code: request.user_code,
+            asked: when(request.created_at),
+            expires: when(request.expires_at),
+            needs_accounts: request.needs_accounts,
         })
         .collect())
 }

@@ -514,12 +514,5 @@ fn respond(result: Result<Url, Unanswerable>) -> Response {
 
 /// The interaction id from the browser's cookie.
 pub fn interaction_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == INTERACTION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    crate::pages::read_cookie(headers, INTERACTION_COOKIE)
 }

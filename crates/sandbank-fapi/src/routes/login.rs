@@ -82,10 +82,7 @@ async fn consent_page(
         .map(|a| AccountChoice {
             id: a.account_id.as_str().to_owned(),
             name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
-            number: serde_json::to_value(&a.masked_account_number)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            number: pages::masked_number(a),
             checked: named.is_empty() || named.contains(&a.account_id.as_str()),
         })
         .collect();
