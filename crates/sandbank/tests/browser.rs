@@ -753,19 +753,30 @@ async fn deny_flow(browser: &Client, world: &mut World) {
     assert!(hit.contains("error=access_denied"), "{hit}");
 }
 
-/// Clicks the button whose `aria-label` is `label`, and waits for the page it leads to.
-async fn click_labelled(browser: &Client, label: &str) {
-    let button = browser
-        .find(Locator::Css(&format!("button[aria-label=\"{label}\"]")))
-        .await
-        .unwrap_or_else(|_| panic!("no button labelled {label}"));
-    button.click().await.unwrap();
+/// Clicks `element` (a link, or a form's button) and waits for the page the form leads to: until the
+/// element is gone with the old page, then until the new page has its heading.
+async fn click_and_wait(browser: &Client, element: fantoccini::elements::Element) {
+    element.clone().click().await.unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while element.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     browser
         .wait()
         .at_most(PATIENCE)
         .for_element(Locator::Css("h1"))
         .await
         .unwrap();
+}
+
+/// Clicks the button whose `aria-label` is `label`, and waits for the page it leads to.
+async fn click_labelled(browser: &Client, label: &str) {
+    let button = browser
+        .find(Locator::Css(&format!("button[aria-label=\"{label}\"]")))
+        .await
+        .unwrap_or_else(|_| panic!("no button labelled {label}"));
+    click_and_wait(browser, button).await;
 }
 
 /// The privacy dashboard: alice signs in, sees the app that just used her data and what it
@@ -808,15 +819,13 @@ async fn dashboard_flow(browser: &Client, world: &mut World, access_token: &str)
     screenshot(browser, "dashboard").await;
 
     // What the app did, newest first.
-    browser
+    let history = browser
         .find(Locator::LinkText(&format!(
             "What {CLIENT_NAME} did with your data"
         )))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    click_and_wait(browser, history).await;
     let table = browser
         .wait()
         .at_most(PATIENCE)
@@ -835,13 +844,11 @@ async fn dashboard_flow(browser: &Client, world: &mut World, access_token: &str)
     assert!(balances < listing, "{table}");
     check_page_basics(browser, CLIENT_NAME).await;
     screenshot(browser, "dashboard-history").await;
-    browser
+    let back = browser
         .find(Locator::LinkText("Back to your privacy dashboard"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    click_and_wait(browser, back).await;
 
     // Stop sharing the first account: the app's next read of it is refused.
     let stop = browser
@@ -908,19 +915,11 @@ async fn dashboard_flow(browser: &Client, world: &mut World, access_token: &str)
     assert_eq!(pending.text().await.unwrap(), "Requests waiting for you");
     assert_eq!(text_of(browser, "strong.binding").await, "TILL-4217");
     screenshot(browser, "dashboard-ciba").await;
-    browser
+    let approve = browser
         .find(Locator::Css("section.app form button.primary"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Id("apps"))
-        .await
-        .unwrap();
+    click_and_wait(browser, approve).await;
     assert!(browser.find(Locator::Id("pending")).await.is_err());
     // The app waits out the interval before it polls again.
     tokio::time::sleep(Duration::from_secs(5)).await;
