@@ -19,6 +19,7 @@ pub mod examples;
 pub mod fapi_request;
 pub mod history;
 pub mod openapi;
+pub mod payments;
 pub mod problem;
 pub mod transactions;
 
@@ -57,7 +58,10 @@ where
         .routes(routes!(customer::claims))
         .routes(routes!(customer::cards))
         .routes(routes!(customer::card))
-        .routes(routes!(card_controls::update));
+        .routes(routes!(card_controls::update))
+        .routes(routes!(payments::create, payments::list))
+        .routes(routes!(payments::get))
+        .routes(routes!(payments::events));
     openapi::document(router.get_openapi_mut());
     router
         .layer(axum::middleware::from_fn(history::record_access))

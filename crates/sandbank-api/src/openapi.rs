@@ -218,9 +218,18 @@ fn document_operation(operation: &mut Operation) {
     responses
         .entry("401".into())
         .or_insert_with(|| RefOr::T(unauthorized()));
-    responses
-        .entry("403".into())
-        .or_insert_with(|| RefOr::T(insufficient_scope(&scope)));
+    match responses.get_mut("403") {
+        // The route's own 403 (a problem) beside the guard's (an OAuth error).
+        Some(RefOr::T(own)) => {
+            let guard = insufficient_scope(&scope);
+            own.description = format!("{} Or: {}", guard.description, own.description);
+            own.content.extend(guard.content);
+            own.headers.extend(guard.headers);
+        }
+        _ => {
+            responses.insert("403".into(), RefOr::T(insufficient_scope(&scope)));
+        }
+    }
     responses.insert(
         "500".into(),
         RefOr::T(

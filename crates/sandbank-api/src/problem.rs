@@ -47,6 +47,26 @@ pub enum ApiError {
         /// The media types the operation takes.
         accepted: &'static [&'static str],
     },
+    /// The request is understood and refused: what it asks is not allowed (a payment consent
+    /// already used).
+    Forbidden {
+        /// The request path.
+        instance: String,
+        /// Why.
+        detail: String,
+    },
+    /// The request clashes with the resource's state (a payment already final).
+    Conflict {
+        /// The request path.
+        instance: String,
+        /// Why.
+        detail: String,
+    },
+    /// An `Idempotency-Key` already used for another request body.
+    IdempotencyKeyReused {
+        /// The request path.
+        instance: String,
+    },
     /// The database failed.
     Internal(String),
 }
@@ -161,6 +181,37 @@ impl IntoResponse for ApiError {
                 )),
                 Some(instance),
                 Vec::new(),
+            ),
+            ApiError::Forbidden { instance, detail } => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                Some(detail),
+                Some(instance),
+                Vec::new(),
+            ),
+            ApiError::Conflict { instance, detail } => problem(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                Some(detail),
+                Some(instance),
+                Vec::new(),
+            ),
+            ApiError::IdempotencyKeyReused { instance } => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                Some(
+                    "this Idempotency-Key was used for a request with another body; \
+                     use a new key for a new request"
+                        .to_owned(),
+                ),
+                Some(instance),
+                vec![ProblemError {
+                    pointer: "Idempotency-Key".to_owned(),
+                    detail: "already used with another body".to_owned(),
+                }],
             ),
             ApiError::Internal(_) => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -962,6 +962,13 @@ async fn malformed_fapi_headers_are_400_only_after_authentication_and_access() {
     }
 }
 
+/// The payment routes need real payment consents and payments, which forged sessions do not
+/// have: `crates/sandbank/tests/payments.rs` walks every one of them (200/201, 401, 403, 404,
+/// and fails when a documented payment operation is not walked), and validates their bodies.
+fn is_payment_route(template: &str) -> bool {
+    template == "/payments" || template.starts_with("/payments/")
+}
+
 /// Does a concrete path fill in an OpenAPI path template (`{name}` matches one segment)?
 fn fills(template: &str, path: &str) -> bool {
     let (template, path): (Vec<&str>, Vec<&str>) =
@@ -984,6 +991,9 @@ async fn every_documented_operation_has_authorization_tests() {
     let document = sandbank_api::router::<AuthServer>().into_openapi();
     let mut operations = 0;
     for (template, item) in &document.paths.paths {
+        if is_payment_route(template) {
+            continue;
+        }
         let methods = serde_json::to_value(item).unwrap();
         for method in ["get", "post", "put", "patch", "delete"] {
             if methods.get(method).is_none() {
@@ -1205,6 +1215,9 @@ async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
     // Every documented GET operation was visited at least once, over all personas.
     let document = sandbank_api::router::<AuthServer>().into_openapi();
     for (template, item) in &document.paths.paths {
+        if is_payment_route(template) {
+            continue;
+        }
         if serde_json::to_value(item).unwrap().get("get").is_some() {
             assert!(
                 visited.iter().any(|path| fills(template, path)),
@@ -1251,6 +1264,9 @@ async fn every_openapi_example_is_the_real_response() {
         .paths
         .values()
         .filter_map(|item| item.get.as_ref()?.operation_id.clone())
+        // The dataset holds no payment: their examples are the catalogue's
+        // (`sandbank_api::payments::examples`), checked against the schema elsewhere.
+        .filter(|id| !id.contains("Payment"))
         .collect();
     let illustrated: BTreeSet<String> =
         examples.iter().map(|e| e.operation_id.to_owned()).collect();

@@ -31,7 +31,7 @@ use crate::form::Params;
 use crate::jose::{peek, random_token};
 use crate::par::PushedRequest;
 use crate::state::{AuthServer, kinds};
-use crate::{grant, ping, rar, scope};
+use crate::{grant, payments, ping, rar, scope};
 
 /// Longest `binding_message` accepted, in characters.
 pub const MAX_BINDING_MESSAGE: usize = 128;
@@ -663,17 +663,15 @@ pub async fn approve(
     accounts: Option<&[AccountId]>,
 ) -> Result<Consent, DecisionError> {
     let (mut request, until) = undecided(server, auth_req_id, customer).await?;
-    let owned: Vec<AccountId> = server
+    let owned = server
         .store
         .accounts_of_party(&request.party_id)
         .await
-        .map_err(OAuthError::server_error)?
-        .into_iter()
-        .map(|a| a.account_id)
-        .collect();
+        .map_err(OAuthError::server_error)?;
+    let owned_ids: Vec<AccountId> = owned.iter().map(|a| a.account_id.clone()).collect();
     let chosen = match accounts {
         Some(chosen) => {
-            if let Some(foreign) = chosen.iter().find(|a| !owned.contains(a)) {
+            if let Some(foreign) = chosen.iter().find(|a| !owned_ids.contains(a)) {
                 return Err(DecisionError::NotTheirs(
                     request.customer_name.clone(),
                     foreign.clone(),
@@ -681,11 +679,16 @@ pub async fn approve(
             }
             chosen.to_vec()
         }
-        None => owned.clone(),
+        None => owned_ids,
     };
     let asked = as_authorization_request(&request);
     if grant::needs_accounts(&asked) && chosen.is_empty() {
         return Err(DecisionError::NoAccountChosen);
+    }
+    if let Some(payment) = grant::payment_asked(&asked)
+        && payments::debtor(payment, &owned, &chosen, None).is_none()
+    {
+        return Err(DecisionError::NoPayer);
     }
     let client = server
         .client(&request.client_id)
@@ -694,7 +697,7 @@ pub async fn approve(
     if !claim_decision(server, auth_req_id, until).await? {
         return Err(DecisionError::NotFound);
     }
-    let decision = grant::decide(&asked, &owned, &chosen);
+    let decision = grant::decide(&asked, &owned, &chosen, None);
     let consent = grant::create(
         server,
         &request.party_id,

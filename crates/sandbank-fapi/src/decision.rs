@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use sandbank_schemas::common::AccountId;
 
 use crate::error::OAuthError;
-use crate::grant;
 use crate::par::{PushedRequest, REQUEST_URI_PREFIX};
 use crate::routes::authorize::{self, Interaction, LoggedIn, Pending, Unanswerable};
 use crate::state::{AuthServer, kinds};
+use crate::{grant, payments};
 
 /// An authorization request pushed and not yet answered.
 #[derive(Debug, Clone)]
@@ -55,6 +55,12 @@ pub enum DecisionError {
     /// The request asks for account data and no account was chosen.
     #[error("the request asks for account data: choose at least one of the customer's accounts")]
     NoAccountChosen,
+    /// The request asks for a payment and none of the accounts chosen (or the one it names) can
+    /// make it: an open deposit account of the customer's in the payment's currency.
+    #[error(
+        "the request asks for a payment: choose an open deposit account of the customer's in the payment's currency to pay from"
+    )]
+    NoPayer,
     /// The server failed.
     #[error("{0}")]
     Server(String),
@@ -202,13 +208,11 @@ pub async fn approve(
         .store
         .accounts_of_party(&who.party_id)
         .await
-        .map_err(OAuthError::server_error)?
-        .into_iter()
-        .map(|a| a.account_id)
-        .collect::<Vec<_>>();
+        .map_err(OAuthError::server_error)?;
+    let owned_ids: Vec<AccountId> = owned.iter().map(|a| a.account_id.clone()).collect();
     let chosen = match accounts {
         Some(chosen) => {
-            if let Some(foreign) = chosen.iter().find(|a| !owned.contains(a)) {
+            if let Some(foreign) = chosen.iter().find(|a| !owned_ids.contains(a)) {
                 return Err(DecisionError::NotTheirs(
                     who.display_name.clone(),
                     foreign.clone(),
@@ -216,12 +220,17 @@ pub async fn approve(
             }
             chosen.to_vec()
         }
-        None => owned.clone(),
+        None => owned_ids,
     };
     if grant::needs_accounts(&pending.request) && chosen.is_empty() {
         return Err(DecisionError::NoAccountChosen);
     }
-    let url = authorize::approved(server, &pending, &who, &owned, &chosen).await?;
+    if let Some(payment) = grant::payment_asked(&pending.request)
+        && payments::debtor(payment, &owned, &chosen, None).is_none()
+    {
+        return Err(DecisionError::NoPayer);
+    }
+    let url = authorize::approved(server, &pending, &who, &owned, &chosen, None).await?;
     forget(server, interaction).await;
     Ok(url.into())
 }

@@ -19,13 +19,14 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use sandbank_schemas::common::{AccountId, ClientId, ConsentId, PartyId};
 use sandbank_schemas::consent::{AuthorizationDetail, Consent, ConsentStatus, Permission};
+use sandbank_schemas::{Account, PaymentRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OAuthError;
 use crate::jose::random_token;
 use crate::par::PushedRequest;
-use crate::scope;
 use crate::state::{AuthServer, kinds};
+use crate::{payments, scope};
 
 /// The path the grant management endpoint's grant ids are appended to
 /// (`grant_management_endpoint` is the issuer plus this).
@@ -134,9 +135,18 @@ pub struct Decision {
 /// Accounts that are not the customer's are never granted, whatever was chosen or asked. Data
 /// scopes reach every chosen account; an `account_information` detail reaches the accounts it
 /// names among the chosen ones (all chosen ones when it names none); a `payment_initiation`
-/// detail is kept when its debtor account, if any, is the customer's.
-pub fn decide(request: &PushedRequest, owned: &[AccountId], chosen: &[AccountId]) -> Decision {
-    let chosen: BTreeSet<&AccountId> = chosen.iter().filter(|a| owned.contains(a)).collect();
+/// detail is kept when an account of the customer's pays it ([`payments::debtor`]: the one it
+/// names, else `payer`, else the first chosen account that can), and the granted detail names
+/// that account.
+pub fn decide(
+    request: &PushedRequest,
+    owned: &[Account],
+    chosen: &[AccountId],
+    payer: Option<&AccountId>,
+) -> Decision {
+    let owned_ids: Vec<&AccountId> = owned.iter().map(|a| &a.account_id).collect();
+    let chosen_list = chosen;
+    let chosen: BTreeSet<&AccountId> = chosen.iter().filter(|a| owned_ids.contains(a)).collect();
     let scope_permissions = scope::permissions(&request.scope);
     let mut permissions: BTreeSet<Permission> = scope_permissions.clone();
     let mut accounts: BTreeSet<AccountId> = if scope_permissions.is_empty() {
@@ -167,10 +177,13 @@ pub fn decide(request: &PushedRequest, owned: &[AccountId], chosen: &[AccountId]
                     permissions: asked_permissions.clone(),
                 });
             }
-            AuthorizationDetail::PaymentInitiation { debtor_account, .. } => {
-                if debtor_account.as_ref().is_none_or(|a| owned.contains(a)) {
+            AuthorizationDetail::PaymentInitiation(payment) => {
+                if let Some(debtor) = payments::debtor(payment, owned, chosen_list, payer) {
                     permissions.insert(Permission::Payments);
-                    details.push(detail.clone());
+                    details.push(AuthorizationDetail::PaymentInitiation(PaymentRequest {
+                        debtor_account: Some(debtor),
+                        ..payment.clone()
+                    }));
                 }
             }
         }
@@ -184,13 +197,21 @@ pub fn decide(request: &PushedRequest, owned: &[AccountId], chosen: &[AccountId]
 }
 
 /// Whether the customer must choose accounts: data scopes or an `account_information` detail
-/// were asked.
+/// were asked, or a payment that leaves the account to pay from open.
 pub fn needs_accounts(request: &PushedRequest) -> bool {
     !scope::permissions(&request.scope).is_empty()
-        || request
-            .authorization_details
-            .iter()
-            .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }))
+        || request.authorization_details.iter().any(|d| match d {
+            AuthorizationDetail::AccountInformation { .. } => true,
+            AuthorizationDetail::PaymentInitiation(payment) => payment.debtor_account.is_none(),
+        })
+}
+
+/// The payment a request asks the customer to consent to, if any.
+pub fn payment_asked(request: &PushedRequest) -> Option<&PaymentRequest> {
+    request.authorization_details.iter().find_map(|d| match d {
+        AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
+        AuthorizationDetail::AccountInformation { .. } => None,
+    })
 }
 
 /// Stores a new `ACTIVE` grant and returns it.
@@ -483,8 +504,8 @@ pub fn without_account(grant: &mut Consent, account: &AccountId) {
                 accounts.retain(|a| a != account);
                 before == 0 || !accounts.is_empty()
             }
-            AuthorizationDetail::PaymentInitiation { debtor_account, .. } => {
-                debtor_account.as_ref() != Some(account)
+            AuthorizationDetail::PaymentInitiation(payment) => {
+                payment.debtor_account.as_ref() != Some(account)
             }
         });
     if had_accounts && grant.account_ids.is_empty() {
@@ -498,6 +519,20 @@ mod tests {
 
     fn id(s: &str) -> AccountId {
         AccountId::new(s).unwrap()
+    }
+
+    /// Accounts with these ids: the example deposit account under each.
+    fn accounts(ids: &[&str]) -> Vec<Account> {
+        let template = sandbank_schemas::examples::accounts()
+            .into_iter()
+            .find(payments::pays_from)
+            .unwrap();
+        ids.iter()
+            .map(|i| Account {
+                account_id: id(i),
+                ..template.clone()
+            })
+            .collect()
     }
 
     fn request(scope: &[&str], details: Vec<AuthorizationDetail>) -> PushedRequest {
@@ -520,11 +555,12 @@ mod tests {
 
     #[test]
     fn only_the_customers_chosen_accounts_are_granted() {
-        let owned = [id("a1"), id("a2"), id("a3")];
+        let owned = accounts(&["a1", "a2", "a3"]);
         let decision = decide(
             &request(&["accounts", "balances", "openid"], vec![]),
             &owned,
             &[id("a1"), id("a3"), id("someone-elses")],
+            None,
         );
         assert_eq!(decision.account_ids, vec![id("a1"), id("a3")]);
         assert_eq!(
@@ -535,12 +571,17 @@ mod tests {
 
     #[test]
     fn account_information_details_are_narrowed_to_the_chosen_accounts() {
-        let owned = [id("a1"), id("a2")];
+        let owned = accounts(&["a1", "a2"]);
         let detail = AuthorizationDetail::AccountInformation {
             accounts: vec![id("a2"), id("x9")],
             permissions: vec![Permission::Transactions],
         };
-        let decision = decide(&request(&[], vec![detail]), &owned, &owned);
+        let decision = decide(
+            &request(&[], vec![detail]),
+            &owned,
+            &[id("a1"), id("a2")],
+            None,
+        );
         assert_eq!(decision.account_ids, vec![id("a2")]);
         assert_eq!(decision.permissions, vec![Permission::Transactions]);
         assert_eq!(
@@ -550,6 +591,42 @@ mod tests {
                 permissions: vec![Permission::Transactions],
             }]
         );
+    }
+
+    #[test]
+    fn a_payment_is_granted_from_the_account_that_pays_it() {
+        let owned = accounts(&["a1", "a2"]);
+        let open = PaymentRequest {
+            debtor_account: None,
+            ..sandbank_schemas::examples::payment_requests().remove(0)
+        };
+        let asked = request(
+            &[],
+            vec![AuthorizationDetail::PaymentInitiation(open.clone())],
+        );
+        let decision = decide(&asked, &owned, &[id("a1")], Some(&id("a2")));
+        assert_eq!(decision.permissions, vec![Permission::Payments]);
+        assert_eq!(
+            decision.authorization_details,
+            vec![AuthorizationDetail::PaymentInitiation(PaymentRequest {
+                debtor_account: Some(id("a2")),
+                ..open.clone()
+            })]
+        );
+        // A payment-only consent shares no account data.
+        assert!(decision.account_ids.is_empty());
+        // No account of the customer's pays it: nothing is granted.
+        let foreign = PaymentRequest {
+            debtor_account: Some(id("someone-elses")),
+            ..open
+        };
+        let decision = decide(
+            &request(&[], vec![AuthorizationDetail::PaymentInitiation(foreign)]),
+            &owned,
+            &[id("a1")],
+            None,
+        );
+        assert!(decision.authorization_details.is_empty() && decision.permissions.is_empty());
     }
 
     fn grant(accounts: &[&str], details: Vec<AuthorizationDetail>) -> Consent {

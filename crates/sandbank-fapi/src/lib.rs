@@ -30,6 +30,7 @@ pub mod onboarding;
 pub mod openapi;
 pub mod pages;
 pub mod par;
+pub mod payments;
 pub mod ping;
 pub mod pkce;
 pub mod rar;

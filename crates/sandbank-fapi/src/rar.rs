@@ -1,19 +1,43 @@
 //! Rich Authorization Requests (RFC 9396): parsing, checking and describing
 //! `authorization_details`.
 
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use jsonschema::Validator;
 use sandbank_schemas::consent::AuthorizationDetail;
+use sandbank_schemas::{Account, PaymentRequest};
 use serde_json::Value;
 
 use crate::client::{AUTHORIZATION_DETAILS_TYPES, Client};
 use crate::error::OAuthError;
+use crate::payments;
 use crate::scope::describe_permission;
 
 fn bad(message: impl Into<String>) -> OAuthError {
     OAuthError::invalid_authorization_details(message)
 }
 
+/// The catalogue's `authorization-detail` schema, compiled on first use: every detail is
+/// checked against the published document, so what the server accepts is what it documents.
+fn schema() -> Option<&'static Validator> {
+    static VALIDATOR: OnceLock<Option<Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let document = sandbank_schemas::catalogue::find("authorization-detail")?.document();
+            jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .build(&document)
+                .inspect_err(|error| tracing::error!(%error, "authorization-detail schema"))
+                .ok()
+        })
+        .as_ref()
+}
+
 /// Parses the `authorization_details` parameter: a JSON array of objects, each with a `type`
-/// the server knows and the client registered, and the fields that type needs.
+/// the server knows and the client registered, valid under the catalogue's
+/// `authorization-detail` schema (the first error is named with its JSON pointer). At most one
+/// `payment_initiation`: a consent pays once. The dates are [`check_dates`]'.
 pub fn parse(raw: Option<&str>, client: &Client) -> Result<Vec<AuthorizationDetail>, OAuthError> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
@@ -23,7 +47,10 @@ pub fn parse(raw: Option<&str>, client: &Client) -> Result<Vec<AuthorizationDeta
     let Value::Array(items) = value else {
         return Err(bad("authorization_details must be a JSON array"));
     };
-    items
+    let validator = schema().ok_or_else(|| {
+        OAuthError::server_error("the authorization-detail schema does not compile")
+    })?;
+    let details = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
@@ -41,17 +68,56 @@ pub fn parse(raw: Option<&str>, client: &Client) -> Result<Vec<AuthorizationDeta
                     "authorization_details[{index}]: the client is not registered for type {kind}"
                 )));
             }
+            if let Some(error) = validator.iter_errors(&item).next() {
+                let pointer = error.instance_path().to_string();
+                return Err(bad(format!(
+                    "authorization_details[{index}] of type {kind} is invalid at {}: {error}",
+                    if pointer.is_empty() { "/" } else { &pointer }
+                )));
+            }
             serde_json::from_value(item).map_err(|e| {
                 bad(format!(
                     "authorization_details[{index}] of type {kind} is malformed: {e}"
                 ))
             })
         })
-        .collect()
+        .collect::<Result<Vec<AuthorizationDetail>, OAuthError>>()?;
+    let payments: Vec<&PaymentRequest> = details
+        .iter()
+        .filter_map(|d| match d {
+            AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
+            AuthorizationDetail::AccountInformation { .. } => None,
+        })
+        .collect();
+    if payments.len() > 1 {
+        return Err(bad(
+            "at most one payment_initiation detail per request: a consent makes one payment",
+        ));
+    }
+    Ok(details)
 }
 
-/// An authorization detail in plain words, for the consent page.
-pub fn describe(detail: &AuthorizationDetail) -> String {
+/// A payment must not be dated before `today` (the sandbox clock's day): a future date makes a
+/// future-dated payment, today's or none an immediate one.
+pub fn check_dates(details: &[AuthorizationDetail], today: NaiveDate) -> Result<(), OAuthError> {
+    for (index, detail) in details.iter().enumerate() {
+        if let AuthorizationDetail::PaymentInitiation(payment) = detail
+            && let Some(day) = payment.requested_execution_date
+            && day < today
+        {
+            return Err(bad(format!(
+                "authorization_details[{index}]: requestedExecutionDate {day} is before today \
+                 ({today}) by the sandbox clock"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An authorization detail in plain words, for the consent page and the privacy dashboard.
+/// `accounts` are the customer's (to name the account a payment is made from); `today` is the
+/// day the words are read on (a payment dated today reads "today").
+pub fn describe(detail: &AuthorizationDetail, accounts: &[Account], today: NaiveDate) -> String {
     match detail {
         AuthorizationDetail::AccountInformation {
             accounts,
@@ -73,22 +139,8 @@ pub fn describe(detail: &AuthorizationDetail) -> String {
                 format!("On accounts {ids}: {what}")
             }
         }
-        AuthorizationDetail::PaymentInitiation {
-            instructed_amount,
-            creditor_name,
-            remittance_information,
-            ..
-        } => {
-            let amount = format!(
-                "{} {}",
-                instructed_amount.amount, instructed_amount.currency
-            );
-            match remittance_information {
-                Some(reference) => {
-                    format!("Pay {amount} to {creditor_name} (reference: {reference})")
-                }
-                None => format!("Pay {amount} to {creditor_name}"),
-            }
+        AuthorizationDetail::PaymentInitiation(payment) => {
+            payments::describe(payment, accounts, today)
         }
     }
 }

@@ -58,7 +58,7 @@ fn a_model_change_without_regeneration_is_drift() {
     check(temp.path()).unwrap();
 
     // What the files would hold had the Account model lost a field since they were generated.
-    let path = temp.path().join("account/1.0.0.json");
+    let path = temp.path().join("account/1.1.0.json");
     let mut document: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     document["properties"]
@@ -76,7 +76,7 @@ fn a_model_change_without_regeneration_is_drift() {
         panic!("drift not detected");
     };
     let report = drift.to_string();
-    assert!(report.contains("differs: account/1.0.0.json"), "{report}");
+    assert!(report.contains("differs: account/1.1.0.json"), "{report}");
     assert!(
         report.contains("+    \"nickname\""),
         "diff shows the field: {report}"
@@ -110,7 +110,10 @@ fn frozen_versions_stay_and_are_listed() {
         .filter(|e| e.name == "account")
         .map(|e| (e.version.as_str(), e.latest))
         .collect();
-    assert_eq!(accounts, vec![("0.9.0", false), ("1.0.0", true)]);
+    assert_eq!(
+        accounts,
+        vec![("0.9.0", false), ("1.0.0", false), ("1.1.0", true)]
+    );
     let text = std::fs::read_to_string(temp.path().join(INDEX_FILE)).unwrap();
     assert!(text.contains("account/0.9.0.json"));
 }
@@ -119,9 +122,15 @@ fn frozen_versions_stay_and_are_listed() {
 fn index_lists_every_schema_with_its_fields() {
     let text = std::fs::read_to_string(committed_schemas().join(INDEX_FILE)).unwrap();
     let index: Value = serde_json::from_str(&text).unwrap();
-    let entries = index["schemas"].as_array().unwrap();
+    // Every version is listed; the latest of each name is the catalogue's current one.
+    let all = index["schemas"].as_array().unwrap();
+    let entries: Vec<&Value> = all.iter().filter(|e| e["latest"] == true).collect();
     assert_eq!(entries.len(), catalogue().len());
-    for (entry, def) in entries.iter().zip(catalogue()) {
+    for file in all {
+        let path = committed_schemas().join(file["path"].as_str().unwrap());
+        assert!(path.is_file(), "{file}");
+    }
+    for (entry, def) in entries.into_iter().zip(catalogue()) {
         assert_eq!(entry["name"], def.name);
         assert_eq!(entry["version"], def.version);
         assert_eq!(entry["id"], def.id().as_str());

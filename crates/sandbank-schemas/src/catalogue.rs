@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::{
     Account, AccountParty, AuthorizationDetail, Balance, Card, CardControlsUpdate, Consent,
-    Holding, InsuranceClaim, InsurancePolicy, Page, Party, Payment, PaymentRequest, Problem,
-    Statement, Transaction,
+    Holding, InsuranceClaim, InsurancePolicy, Page, Party, Payment, PaymentEvent, PaymentRequest,
+    Problem, Statement, Transaction,
 };
 
 /// Where every schema `$id` starts. The host is a reserved example domain: identifiers are
@@ -81,7 +81,7 @@ macro_rules! def {
 }
 
 const CATALOGUE: &[SchemaDef] = &[
-    def!("account", "1.0.0", "Account", Account),
+    def!("account", "1.1.0", "Account", Account),
     def!("balance", "1.0.0", "Balance", Balance),
     def!("transaction", "1.0.0", "Transaction", Transaction),
     def!("statement", "1.0.0", "Statement", Statement),
@@ -114,15 +114,21 @@ const CATALOGUE: &[SchemaDef] = &[
     ),
     def!(
         "payment-request",
-        "1.0.0",
+        "2.0.0",
         "Payment request",
         PaymentRequest
     ),
-    def!("payment", "1.0.0", "Payment", Payment),
-    def!("consent", "1.0.0", "Consent", Consent),
+    def!("payment", "2.0.0", "Payment", Payment),
+    def!(
+        "payment-event",
+        "1.0.0",
+        "Payment status change",
+        PaymentEvent
+    ),
+    def!("consent", "2.0.0", "Consent", Consent),
     def!(
         "authorization-detail",
-        "1.0.0",
+        "2.0.0",
         "Authorization detail (RFC 9396)",
         AuthorizationDetail
     ),

@@ -337,6 +337,30 @@ pub struct BalanceAmount {
     pub credit_debit_indicator: CreditDebitIndicator,
 }
 
+impl BalanceAmount {
+    /// The balance as a signed decimal: negative when it is owed to the bank (`DEBIT`).
+    pub fn signed(&self) -> Decimal {
+        match self.credit_debit_indicator {
+            CreditDebitIndicator::Credit => self.amount.value(),
+            CreditDebitIndicator::Debit => -self.amount.value(),
+        }
+    }
+
+    /// A balance from a signed decimal: `CREDIT` at zero and above, `DEBIT` below. Fails when
+    /// the size does not fit an [`Amount`].
+    pub fn from_signed(value: Decimal, currency: Currency) -> Result<Self, InvalidValue> {
+        Ok(BalanceAmount {
+            amount: Amount::new(value.abs())?,
+            currency,
+            credit_debit_indicator: if value.is_sign_negative() && !value.is_zero() {
+                CreditDebitIndicator::Debit
+            } else {
+                CreditDebitIndicator::Credit
+            },
+        })
+    }
+}
+
 /// What every identifier newtype can do.
 pub trait Identifier: Sized {
     /// A well-formed identifier from a prefix and a number, e.g. `acc-00000000000004d2`, for
@@ -616,6 +640,8 @@ pub enum AccountIdentificationScheme {
     Iban,
     /// US ABA routing number (9 digits), a hyphen, then the account number.
     AbaRoutingAccount,
+    /// An account at this bank, by its `accountId` (payments between Sandbank accounts).
+    AccountId,
 }
 
 /// The identification of an account in a payment scheme.

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{AccountId, AccountIdentification, ClientId, ConsentId, Money, PartyId};
+use crate::common::{AccountId, ClientId, ConsentId, PartyId};
+use crate::payment::PaymentRequest;
 
 /// A customer's consent for an app to reach their data or act on their accounts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -95,20 +96,7 @@ pub enum AuthorizationDetail {
         /// Permissions on them.
         permissions: Vec<Permission>,
     },
-    /// One payment from the customer's account.
-    #[serde(rename_all = "camelCase")]
-    PaymentInitiation {
-        /// Amount and currency to pay.
-        instructed_amount: Money,
-        /// Name of the creditor.
-        creditor_name: String,
-        /// The creditor's account.
-        creditor_account: AccountIdentification,
-        /// The account to pay from; the customer chooses when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        debtor_account: Option<AccountId>,
-        /// Reference for the creditor.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        remittance_information: Option<String>,
-    },
+    /// One payment from the customer's account, exactly as `POST /payments` will then ask for
+    /// it. A grant with this detail makes one payment.
+    PaymentInitiation(PaymentRequest),
 }

@@ -32,7 +32,7 @@ use crate::party::{
     AuthorisedPerson, Email, Individual, IndustryCode, IndustryCodeScheme, Organisation,
     PartyDetails, Phone, PhoneType,
 };
-use crate::payment::{Creditor, PaymentStatus};
+use crate::payment::{PaymentEvent, PaymentStatus};
 use crate::statement::StatementTotals;
 use crate::transaction::{
     CardChannel, CardTransactionDetails, CurrencyExchange, InsuranceTransactionDetails,
@@ -880,21 +880,16 @@ pub fn account_parties() -> Vec<AccountParty> {
 /// A payment request to another bank.
 pub fn payment_requests() -> Vec<PaymentRequest> {
     vec![PaymentRequest {
-        debtor_account_id: id("acc-dep-0"),
-        creditor: Creditor {
-            name: "Bristol Lettings Ltd".into(),
-            account: AccountIdentification {
-                scheme: AccountIdentificationScheme::SortCodeAccountNumber,
-                identification: "20000055779911".into(),
-                name: None,
-            },
+        instructed_amount: gbp("950.00"),
+        creditor_name: "Bristol Lettings Ltd".into(),
+        creditor_account: AccountIdentification {
+            scheme: AccountIdentificationScheme::SortCodeAccountNumber,
+            identification: "20000055779911".into(),
+            name: None,
         },
-        amount: gbp("950.00"),
-        reference: "RENT FLAT 2".into(),
+        debtor_account: Some(id("acc-dep-0")),
+        remittance_information: Some("RENT FLAT 2".into()),
         requested_execution_date: None,
-        schedule: None,
-        scheme: Some(PaymentScheme::FasterPayments),
-        end_to_end_id: Some("E2E-8841".into()),
     }]
 }
 
@@ -906,14 +901,39 @@ pub fn payments() -> Vec<Payment> {
             payment_id: id("pay-1"),
             status: PaymentStatus::Settled,
             status_reason: None,
-            consent_id: Some(id("grant-1")),
-            idempotency_key: Some("6f1c0f5e-rent-nov".into()),
+            consent_id: id("grant-1"),
+            idempotency_key: "6f1c0f5e-rent-nov".into(),
+            instructed_amount: request.instructed_amount,
+            creditor_name: request.creditor_name,
+            creditor_account: request.creditor_account,
+            debtor_account: request.debtor_account.unwrap_or_else(|| id("acc-dep-0")),
+            remittance_information: request.remittance_information,
+            requested_execution_date: request.requested_execution_date,
+            scheme: PaymentScheme::FasterPayments,
             created_at: at(2026, 11, 1, 9, 0),
             status_updated_at: at(2026, 11, 1, 9, 0),
             transaction_ids: vec![id("txn-pay-1")],
-            request,
         })
         .collect()
+}
+
+/// The status changes of the settled payment.
+pub fn payment_events() -> Vec<PaymentEvent> {
+    [
+        PaymentStatus::Pending,
+        PaymentStatus::Accepted,
+        PaymentStatus::Settled,
+    ]
+    .into_iter()
+    .zip(1..)
+    .map(|(status, sequence)| PaymentEvent {
+        payment_id: id("pay-1"),
+        sequence,
+        status,
+        status_reason: None,
+        at: at(2026, 11, 1, 9, 0),
+    })
+    .collect()
 }
 
 /// Account-information and payment authorization details.
@@ -927,17 +947,7 @@ pub fn authorization_details() -> Vec<AuthorizationDetail> {
                 Permission::Transactions,
             ],
         },
-        AuthorizationDetail::PaymentInitiation {
-            instructed_amount: gbp("950.00"),
-            creditor_name: "Bristol Lettings Ltd".into(),
-            creditor_account: AccountIdentification {
-                scheme: AccountIdentificationScheme::SortCodeAccountNumber,
-                identification: "20000055779911".into(),
-                name: None,
-            },
-            debtor_account: Some(id("acc-dep-0")),
-            remittance_information: Some("RENT FLAT 2".into()),
-        },
+        AuthorizationDetail::PaymentInitiation(payment_requests().remove(0)),
     ]
 }
 
@@ -1033,6 +1043,7 @@ pub fn by_schema() -> Vec<(&'static str, Vec<serde_json::Value>)> {
         ("account-party", values(account_parties())),
         ("payment-request", values(payment_requests())),
         ("payment", values(payments())),
+        ("payment-event", values(payment_events())),
         ("consent", values(consents())),
         ("authorization-detail", values(authorization_details())),
         ("page", values(pages())),

@@ -49,6 +49,7 @@ openapi_component!(
     crate::AccountParty => "AccountParty",
     crate::PaymentRequest => "PaymentRequest",
     crate::Payment => "Payment",
+    crate::PaymentEvent => "PaymentEvent",
     crate::Consent => "Consent",
     crate::AuthorizationDetail => "AuthorizationDetail",
     crate::Problem => "Problem",

@@ -1,67 +1,45 @@
 //! Payments: what an app asks the bank to pay, and the payment the bank then tracks.
+//!
+//! One shape, [`PaymentRequest`], is both the `payment_initiation` authorization detail a
+//! customer consents to (RFC 9396) and the body an app then sends to `POST /payments`: the body
+//! must say exactly what the customer approved, field by field.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::account::Frequency;
 use crate::common::{
     AccountId, AccountIdentification, ConsentId, Money, PaymentId, PaymentScheme, TransactionId,
 };
 
-/// A request to pay money from one of the customer's accounts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// A single payment from one of the customer's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentRequest {
-    /// The account to pay from.
-    pub debtor_account_id: AccountId,
-    /// Who is paid.
-    pub creditor: Creditor,
-    /// How much, in which currency.
-    pub amount: Money,
-    /// Reference the creditor sees, at most 35 characters.
-    #[schemars(length(min = 1, max = 35))]
-    pub reference: String,
-    /// Day to pay; absent means now. A future day makes a future-dated payment.
+    /// How much to pay, in which currency: the debtor account's currency.
+    pub instructed_amount: Money,
+    /// Who is paid: the name on the creditor's account.
+    #[schemars(length(min = 1, max = 140))]
+    pub creditor_name: String,
+    /// The creditor's account: a sort code and account number, an IBAN, an ABA routing and
+    /// account number, or (`ACCOUNT_ID`) an account at this bank by its `accountId`.
+    pub creditor_account: AccountIdentification,
+    /// The account to pay from. In a consent request, absent means the customer chooses on the
+    /// consent page; the granted detail then names the account chosen. In `POST /payments`,
+    /// absent means the consented one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debtor_account: Option<AccountId>,
+    /// Reference the creditor sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 140))]
+    pub remittance_information: Option<String>,
+    /// Day to pay; absent means now. A later day makes a future-dated payment, which waits
+    /// until the sandbox clock reaches that day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_execution_date: Option<NaiveDate>,
-    /// Makes the payment a standing order that repeats on a schedule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<PaymentSchedule>,
-    /// Scheme to use; the bank chooses when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<PaymentScheme>,
-    /// End-to-end identifier carried to the creditor, at most 35 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 35))]
-    pub end_to_end_id: Option<String>,
 }
 
-/// The party paid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Creditor {
-    /// Name of the creditor (checked against the account name where the scheme supports it).
-    #[schemars(length(min = 1, max = 140))]
-    pub name: String,
-    /// The creditor's account.
-    pub account: AccountIdentification,
-}
-
-/// A repeating schedule for a standing order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PaymentSchedule {
-    /// How often the payment repeats.
-    pub frequency: Frequency,
-    /// Day of the first payment.
-    pub first_payment_date: NaiveDate,
-    /// Day of the last payment; absent means until cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub final_payment_date: Option<NaiveDate>,
-}
-
-/// A payment the bank has accepted to process.
+/// A payment the bank has received, and where it is in its lifecycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
@@ -73,35 +51,80 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<PaymentStatusReason>,
     /// The consent (grant) under which the payment was made.
+    pub consent_id: ConsentId,
+    /// The `Idempotency-Key` the payment was created with.
+    pub idempotency_key: String,
+    /// Amount and currency paid.
+    pub instructed_amount: Money,
+    /// Name of the creditor.
+    pub creditor_name: String,
+    /// The creditor's account.
+    pub creditor_account: AccountIdentification,
+    /// The account paid from.
+    pub debtor_account: AccountId,
+    /// Reference the creditor sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consent_id: Option<ConsentId>,
-    /// The `x-idempotency-key` the payment was created with.
+    pub remittance_information: Option<String>,
+    /// Day the payment was asked to be made, when it was not "now".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    /// When the payment was created.
+    pub requested_execution_date: Option<NaiveDate>,
+    /// The scheme the bank pays through: `INTERNAL` when the creditor banks here too.
+    pub scheme: PaymentScheme,
+    /// When the payment was received.
     pub created_at: DateTime<Utc>,
     /// When the status last changed.
     pub status_updated_at: DateTime<Utc>,
-    /// The transactions the payment produced once settled: the debit, and the credit when the
-    /// creditor banks here too.
+    /// The transactions the payment made: the debit on the debtor account (pending while the
+    /// payment is `ACCEPTED`, posted once `SETTLED`), and the credit when the creditor banks
+    /// here too.
     pub transaction_ids: Vec<TransactionId>,
-    /// What was asked.
-    #[serde(flatten)]
-    pub request: PaymentRequest,
 }
 
-/// Lifecycle of a payment: `PENDING` → `ACCEPTED` → `SETTLED`, or `REJECTED`.
+impl Payment {
+    /// What was asked, as the consent and the request body say it.
+    pub fn request(&self) -> PaymentRequest {
+        PaymentRequest {
+            instructed_amount: self.instructed_amount,
+            creditor_name: self.creditor_name.clone(),
+            creditor_account: self.creditor_account.clone(),
+            debtor_account: Some(self.debtor_account.clone()),
+            remittance_information: self.remittance_information.clone(),
+            requested_execution_date: self.requested_execution_date,
+        }
+    }
+}
+
+/// Lifecycle of a payment: `PENDING` → `ACCEPTED` → `SETTLED`, or `REJECTED` from `PENDING`
+/// or `ACCEPTED`. `SETTLED` and `REJECTED` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
-    /// Received, not yet checked.
+    /// Received; waiting for its execution date, or held.
     Pending,
-    /// Checked and accepted; waiting for its execution date or for settlement.
+    /// Funds checked and held on the debtor account (a pending debit); waiting to settle.
     Accepted,
-    /// Money moved.
+    /// Money moved: the debit is posted, and the credit too when the creditor banks here.
     Settled,
-    /// Refused; no money moved.
+    /// Refused or returned; no money moved (a hold is released).
     Rejected,
+}
+
+impl PaymentStatus {
+    /// Whether the payment can still change.
+    pub fn is_final(self) -> bool {
+        matches!(self, PaymentStatus::Settled | PaymentStatus::Rejected)
+    }
+
+    /// Whether a payment may move from `self` to `to`.
+    pub fn may_become(self, to: PaymentStatus) -> bool {
+        matches!(
+            (self, to),
+            (PaymentStatus::Pending, PaymentStatus::Accepted)
+                | (PaymentStatus::Pending, PaymentStatus::Rejected)
+                | (PaymentStatus::Accepted, PaymentStatus::Settled)
+                | (PaymentStatus::Accepted, PaymentStatus::Rejected)
+        )
+    }
 }
 
 /// Why a payment was rejected.
@@ -128,4 +151,23 @@ pub enum PaymentRejectionCode {
     LimitExceeded,
     /// The currency is not supported for this account or scheme.
     UnsupportedCurrency,
+}
+
+/// One change of a payment's status, in the order they happened. Every change is also
+/// delivered to the client's `payment_notification_uri`, when it registered one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentEvent {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Position of the change among the payment's changes, from 1.
+    #[schemars(range(min = 1))]
+    pub sequence: u32,
+    /// The status the payment moved to.
+    pub status: PaymentStatus,
+    /// Why, when it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<PaymentStatusReason>,
+    /// When, by the sandbox clock.
+    pub at: DateTime<Utc>,
 }

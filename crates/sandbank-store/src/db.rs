@@ -32,6 +32,7 @@ pub(crate) enum Bind {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
     Bool(bool),
 }
 
@@ -55,6 +56,7 @@ macro_rules! bind_all {
                 Bind::Text(value) => query.bind(value),
                 Bind::OptText(value) => query.bind(value),
                 Bind::Int(value) => query.bind(value),
+                Bind::OptInt(value) => query.bind(value),
                 Bind::Bool(value) => query.bind(value),
             };
         }
@@ -171,6 +173,17 @@ impl Pool {
 }
 
 impl Tx {
+    /// Every row the query returns.
+    pub(crate) async fn fetch_all<O: AnyRow>(
+        &mut self,
+        sql: impl SqlSafeStr,
+        binds: Vec<Bind>,
+    ) -> StoreResult<Vec<O>> {
+        Ok(
+            on_tx!(self, exec => bind_all!(sqlx::query_as::<_, O>(sql), binds).fetch_all(exec).await?),
+        )
+    }
+
     /// The first row the query returns, if any.
     pub(crate) async fn fetch_optional<O: AnyRow>(
         &mut self,
@@ -275,6 +288,7 @@ macro_rules! insert_fn {
                         Bind::Text(value) => values.push_bind(value),
                         Bind::OptText(value) => values.push_bind(value),
                         Bind::Int(value) => values.push_bind(value),
+                        Bind::OptInt(value) => values.push_bind(value),
                         Bind::Bool(value) => values.push_bind(value),
                     };
                 }

@@ -25,6 +25,9 @@ pub enum StoreError {
     /// A record refers to another that is not stored (a transaction on an unknown account).
     #[error("a record refers to another record that does not exist")]
     MissingReference(#[source] sqlx::Error),
+    /// A record a change needs is not stored (a payment on an account the dataset lost).
+    #[error("a record this change needs does not exist: {0}")]
+    Missing(String),
     /// A record could not be serialized to JSON.
     #[error("a record could not be encoded")]
     Encode(#[source] serde_json::Error),

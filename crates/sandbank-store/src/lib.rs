@@ -30,7 +30,9 @@ mod encode;
 mod error;
 mod holdings;
 mod insurance;
+pub mod ledger;
 mod load;
+mod payments;
 mod schema_registry;
 mod statements;
 mod tables;
@@ -48,6 +50,7 @@ pub use load::{
     BulkLoader, BulkStart, DatasetCounts, DatasetManifest, EncodedBundle, LoadOutcome,
     LoadedDataset,
 };
+pub use payments::{PaymentTx, StoredEvent, StoredPayment};
 pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};
 pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};
 

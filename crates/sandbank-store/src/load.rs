@@ -358,6 +358,26 @@ impl BulkLoader {
         Ok(())
     }
 
+    /// Deletes every payment, payment event and ledger entry in the load's transaction (a reset:
+    /// the grants they were made under go too).
+    pub async fn clear_payments(&mut self) -> StoreResult<()> {
+        for table in ["payment_events", "payments", "ledger_entries"] {
+            // The names are constants, never input.
+            self.tx
+                .execute(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")), vec![])
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Replays the ledger ([`crate::ledger`]) onto the dataset loaded so far: the money
+    /// payments and claims moved stays moved when the dataset is rebuilt. Call it after the
+    /// last bundle; returns how many entries were replayed.
+    pub async fn replay_ledger(&mut self) -> StoreResult<usize> {
+        self.rows.flush(&mut self.tx, true).await?;
+        crate::ledger::replay(&mut self.tx).await
+    }
+
     /// Abandons the load: nothing of it is written.
     pub async fn rollback(self) -> StoreResult<()> {
         self.tx.rollback().await

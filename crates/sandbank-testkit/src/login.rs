@@ -8,7 +8,7 @@ use std::pin::Pin;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use sandbank_schemas::Permission;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::client::{TestClient, refusal, string_field};
 use crate::error::{Error, Result};
@@ -93,6 +93,23 @@ impl Login {
     /// [`with_scopes`](Self::with_scopes), the login then asks for `openid` only besides them.
     pub fn with_authorization_details(mut self, details: impl IntoIterator<Item = Value>) -> Self {
         self.authorization_details.extend(details);
+        self
+    }
+
+    /// Asks the customer to consent to one payment (a `payment_initiation` authorization
+    /// detail, RFC 9396): `payment` is the payment as `POST /payments` will send it, e.g.
+    /// `json!({"instructedAmount": {"amount": "42.17", "currency": "GBP"}, "creditorName":
+    /// "Harbourline Ltd", "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER",
+    /// "identification": "20000055779911"}})`. Without `debtorAccount`, the customer pays from
+    /// the first of their open accounts in the payment's currency (or the one
+    /// [`with_accounts`](Self::with_accounts) names first). Then
+    /// [`Session::pay`](crate::Session::pay) makes the payment.
+    pub fn paying(mut self, payment: Value) -> Self {
+        let mut detail = json!({"type": "payment_initiation"});
+        if let (Some(detail), Value::Object(fields)) = (detail.as_object_mut(), payment) {
+            detail.extend(fields);
+        }
+        self.authorization_details.push(detail);
         self
     }
 

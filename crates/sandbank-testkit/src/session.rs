@@ -230,6 +230,76 @@ impl Session {
         Ok(())
     }
 
+    /// The payment the session's grant consents to (its `payment_initiation` authorization
+    /// detail, as granted: with the debtor account the customer chose), as a `POST /payments`
+    /// body.
+    pub fn consented_payment(&self) -> Result<Value> {
+        self.tokens
+            .get("authorization_details")
+            .and_then(Value::as_array)
+            .and_then(|details| {
+                details
+                    .iter()
+                    .find(|d| d.get("type").and_then(Value::as_str) == Some("payment_initiation"))
+            })
+            .map(|detail| {
+                let mut body = detail.clone();
+                if let Some(fields) = body.as_object_mut() {
+                    fields.remove("type");
+                }
+                body
+            })
+            .ok_or_else(|| {
+                Error::Protocol(
+                    "the session's grant has no payment_initiation detail; log in with Login::paying"
+                        .into(),
+                )
+            })
+    }
+
+    /// Makes the payment the session's grant consents to (`POST /payments` with the consented
+    /// body and a fresh `Idempotency-Key`) and returns it: `paymentId`, `status`, ... Any answer
+    /// but 201 is an error with the status and the problem the bank answered.
+    pub async fn pay(&self) -> Result<Value> {
+        let key = crate::jose::random_token(16)?;
+        self.pay_with_key(&key).await
+    }
+
+    /// [`pay`](Self::pay) with this `Idempotency-Key`: sending it again gives back the same
+    /// payment.
+    pub async fn pay_with_key(&self, idempotency_key: &str) -> Result<Value> {
+        let body = self.consented_payment()?;
+        let response = self
+            .post("/payments")
+            .header("idempotency-key", idempotency_key)
+            .json(&body)
+            .await?;
+        let status = response.status();
+        if status != StatusCode::CREATED {
+            return Err(crate::client::refusal(
+                "payment",
+                status,
+                response.text().await?,
+            ));
+        }
+        Ok(response.json().await?)
+    }
+
+    /// The payment `payment_id` as the bank shows it now (`GET /payments/{paymentId}`).
+    pub async fn payment(&self, payment_id: &str) -> Result<Value> {
+        let encoded: String = url::form_urlencoded::byte_serialize(payment_id.as_bytes()).collect();
+        let response = self.get(&format!("/payments/{encoded}")).await?;
+        let status = response.status();
+        if status != StatusCode::OK {
+            return Err(crate::client::refusal(
+                "payment read",
+                status,
+                response.text().await?,
+            ));
+        }
+        Ok(response.json().await?)
+    }
+
     /// `/grants/{grant_id}` of the session's grant, when the session was granted `scope`.
     fn grant_path(&self, scope: &str) -> Result<String> {
         let Some(grant_id) = self.grant_id() else {

@@ -127,7 +127,7 @@ fn assemble() -> Result<Value, OpenApiError> {
 }
 
 /// The tags, in the order readers meet them.
-const TAGS: [(&str, &str); 14] = [
+const TAGS: [(&str, &str); 15] = [
     (
         "accounts",
         "The bank API: accounts and what hangs off them — balances, transactions, statements, \
@@ -143,6 +143,11 @@ const TAGS: [(&str, &str); 14] = [
         "The bank API: insurance policies and their claims.",
     ),
     ("cards", "The bank API: payment cards."),
+    (
+        "payments",
+        "The bank API: payments made under a payment_initiation consent, their lifecycle and \
+         their status changes.",
+    ),
     (
         "discovery",
         "The authorization server's metadata and signing keys.",
@@ -259,6 +264,18 @@ fn add_examples(document: &mut Value) -> Result<(), OpenApiError> {
             .and_then(Value::as_object_mut);
         if let Some(content) = content {
             content.insert("example".into(), example.body.clone());
+        }
+    }
+    for (id, status, body) in sandbank_api::payments::examples(DEFAULT_SERVER) {
+        let operation = operations_mut(document)
+            .into_iter()
+            .find(|o| o.get("operationId").and_then(Value::as_str) == Some(id));
+        let content = operation
+            .and_then(|o| o.get_mut("responses"))
+            .and_then(|r| r.pointer_mut(&format!("/{status}/content/application~1json")))
+            .and_then(Value::as_object_mut);
+        if let Some(content) = content {
+            content.insert("example".into(), body);
         }
     }
     Ok(())

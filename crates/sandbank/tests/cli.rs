@@ -122,7 +122,7 @@ fn export_writes_and_check_reports_drift() {
 
     let out = sandbank(&["schemas", "export", "--dir", folder, "--check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("missing: account/1.0.0.json"));
+    assert!(text(&out.stderr).contains("missing: account/1.1.0.json"));
 
     let out = sandbank(&["schemas", "export", "--dir", folder]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

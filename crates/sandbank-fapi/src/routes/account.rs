@@ -270,7 +270,7 @@ fn can(grant: &Consent, names: &BTreeMap<String, String>) -> Vec<String> {
                 .collect();
             format!("On {}: {}", on.join(", "), what.join("; "))
         }
-        other => rar::describe(other),
+        other => rar::describe(other, &[], grant.created_at.date_naive()),
     };
     grant
         .scopes
@@ -366,6 +366,7 @@ async fn requests(server: &AuthServer, customer: &PartyId) -> Result<Vec<Request
     let pending = ciba::pending_for_customer(server, customer)
         .await
         .map_err(|e| failed(server, e.description))?;
+    let today = server.now().date_naive();
     Ok(pending
         .into_iter()
         .map(|request| RequestView {
@@ -373,7 +374,12 @@ async fn requests(server: &AuthServer, customer: &PartyId) -> Result<Vec<Request
                 .scopes
                 .iter()
                 .map(|s| scope::describe(s))
-                .chain(request.authorization_details.iter().map(rar::describe))
+                .chain(
+                    request
+                        .authorization_details
+                        .iter()
+                        .map(|d| rar::describe(d, &[], today)),
+                )
                 .collect(),
             id: urlencoding(&request.auth_req_id),
             client_name: request.client_name,
@@ -943,6 +949,11 @@ fn decision_failed(server: &AuthServer, error: DecisionError) -> Response {
             server,
             StatusCode::BAD_REQUEST,
             "The app asks for account data: tick at least one account to share, or deny the request.",
+        ),
+        DecisionError::NoPayer => page_error(
+            server,
+            StatusCode::BAD_REQUEST,
+            "The app asks for a payment: tick an open account in the payment's currency to pay from, or deny the request.",
         ),
         DecisionError::Server(message) => failed(server, message),
         _ => not_yours(server),

@@ -6,6 +6,7 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sandbank_schemas::Account;
 use sandbank_schemas::common::{AccountId, PartyId};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -211,7 +212,8 @@ pub async fn authorize(State(server): State<AuthServer>, RawQuery(query): RawQue
                 display_name: customer.display_name,
                 auth_time: server.now().timestamp(),
             };
-            return approve(&server, &pending, &who, &owned, &owned).await;
+            let all: Vec<AccountId> = owned.iter().map(|a| a.account_id.clone()).collect();
+            return approve(&server, &pending, &who, &owned, &all, None).await;
         }
     }
     let interaction = Interaction {
@@ -251,20 +253,15 @@ pub async fn authorize(State(server): State<AuthServer>, RawQuery(query): RawQue
     page
 }
 
-/// The customer's account ids.
+/// The customer's accounts.
 pub async fn accounts_of(
     server: &AuthServer,
     party_id: &PartyId,
-) -> Result<Vec<AccountId>, Response> {
-    server
-        .store
-        .accounts_of_party(party_id)
-        .await
-        .map(|accounts| accounts.into_iter().map(|a| a.account_id).collect())
-        .map_err(|e| {
-            tracing::error!(error = %e, "reading a customer's accounts failed");
-            pages::error("The server could not read your accounts. Try again.")
-        })
+) -> Result<Vec<Account>, Response> {
+    server.store.accounts_of_party(party_id).await.map_err(|e| {
+        tracing::error!(error = %e, "reading a customer's accounts failed");
+        pages::error("The server could not read your accounts. Try again.")
+    })
 }
 
 /// Consumes the pushed request (once: a second completion finds it used).
@@ -292,10 +289,11 @@ pub async fn approve(
     server: &AuthServer,
     pending: &Pending,
     who: &LoggedIn,
-    owned: &[AccountId],
+    owned: &[Account],
     chosen: &[AccountId],
+    payer: Option<&AccountId>,
 ) -> Response {
-    respond(approved(server, pending, who, owned, chosen).await)
+    respond(approved(server, pending, who, owned, chosen, payer).await)
 }
 
 /// The customer approved: the grant and the code are issued, and the answer is the
@@ -311,12 +309,13 @@ pub async fn approved(
     server: &AuthServer,
     pending: &Pending,
     who: &LoggedIn,
-    owned: &[AccountId],
+    owned: &[Account],
     chosen: &[AccountId],
+    payer: Option<&AccountId>,
 ) -> Result<Url, Unanswerable> {
     finish(server, pending).await?;
     let request = &pending.request;
-    let decision = grant::decide(request, owned, chosen);
+    let decision = grant::decide(request, owned, chosen, payer);
     let client_id = pending.client.client_id.as_str();
     let granted = match (request.grant_management_action, &request.grant_id) {
         (Some(Action::Merge), Some(grant_id)) => {

@@ -17,7 +17,7 @@ use crate::openapi::responses::ClientAuthErrors;
 use crate::openapi::{DpopHeader, FORM};
 use crate::request_object;
 use crate::state::{AuthServer, kinds};
-use crate::{ciba, sender};
+use crate::{ciba, rar, sender};
 
 /// The path of the endpoint (discovery's `backchannel_authentication_endpoint`).
 pub const PATH: &str = "/backchannel";
@@ -109,6 +109,7 @@ pub async fn backchannel(
     };
     let lifetimes = &server.config.lifetimes;
     let checked = ciba::validate(&client, params, lifetimes.ciba, lifetimes.ciba_max)?;
+    rar::check_dates(&checked.authorization_details, server.now().date_naive())?;
     let started = ciba::start(&server, &client, checked, proof.map(|p| p.jkt)).await?;
     let mut response = Json(json!({
         "auth_req_id": started.auth_req_id,

@@ -9,6 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use sandbank_schemas::Customer;
+use sandbank_schemas::common::AccountId;
+use sandbank_schemas::consent::AuthorizationDetail;
 use serde::Serialize;
 
 use crate::client::Client;
@@ -18,12 +20,12 @@ use crate::openapi::forms::{ConsentForm, LoginForm};
 use crate::openapi::responses::PageErrors;
 use crate::openapi::{FORM, HTML};
 use crate::pages;
-use crate::rar;
 use crate::routes::authorize::{
     Interaction, LoggedIn, Pending, accounts_of, approve, deny, interaction_cookie, pending,
 };
 use crate::scope;
 use crate::state::{AuthServer, kinds};
+use crate::{payments, rar};
 
 /// The login page.
 pub fn login_page(
@@ -71,12 +73,19 @@ async fn consent_page(
         .authorization_details
         .iter()
         .flat_map(|d| match d {
-            sandbank_schemas::consent::AuthorizationDetail::AccountInformation {
-                accounts, ..
-            } => accounts.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-            _ => Vec::new(),
+            AuthorizationDetail::AccountInformation { accounts, .. } => {
+                accounts.iter().map(|a| a.as_str()).collect::<Vec<_>>()
+            }
+            AuthorizationDetail::PaymentInitiation(_) => Vec::new(),
         })
         .collect();
+    // A payment that leaves the account open: the customer picks the account to pay from.
+    let open_payment = grant::payment_asked(request).filter(|p| p.debtor_account.is_none());
+    let shares_data = !scope::permissions(&request.scope).is_empty()
+        || request
+            .authorization_details
+            .iter()
+            .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }));
     let choices: Vec<AccountChoice> = accounts
         .iter()
         .map(|a| AccountChoice {
@@ -86,13 +95,31 @@ async fn consent_page(
             checked: named.is_empty() || named.contains(&a.account_id.as_str()),
         })
         .collect();
+    let payers: Vec<AccountChoice> = open_payment
+        .map(|payment| {
+            payments::payers(&accounts, payment.instructed_amount.currency)
+                .enumerate()
+                .map(|(index, a)| AccountChoice {
+                    id: a.account_id.as_str().to_owned(),
+                    name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
+                    number: pages::masked_number(a),
+                    checked: index == 0,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let today = server.now().date_naive();
     let asks: Vec<String> = request
         .scope
         .iter()
         .map(|s| scope::describe(s))
-        .chain(request.authorization_details.iter().map(rar::describe))
+        .chain(
+            request
+                .authorization_details
+                .iter()
+                .map(|d| rar::describe(d, &accounts, today)),
+        )
         .collect();
-    let needs_accounts = grant::needs_accounts(request);
     let grant_change = match request.grant_management_action {
         Some(grant::Action::Merge) => Some("merge"),
         Some(grant::Action::Replace) => Some("replace"),
@@ -111,7 +138,9 @@ async fn consent_page(
             interaction => interaction,
             asks => asks,
             grant_change => grant_change,
-            accounts => minijinja::value::Serde(if needs_accounts { choices } else { Vec::new() }),
+            accounts => minijinja::value::Serde(if shares_data { choices } else { Vec::new() }),
+            payers => minijinja::value::Serde(payers),
+            payment_open => open_payment.is_some(),
             error => error,
         },
     )
@@ -253,10 +282,10 @@ pub async fn consent(
     body: axum::body::Bytes,
 ) -> Response {
     let all = pairs(&body);
-    let chosen: Vec<sandbank_schemas::common::AccountId> = all
+    let chosen: Vec<AccountId> = all
         .iter()
         .filter(|(name, _)| name == "account")
-        .filter_map(|(_, value)| sandbank_schemas::common::AccountId::new(value.as_str()).ok())
+        .filter_map(|(_, value)| AccountId::new(value.as_str()).ok())
         .collect();
     let form: HashMap<String, String> = all.into_iter().collect();
     let (id, interaction, pending) = match continued(&server, &headers, &form).await {
@@ -273,18 +302,32 @@ pub async fn consent(
                 Ok(owned) => owned,
                 Err(page) => return page,
             };
-            let needs_accounts = grant::needs_accounts(&pending.request);
-            if needs_accounts && !chosen.iter().any(|a| owned.contains(a)) {
-                return consent_page(
-                    &server,
-                    &pending,
-                    &id,
-                    &who,
-                    Some("Choose at least one account to share, or deny the request."),
-                )
-                .await;
+            let payer = form
+                .get("debtor_account")
+                .and_then(|id| AccountId::new(id.as_str()).ok());
+            let request = &pending.request;
+            let problem = if let Some(payment) = grant::payment_asked(request)
+                && payments::debtor(payment, &owned, &[], payer.as_ref()).is_none()
+            {
+                Some(if payment.debtor_account.is_none() {
+                    "Choose the account to pay from, or deny the request."
+                } else {
+                    "The account this payment is from cannot make it. Deny the request."
+                })
+            } else if grant::needs_accounts(request)
+                && grant::payment_asked(request).is_none_or(|p| p.debtor_account.is_some())
+                && !chosen
+                    .iter()
+                    .any(|a| owned.iter().any(|o| &o.account_id == a))
+            {
+                Some("Choose at least one account to share, or deny the request.")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return consent_page(&server, &pending, &id, &who, Some(problem)).await;
             }
-            approve(&server, &pending, &who, &owned, &chosen).await
+            approve(&server, &pending, &who, &owned, &chosen, payer.as_ref()).await
         }
         _ => return pages::error("Choose Approve or Deny."),
     };

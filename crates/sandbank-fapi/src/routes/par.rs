@@ -17,7 +17,7 @@ use crate::openapi::responses::ClientAuthErrors;
 use crate::openapi::{DpopHeader, FORM};
 use crate::par::{self, REQUEST_URI_PREFIX};
 use crate::state::{AuthServer, kinds};
-use crate::{grant, request_object, sender};
+use crate::{grant, rar, request_object, sender};
 
 /// Push an authorization request.
 ///
@@ -89,6 +89,7 @@ pub async fn push(
         proof.as_ref().map(|p| p.jkt.as_str()),
         server.config.grant_management_action_required,
     )?;
+    rar::check_dates(&request.authorization_details, server.now().date_naive())?;
     if let Some(grant_id) = &request.grant_id {
         grant::target(&server, &client.client_id, grant_id).await?;
     }

@@ -130,14 +130,39 @@ async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_
     )
     .await;
     assert!(
-        consent_page
-            .html
-            .contains("Pay 10.00 GBP to Bob&#x27;s &lt;Bakery&gt; (reference: Invoice 42)"),
+        consent_page.html.contains(
+            "Pay £10.00 to Bob&#x27;s &lt;Bakery&gt; (account ending 5678) from the account you \
+             choose today, reference Invoice 42"
+        ),
         "{}",
         consent_page.html
     );
+    // No account data is shared; the customer picks the account to pay from.
     assert!(crate::authorize::inputs(&consent_page.html, "account").is_empty());
-    let done = crate::authorize::consent(&ts, &cookie, &interaction, &[], "approve").await;
+    let payers = crate::authorize::inputs(&consent_page.html, "debtor_account");
+    assert!(!payers.is_empty(), "{}", consent_page.html);
+    // Approving without choosing one is refused on the page; the request stays open.
+    let refused = crate::authorize::consent(&ts, &cookie, &interaction, &[], "approve").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose the account to pay from")
+    );
+    let done = ts
+        .http
+        .post(ts.url("/consent"))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("interaction", interaction.as_str()),
+            ("decision", "approve"),
+            ("debtor_account", payers[0].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     let query = crate::harness::location(&done);
     let key = new_key();
     let body: Value = ts
@@ -153,5 +178,10 @@ async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_
     assert_eq!(
         body["authorization_details"][0]["creditorName"],
         "Bob's <Bakery>"
+    );
+    assert_eq!(
+        body["authorization_details"][0]["debtorAccount"],
+        payers[0].as_str(),
+        "the granted detail names the account chosen"
     );
 }

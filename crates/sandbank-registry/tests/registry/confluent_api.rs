@@ -74,7 +74,7 @@ async fn subjects_list_sandbanks_schemas_then_registered_ones() {
 async fn versions_of_a_subject() {
     let app = app();
     assert_eq!(
-        assert_ok(&get(&app, "/registry/subjects/account/versions").await),
+        assert_ok(&get(&app, "/registry/subjects/balance/versions").await),
         json!([1])
     );
     let message = assert_confluent_error(
@@ -88,25 +88,25 @@ async fn versions_of_a_subject() {
 #[tokio::test]
 async fn a_version_by_number_latest_or_minus_one() {
     let app = app();
-    let document = catalogue::find("account").unwrap().document();
+    let document = catalogue::find("balance").unwrap().document();
     for version in ["1", "latest", "-1"] {
         let body = assert_ok(
             &get(
                 &app,
-                &format!("/registry/subjects/account/versions/{version}"),
+                &format!("/registry/subjects/balance/versions/{version}"),
             )
             .await,
         );
-        assert_eq!(body["subject"], "account");
+        assert_eq!(body["subject"], "balance");
         assert_eq!(body["version"], 1);
         assert_eq!(body["schemaType"], "JSON");
         assert!(body["id"].as_u64().unwrap() >= u64::from(BUILTIN_ID_BASE));
         let schema: Value = serde_json::from_str(body["schema"].as_str().unwrap()).unwrap();
         assert_eq!(schema, document);
     }
-    let raw = assert_ok(&get(&app, "/registry/subjects/account/versions/1/schema").await);
+    let raw = assert_ok(&get(&app, "/registry/subjects/balance/versions/1/schema").await);
     assert_eq!(raw, document);
-    let raw = assert_ok(&get(&app, "/registry/subjects/account/versions/latest/schema").await);
+    let raw = assert_ok(&get(&app, "/registry/subjects/balance/versions/latest/schema").await);
     assert_eq!(raw, document);
 }
 
@@ -114,15 +114,15 @@ async fn a_version_by_number_latest_or_minus_one() {
 async fn version_errors() {
     let app = app();
     for uri in [
-        "/registry/subjects/account/versions/2",
-        "/registry/subjects/account/versions/2/schema",
+        "/registry/subjects/balance/versions/2",
+        "/registry/subjects/balance/versions/2/schema",
     ] {
         assert_confluent_error(&get(&app, uri).await, StatusCode::NOT_FOUND, 40402);
     }
     for uri in [
-        "/registry/subjects/account/versions/abc",
-        "/registry/subjects/account/versions/0",
-        "/registry/subjects/account/versions/1.0.0/schema",
+        "/registry/subjects/balance/versions/abc",
+        "/registry/subjects/balance/versions/0",
+        "/registry/subjects/balance/versions/1.0.0/schema",
     ] {
         assert_confluent_error(
             &get(&app, uri).await,

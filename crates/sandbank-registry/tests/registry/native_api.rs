@@ -22,23 +22,23 @@ async fn list_schemas_names_every_catalogue_schema() {
         .collect();
     let expected: Vec<&str> = catalogue().iter().map(|d| d.name).collect();
     assert_eq!(names, expected);
-    assert_eq!(body["schemas"][0]["latest"], "1.0.0");
+    assert_eq!(body["schemas"][0]["latest"], catalogue()[0].version);
     assert_eq!(body["schemas"][0]["builtin"], true);
 }
 
 #[tokio::test]
 async fn list_versions_and_unknown_schema() {
     let app = app();
-    let reply = get(&app, "/schemas/account").await;
+    let reply = get(&app, "/schemas/balance").await;
     assert_eq!(reply.status, StatusCode::OK);
     let body = reply.json();
-    assert_eq!(body["name"], "account");
+    assert_eq!(body["name"], "balance");
     assert_eq!(body["versions"][0]["version"], "1.0.0");
     assert_eq!(body["versions"][0]["subjectVersion"], 1);
     assert_eq!(body["versions"][0]["latest"], true);
     assert_eq!(
         body["versions"][0]["schemaId"],
-        "https://sandbank.example/schemas/account/1.0.0.json"
+        "https://sandbank.example/schemas/balance/1.0.0.json"
     );
     let problem = assert_problem(&get(&app, "/schemas/no-such").await, StatusCode::NOT_FOUND);
     assert!(problem["detail"].as_str().unwrap().contains("no-such"));

@@ -101,9 +101,9 @@ impl From<DecisionError> for SandboxError {
             DecisionError::UnknownCustomer(_) | DecisionError::NoCustomer => {
                 SandboxError::invalid("/username", error.to_string())
             }
-            DecisionError::NotTheirs(..) | DecisionError::NoAccountChosen => {
-                SandboxError::invalid("/accounts", error.to_string())
-            }
+            DecisionError::NotTheirs(..)
+            | DecisionError::NoAccountChosen
+            | DecisionError::NoPayer => SandboxError::invalid("/accounts", error.to_string()),
             DecisionError::Server(cause) => SandboxError::internal(cause),
         }
     }

@@ -24,6 +24,7 @@ mod customers;
 pub mod duration;
 mod error;
 mod grants;
+mod payments;
 mod personas;
 mod reset;
 pub mod state;
@@ -45,6 +46,7 @@ pub use clock::{ClockAdvance, SandboxClock, advance_clock, clock};
 pub use customers::{CreatedCustomer, NewAccount, NewCustomer, create_customer};
 pub use error::SandboxError;
 pub use grants::{GrantFilter, GrantList, SandboxGrant, grants};
+pub use payments::{ForcedStatus, force_status};
 pub use personas::{PersonaAccount, PersonaList, SandboxPersona, personas};
 pub use reset::reset;
 
@@ -106,12 +108,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ciba::post_approve_ciba))
         .routes(routes!(ciba::post_deny_ciba))
         .routes(routes!(grants::get_grants))
+        .routes(routes!(payments::post_status))
         .layer(axum::middleware::from_fn(auth::no_store))
 }
 
 /// Adds the schemas of the control API's bodies to the OpenAPI components.
 pub fn add_components(components: &mut Components) -> Result<(), ComponentConflict> {
     components.add_type::<SandboxClock>("SandboxClock")?;
+    components.add_type::<ForcedStatus>("SandboxPaymentStatus")?;
     components.add_type::<ClockAdvance>("SandboxClockAdvance")?;
     components.add_type::<PersonaList>("SandboxPersonaList")?;
     components.add_type::<NewCustomer>("SandboxNewCustomer")?;

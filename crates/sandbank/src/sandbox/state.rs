@@ -127,8 +127,12 @@ pub async fn rebuild(
         .await?;
     loader.delete_auth_state(dropped).await?;
     if dropped.contains(&kinds::GRANT) {
+        // A reset: the grants go, and with them their history and the payments made on them.
         loader.clear_access_log().await?;
+        loader.clear_payments().await?;
     }
+    // The money payments and claims moved stays moved on the regenerated accounts.
+    loader.replay_ledger().await?;
     if let Some(state) = state {
         write(&mut loader, app, state).await?;
     }

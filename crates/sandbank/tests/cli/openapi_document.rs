@@ -26,7 +26,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 
 fn is_bank_api(operation: &Value) -> bool {
     let tag = operation["tags"][0].as_str().unwrap_or_default();
-    ["accounts", "parties", "insurance", "cards"].contains(&tag)
+    ["accounts", "parties", "insurance", "cards", "payments"].contains(&tag)
 }
 
 #[test]

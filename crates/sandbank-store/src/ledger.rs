@@ -1,0 +1,361 @@
+//! Money the bank moves after the dataset was generated — payments settling, claims paid — as
+//! ledger entries: each is a transaction on one account and what it does to the account's
+//! balances, applied in the same database transaction as the change that caused it.
+//!
+//! An entry is a hold (`HOLD`: a pending debit, which lowers the available balance only) or a
+//! booking (`BOOKED`: a posted transaction, which moves the booked and the available balance).
+//! Entries are kept in `ledger_entries` as well as shown in `transactions`, so that a dataset
+//! rebuild (the sandbox clock moving a day regenerates every account) replays them onto the
+//! regenerated accounts ([`crate::BulkLoader::replay_ledger`]): money moved stays moved.
+//!
+//! The invariant the entries keep: an account's booked balance less its posted transactions is
+//! what it was before the first of them — every booking moves the balance by exactly its
+//! transaction's signed amount.
+
+use rust_decimal::Decimal;
+use sandbank_schemas::account::{AccountDetails, LineOfCreditDetails};
+use sandbank_schemas::common::BalanceAmount;
+use sandbank_schemas::{Account, AccountId, Balance, BalanceType, CreditDebitIndicator, Money};
+use sandbank_schemas::{Transaction, TransactionId};
+
+use crate::db::{Bind, Tx};
+use crate::encode::{body, from_body};
+use crate::error::{StoreError, StoreResult};
+use crate::tables;
+
+/// What a ledger entry does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A pending debit: the money is set aside (available balance down), not yet booked.
+    Hold,
+    /// A posted transaction: booked and available balances move by its signed amount.
+    Booked,
+}
+
+impl EntryKind {
+    fn name(self) -> &'static str {
+        match self {
+            EntryKind::Hold => "HOLD",
+            EntryKind::Booked => "BOOKED",
+        }
+    }
+}
+
+/// One movement of money the bank made: the transaction it shows as, and what it is for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    /// What caused it: a payment id or a claim id. Entries are found and released by it.
+    pub source_id: String,
+    /// Hold or booking.
+    pub kind: EntryKind,
+    /// The transaction, on the account it moves. For a booking, its `balanceAfter` is set when
+    /// the entry is posted.
+    pub transaction: Transaction,
+}
+
+impl LedgerEntry {
+    /// How the entry moves (booked, available) balances: a hold lowers only the available
+    /// balance, a booking moves both by the transaction's signed amount.
+    fn deltas(&self) -> (Decimal, Decimal) {
+        let size = self.transaction.amount.amount.value();
+        let signed = match self.transaction.credit_debit_indicator {
+            CreditDebitIndicator::Credit => size,
+            CreditDebitIndicator::Debit => -size,
+        };
+        match self.kind {
+            EntryKind::Hold => (Decimal::ZERO, -size.abs()),
+            EntryKind::Booked => (signed, signed),
+        }
+    }
+}
+
+/// Whether payments can be received into (credited to) `account`: deposit accounts, credit
+/// accounts (paying the card off) and loans (paying principal off).
+pub fn receives_payments(account: &Account) -> bool {
+    match &account.details {
+        AccountDetails::Deposit { .. }
+        | AccountDetails::LineOfCredit { .. }
+        | AccountDetails::Loan { .. } => true,
+        AccountDetails::Commercial {
+            deposit,
+            loan,
+            line_of_credit,
+            ..
+        } => deposit.is_some() || loan.is_some() || line_of_credit.is_some(),
+        _ => false,
+    }
+}
+
+/// What can be spent from `account` now: a deposit account's available balance (booked, less
+/// holds, plus any overdraft), as a signed decimal; `None` for accounts nothing is paid from.
+pub fn available(account: &Account) -> Option<Decimal> {
+    match &account.details {
+        AccountDetails::Deposit { deposit, .. } => Some(deposit.available_balance.signed()),
+        AccountDetails::Commercial {
+            deposit: Some(deposit),
+            ..
+        } => Some(deposit.available_balance.signed()),
+        _ => None,
+    }
+}
+
+fn moved(balance: &mut BalanceAmount, by: Decimal) -> StoreResult<()> {
+    if by.is_zero() {
+        return Ok(());
+    }
+    *balance = BalanceAmount::from_signed(balance.signed() + by, balance.currency)
+        .map_err(StoreError::corrupt)?;
+    Ok(())
+}
+
+fn moved_money(money: &mut Money, by: Decimal) -> StoreResult<()> {
+    let value = (money.amount.value() + by).max(Decimal::ZERO);
+    money.amount = sandbank_schemas::Amount::new(value).map_err(StoreError::corrupt)?;
+    Ok(())
+}
+
+/// Moves a credit account's balance by `by`; its available credit follows: the limit plus the
+/// (signed) balance, never below zero.
+fn move_credit(line_of_credit: &mut LineOfCreditDetails, by: Decimal) -> StoreResult<()> {
+    moved(&mut line_of_credit.current_balance, by)?;
+    let credit =
+        line_of_credit.credit_limit.amount.value() + line_of_credit.current_balance.signed();
+    line_of_credit.available_credit.amount =
+        sandbank_schemas::Amount::new(credit.max(Decimal::ZERO)).map_err(StoreError::corrupt)?;
+    Ok(())
+}
+
+/// Applies balance deltas to an account's record. `current` moves the booked balance (a
+/// loan's principal owed goes down by a credit), `available` the available balance; a credit
+/// account's available credit follows its balance.
+fn apply_to_account(
+    account: &mut Account,
+    current: Decimal,
+    available: Decimal,
+) -> StoreResult<()> {
+    match &mut account.details {
+        AccountDetails::Deposit { deposit, .. } => {
+            moved(&mut deposit.current_balance, current)?;
+            moved(&mut deposit.available_balance, available)?;
+        }
+        AccountDetails::LineOfCredit { line_of_credit, .. } => {
+            move_credit(line_of_credit, current)?;
+        }
+        AccountDetails::Loan { loan, .. } => moved_money(&mut loan.principal_balance, -current)?,
+        AccountDetails::Commercial {
+            deposit,
+            loan,
+            line_of_credit,
+            ..
+        } => {
+            if let Some(deposit) = deposit {
+                moved(&mut deposit.current_balance, current)?;
+                moved(&mut deposit.available_balance, available)?;
+            } else if let Some(line_of_credit) = line_of_credit {
+                move_credit(line_of_credit, current)?;
+            } else if let Some(loan) = loan {
+                moved_money(&mut loan.principal_balance, -current)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The booked balance of an account as its record states it (a loan's: the principal owed,
+/// negative), for a booking's `balanceAfter`.
+fn booked(account: &Account) -> Option<BalanceAmount> {
+    match &account.details {
+        AccountDetails::Deposit { deposit, .. } => Some(deposit.current_balance),
+        AccountDetails::LineOfCredit { line_of_credit, .. } => Some(line_of_credit.current_balance),
+        AccountDetails::Commercial {
+            deposit: Some(deposit),
+            ..
+        } => Some(deposit.current_balance),
+        AccountDetails::Commercial {
+            line_of_credit: Some(line_of_credit),
+            ..
+        } => Some(line_of_credit.current_balance),
+        _ => None,
+    }
+}
+
+/// Applies balance deltas to the account's typed balances (`/accounts/{id}/balances`): the
+/// booked ones (`CURRENT`, a loan's `PRINCIPAL`) by `current`, `AVAILABLE` and `PENDING` by
+/// `available`; `AVAILABLE_CREDIT` follows the credit account's record.
+fn apply_to_balance(
+    balance: &mut Balance,
+    account: &Account,
+    current: Decimal,
+    available: Decimal,
+) -> StoreResult<()> {
+    match balance.balance_type {
+        BalanceType::Current | BalanceType::Principal => moved(&mut balance.amount, current),
+        BalanceType::Available | BalanceType::Pending => moved(&mut balance.amount, available),
+        BalanceType::AvailableCredit => {
+            let credit = match &account.details {
+                AccountDetails::LineOfCredit { line_of_credit, .. } => {
+                    Some(line_of_credit.available_credit)
+                }
+                AccountDetails::Commercial {
+                    line_of_credit: Some(line_of_credit),
+                    ..
+                } => Some(line_of_credit.available_credit),
+                _ => None,
+            };
+            if let Some(credit) = credit {
+                balance.amount.amount = credit.amount;
+                balance.amount.credit_debit_indicator = CreditDebitIndicator::Credit;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Moves an account's record and typed balances by `(current, available)`, in `tx`. Returns
+/// the account as written, or `None` when it does not exist.
+async fn move_account(
+    tx: &mut Tx,
+    account_id: &AccountId,
+    current: Decimal,
+    available: Decimal,
+) -> StoreResult<Option<Account>> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(
+            "SELECT body FROM accounts WHERE account_id = $1",
+            vec![Bind::Text(account_id.to_string())],
+        )
+        .await?;
+    let Some((stored,)) = row else {
+        return Ok(None);
+    };
+    let mut account: Account = from_body(&stored)?;
+    apply_to_account(&mut account, current, available)?;
+    tx.execute(
+        "UPDATE accounts SET body = $2 WHERE account_id = $1",
+        vec![
+            Bind::Text(account_id.to_string()),
+            Bind::Text(body(&account)?),
+        ],
+    )
+    .await?;
+    let balances: Vec<(i64, String)> = tx
+        .fetch_all(
+            "SELECT ord, body FROM balances WHERE account_id = $1 ORDER BY ord",
+            vec![Bind::Text(account_id.to_string())],
+        )
+        .await?;
+    for (ord, stored) in balances {
+        let mut balance: Balance = from_body(&stored)?;
+        let before = balance.clone();
+        apply_to_balance(&mut balance, &account, current, available)?;
+        if balance != before {
+            tx.execute(
+                "UPDATE balances SET body = $3 WHERE account_id = $1 AND ord = $2",
+                vec![
+                    Bind::Text(account_id.to_string()),
+                    Bind::Int(ord),
+                    Bind::Text(body(&balance)?),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(Some(account))
+}
+
+/// Posts `entry` in `tx`: records it, shows its transaction and moves the account's balances.
+/// A booking's transaction gets the account's booked balance after it as `balanceAfter`.
+/// Returns the transaction as stored; fails with [`StoreError::MissingReference`] when the
+/// account does not exist.
+pub(crate) async fn post(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<Transaction> {
+    let (current, available) = entry.deltas();
+    let account_id = entry.transaction.account_id.clone();
+    let Some(account) = move_account(tx, &account_id, current, available).await? else {
+        return Err(StoreError::Missing(format!("account {account_id}")));
+    };
+    let mut transaction = entry.transaction.clone();
+    if entry.kind == EntryKind::Booked {
+        transaction.balance_after = booked(&account);
+    }
+    tx.execute(
+        "INSERT INTO ledger_entries (source_id, kind, account_id, transaction_id, \
+         current_delta, available_delta, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            Bind::Text(entry.source_id.clone()),
+            Bind::Text(entry.kind.name().to_owned()),
+            Bind::Text(account_id.to_string()),
+            Bind::Text(transaction.transaction_id.to_string()),
+            Bind::Text(current.to_string()),
+            Bind::Text(available.to_string()),
+            Bind::Text(body(&transaction)?),
+        ],
+    )
+    .await?;
+    tx.insert_rows(
+        &tables::TRANSACTIONS,
+        vec![tables::transaction_row(&transaction)?],
+    )
+    .await?;
+    Ok(transaction)
+}
+
+/// Undoes the entry whose transaction is `transaction_id`, in `tx`: its balances move back,
+/// and the entry and its transaction are gone. `false` when there is no such entry.
+pub(crate) async fn release(tx: &mut Tx, transaction_id: &TransactionId) -> StoreResult<bool> {
+    let row: Option<(String, String, String)> = tx
+        .fetch_optional(
+            "SELECT account_id, current_delta, available_delta FROM ledger_entries \
+             WHERE transaction_id = $1",
+            vec![Bind::Text(transaction_id.to_string())],
+        )
+        .await?;
+    let Some((account_id, current, available)) = row else {
+        return Ok(false);
+    };
+    let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
+    let account_id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
+    move_account(tx, &account_id, -decimal(&current)?, -decimal(&available)?).await?;
+    for sql in [
+        "DELETE FROM ledger_entries WHERE transaction_id = $1",
+        "DELETE FROM transactions WHERE transaction_id = $1",
+    ] {
+        tx.execute(sql, vec![Bind::Text(transaction_id.to_string())])
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Replays every ledger entry, oldest first, onto the accounts as they are in `tx` (a freshly
+/// loaded dataset): each shows its transaction again and moves its account's balances again.
+/// Entries on accounts the dataset no longer has are skipped (they stay recorded). Returns how
+/// many were replayed.
+pub(crate) async fn replay(tx: &mut Tx) -> StoreResult<usize> {
+    let entries: Vec<(String, String, String, String)> = tx
+        .fetch_all(
+            "SELECT account_id, current_delta, available_delta, body FROM ledger_entries \
+             ORDER BY id",
+            vec![],
+        )
+        .await?;
+    let mut replayed = 0;
+    for (account_id, current, available, stored) in entries {
+        let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
+        let account_id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
+        if move_account(tx, &account_id, decimal(&current)?, decimal(&available)?)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        let transaction: Transaction = from_body(&stored)?;
+        tx.insert_rows(
+            &tables::TRANSACTIONS,
+            vec![tables::transaction_row(&transaction)?],
+        )
+        .await?;
+        replayed += 1;
+    }
+    Ok(replayed)
+}

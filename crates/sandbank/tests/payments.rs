@@ -1,0 +1,351 @@
+//! Payments over real sockets: a `payment_initiation` consent, `POST /payments` with an
+//! `Idempotency-Key`, the lifecycle by the sandbox clock and the scenario amounts, the money
+//! moving on both sides, and every refusal leaving the store as it was.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use sandbank_schemas::account::AccountDetails;
+use sandbank_schemas::{Account, AccountId};
+use sandbank_testkit::{Sandbox, SandboxBuilder, Session, TestClient};
+use serde_json::{Value, json};
+
+const ADMIN_KEY: &str = "test-admin-key";
+
+fn builder() -> SandboxBuilder {
+    Sandbox::builder()
+        .dataset(sandbank_synth::Config {
+            customers: 2,
+            months: 2,
+            ..sandbank_synth::Config::default()
+        })
+        .admin_key(ADMIN_KEY)
+}
+
+async fn accounts_of(sandbox: &Sandbox, username: &str) -> Vec<Account> {
+    let customer = sandbox
+        .store()
+        .customer_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    sandbox
+        .store()
+        .accounts_of_party(&customer.party_id)
+        .await
+        .unwrap()
+}
+
+/// The first open deposit account of `username` in GBP.
+async fn current_account(sandbox: &Sandbox, username: &str) -> Account {
+    accounts_of(sandbox, username)
+        .await
+        .into_iter()
+        .find(|a| {
+            matches!(
+                a.details,
+                AccountDetails::Deposit { .. }
+                    | AccountDetails::Commercial {
+                        deposit: Some(_),
+                        ..
+                    }
+            ) && a.status == sandbank_schemas::AccountStatus::Open
+                && a.currency.as_str() == "GBP"
+        })
+        .unwrap()
+}
+
+/// (booked, available) balance of an account, signed.
+async fn balances(sandbox: &Sandbox, id: &AccountId) -> (Decimal, Decimal) {
+    let account = sandbox.store().account(id).await.unwrap().unwrap();
+    match account.details {
+        AccountDetails::Deposit { deposit, .. } => (
+            deposit.current_balance.signed(),
+            deposit.available_balance.signed(),
+        ),
+        AccountDetails::Commercial {
+            deposit: Some(deposit),
+            ..
+        } => (
+            deposit.current_balance.signed(),
+            deposit.available_balance.signed(),
+        ),
+        other => panic!("not a deposit account: {other:?}"),
+    }
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+/// A payment of `amount` GBP to `creditor` (an account of this bank, by id).
+fn to_account(amount: &str, creditor: &AccountId) -> Value {
+    json!({
+        "instructedAmount": {"amount": amount, "currency": "GBP"},
+        "creditorName": "Harbourline Ltd",
+        "creditorAccount": {"scheme": "ACCOUNT_ID", "identification": creditor.as_str()},
+        "remittanceInformation": "INV-0042"
+    })
+}
+
+/// A payment of `amount` GBP to an account at another bank.
+fn elsewhere(amount: &str) -> Value {
+    json!({
+        "instructedAmount": {"amount": amount, "currency": "GBP"},
+        "creditorName": "Bristol Lettings Ltd",
+        "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER", "identification": "20000055779911"},
+        "remittanceInformation": "RENT FLAT 2"
+    })
+}
+
+async fn consent(client: &TestClient, username: &str, payment: Value) -> Session {
+    client
+        .login_as(username)
+        .with_scopes(["openid"])
+        .paying(payment)
+        .await
+        .unwrap()
+}
+
+async fn post(session: &Session, key: &str, body: &Value) -> (StatusCode, Value) {
+    let response = session
+        .post("/payments")
+        .header("idempotency-key", key)
+        .json(body)
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A payment's status as the store has it (a clock move of a day outlives the session's
+/// access token).
+async fn status_of(sandbox: &Sandbox, payment: &Value) -> Value {
+    let id = sandbank_schemas::PaymentId::new(payment["paymentId"].as_str().unwrap()).unwrap();
+    let stored = sandbox.store().payment(&id).await.unwrap().unwrap();
+    serde_json::to_value(stored.payment).unwrap()
+}
+
+async fn advance(sandbox: &Sandbox, by: &str) {
+    sandbox.admin().advance_clock(by).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_payment_between_two_customers_settles_and_moves_the_money_on_both_sides() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let alice = current_account(&sandbox, "alice").await;
+    let harbourline = current_account(&sandbox, "harbourline").await;
+    let (alice_before, _) = balances(&sandbox, &alice.account_id).await;
+    let (harbour_before, _) = balances(&sandbox, &harbourline.account_id).await;
+
+    let session = consent(
+        &client,
+        "alice",
+        to_account("42.17", &harbourline.account_id),
+    )
+    .await;
+    let consented = session.consented_payment().unwrap();
+    assert_eq!(
+        consented["debtorAccount"],
+        alice.account_id.as_str(),
+        "the customer's account"
+    );
+    let payment = session.pay_with_key("key-1").await.unwrap();
+    assert_eq!(payment["status"], "SETTLED", "{payment}");
+    assert_eq!(payment["scheme"], "INTERNAL");
+    assert_eq!(payment["transactionIds"].as_array().unwrap().len(), 2);
+
+    let (alice_after, alice_available) = balances(&sandbox, &alice.account_id).await;
+    let (harbour_after, _) = balances(&sandbox, &harbourline.account_id).await;
+    assert_eq!(alice_after, alice_before - dec("42.17"));
+    assert_eq!(harbour_after, harbour_before + dec("42.17"));
+    assert!(alice_available <= alice_after + dec("1000000"));
+
+    // The same key and body: the same payment, the same status code; the money moved once.
+    let (status, again) = post(&session, "key-1", &consented).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["paymentId"], payment["paymentId"]);
+    assert_eq!(balances(&sandbox, &alice.account_id).await.0, alice_after);
+    // The same key, another body: 422. A new key: the consent is used, 403.
+    let mut other = consented.clone();
+    other["remittanceInformation"] = json!("INV-0043");
+    let (status, problem) = post(&session, "key-1", &other).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, problem) = post(&session, "key-2", &consented).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(balances(&sandbox, &alice.account_id).await.0, alice_after);
+
+    // The read endpoints show it.
+    let id = payment["paymentId"].as_str().unwrap();
+    assert_eq!(session.payment(id).await.unwrap(), payment);
+    let response = session.get("/payments?status=SETTLED").await.unwrap();
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 1);
+    let events: Value = session
+        .get(&format!("/payments/{id}/events"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["PENDING", "ACCEPTED", "SETTLED"]);
+    let debit = sandbox
+        .store()
+        .transaction(
+            &alice.account_id,
+            &sandbank_schemas::TransactionId::new(format!("{id}-debit")).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(debit.balance_after.unwrap().signed(), alice_after);
+
+    // A clock move regenerates the data: the money stays moved.
+    advance(&sandbox, "P1D").await;
+    let txns = sandbox
+        .store()
+        .transaction(
+            &harbourline.account_id,
+            &sandbank_schemas::TransactionId::new(format!("{id}-credit")).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(txns.is_some(), "the credit survives the rebuild");
+}
+
+#[tokio::test]
+async fn the_body_must_be_the_consented_payment() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let session = consent(&client, "alice", elsewhere("950.00")).await;
+    let mut body = session.consented_payment().unwrap();
+    body["instructedAmount"]["amount"] = json!("951.00");
+    body["creditorName"] = json!("Mallory");
+    let (status, problem) = post(&session, "k", &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/instructedAmount", "/creditorName"]);
+    // No key: 400 naming the header.
+    let response = session
+        .post("/payments")
+        .json(&session.consented_payment().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["pointer"], "Idempotency-Key");
+    // Nothing was made.
+    let list: Value = session
+        .get("/payments")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"], json!([]));
+    // Paid to another bank: one side only.
+    let payment = session.pay().await.unwrap();
+    assert_eq!(payment["status"], "SETTLED", "{payment}");
+    assert_eq!(payment["scheme"], "FASTER_PAYMENTS");
+    assert_eq!(payment["transactionIds"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn scenario_amounts_give_their_outcomes() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let alice = current_account(&sandbox, "alice").await;
+    let (start, _) = balances(&sandbox, &alice.account_id).await;
+    let mut made = Vec::new();
+    for (amount, status, reason) in [
+        ("10.01", "PENDING", None),
+        ("10.02", "REJECTED", Some("INSUFFICIENT_FUNDS")),
+        ("10.03", "ACCEPTED", None),
+        ("10.04", "ACCEPTED", None),
+        ("10.05", "REJECTED", Some("ACCOUNT_BLOCKED")),
+        ("10.06", "REJECTED", Some("LIMIT_EXCEEDED")),
+        ("10.00", "SETTLED", None),
+    ] {
+        let session = consent(&client, "alice", elsewhere(amount)).await;
+        let payment = session.pay().await.unwrap();
+        assert_eq!(payment["status"], status, "{amount}: {payment}");
+        assert_eq!(
+            payment["statusReason"]["code"].as_str(),
+            reason,
+            "{amount}: {payment}"
+        );
+        made.push((amount, session, payment));
+    }
+    // Booked: only the settled 10.00. Available: also the holds of 10.03 and 10.04.
+    let (booked, _) = balances(&sandbox, &alice.account_id).await;
+    assert_eq!(booked, start - dec("10.00"));
+
+    // A day later: .01 is paid, .03 is returned, .04 settles.
+    advance(&sandbox, "P1D").await;
+    let expected = [
+        ("10.01", "SETTLED"),
+        ("10.03", "REJECTED"),
+        ("10.04", "SETTLED"),
+    ];
+    for (amount, status) in expected {
+        let (_, _, payment) = made.iter().find(|(a, _, _)| *a == amount).unwrap();
+        let now = status_of(&sandbox, payment).await;
+        assert_eq!(now["status"], status, "{amount}: {now}");
+    }
+}
+
+#[tokio::test]
+async fn a_future_dated_payment_settles_when_the_clock_reaches_its_day() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let today = sandbox.auth_server().now().date_naive();
+    let day = today + chrono::Duration::days(3);
+    let mut body = elsewhere("25.00");
+    body["requestedExecutionDate"] = json!(day.to_string());
+    let session = consent(&client, "alice", body).await;
+    let payment = session.pay().await.unwrap();
+    assert_eq!(payment["status"], "PENDING");
+    advance(&sandbox, "P2D").await;
+    assert_eq!(status_of(&sandbox, &payment).await["status"], "PENDING");
+    advance(&sandbox, "P1D").await;
+    let settled = status_of(&sandbox, &payment).await;
+    assert_eq!(settled["status"], "SETTLED", "{settled}");
+}
+
+#[tokio::test]
+async fn a_test_forces_the_transitions_of_the_lifecycle_and_no_other() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let session = consent(&client, "alice", elsewhere("5.01")).await;
+    let payment = session.pay().await.unwrap();
+    let id = payment["paymentId"].as_str().unwrap();
+    let force = |status: &str| {
+        let request = sandbox
+            .admin()
+            .request(
+                reqwest::Method::POST,
+                &format!("/sandbox/payments/{id}/status"),
+            )
+            .json(&json!({"status": status}));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(force("SETTLED").await, StatusCode::CONFLICT);
+    assert_eq!(force("ACCEPTED").await, StatusCode::OK);
+    assert_eq!(force("PENDING").await, StatusCode::CONFLICT);
+    assert_eq!(force("SETTLED").await, StatusCode::OK);
+    assert_eq!(force("REJECTED").await, StatusCode::CONFLICT);
+    assert_eq!(session.payment(id).await.unwrap()["status"], "SETTLED");
+}
