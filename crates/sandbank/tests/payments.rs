@@ -349,3 +349,151 @@ async fn a_test_forces_the_transitions_of_the_lifecycle_and_no_other() {
     assert_eq!(force("REJECTED").await, StatusCode::CONFLICT);
     assert_eq!(session.payment(id).await.unwrap()["status"], "SETTLED");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exactly once, and no overdraft, under concurrency, on every backend
+// ---------------------------------------------------------------------------------------------
+
+/// The backends a concurrency test runs on: a SQLite file, and PostgreSQL when
+/// `SANDBANK_TEST_POSTGRES_URL` names a server (CI sets it; without it the test says it skips
+/// that backend).
+async fn backends() -> Vec<sandbank_store::testing::TestDb> {
+    let mut databases = vec![sandbank_store::testing::sqlite_file().await.unwrap()];
+    match sandbank_store::testing::postgres_server() {
+        Some(server) => databases.push(sandbank_store::testing::postgres(&server).await.unwrap()),
+        None => eprintln!(
+            "PostgreSQL skipped: {} is not set (CI sets it)",
+            sandbank_store::testing::POSTGRES_ENV
+        ),
+    }
+    databases
+}
+
+/// Sends `body` with `key` `n` times at once, spread over `sessions` in turn; the answers.
+async fn at_once(
+    sessions: &[std::sync::Arc<Session>],
+    n: usize,
+    key: &str,
+    body: &Value,
+) -> Vec<(StatusCode, Value)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let session = std::sync::Arc::clone(&sessions[i % sessions.len()]);
+        let key = key.to_owned();
+        let body = body.clone();
+        tasks.spawn(async move { post(&session, &key, &body).await });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = tasks.join_next().await {
+        answers.push(answer.unwrap());
+    }
+    answers
+}
+
+/// 50 concurrent `POST /payments` with one key, spread over the instances given: one payment,
+/// the same answer to all, the balance moved once.
+async fn fifty_retries_make_one_payment(instances: &[&Sandbox]) {
+    let sandbox = instances[0];
+    let client = sandbox.register_client().await.unwrap();
+    let alice = current_account(sandbox, "alice").await;
+    let (before, _) = balances(sandbox, &alice.account_id).await;
+    let session = consent(&client, "alice", elsewhere("12.34")).await;
+    let sessions: Vec<std::sync::Arc<Session>> = instances
+        .iter()
+        .map(|s| std::sync::Arc::new(session.at(s).unwrap()))
+        .collect();
+    let body = session.consented_payment().unwrap();
+    let answers = at_once(&sessions, 50, "one-key", &body).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(status, payment)| {
+            assert_eq!(*status, StatusCode::CREATED, "{payment}");
+            payment["paymentId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let (after, _) = balances(sandbox, &alice.account_id).await;
+    assert_eq!(after, before - dec("12.34"));
+    let listed: Value = session
+        .get("/payments")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_retries_make_one_payment_on_every_backend() {
+    for db in backends().await {
+        let sandbox = builder().database_url(&db.url).start().await.unwrap();
+        fifty_retries_make_one_payment(&[&sandbox]).await;
+        drop(sandbox);
+        db.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_retries_through_two_instances_make_one_payment() {
+    let Some(server) = sandbank_store::testing::postgres_server() else {
+        eprintln!(
+            "skipped: {} is not set, so there is no PostgreSQL for two instances to share (CI sets it)",
+            sandbank_store::testing::POSTGRES_ENV
+        );
+        return;
+    };
+    let db = sandbank_store::testing::postgres(&server).await.unwrap();
+    let a = builder().database_url(&db.url).start().await.unwrap();
+    let b = builder().database_url(&db.url).start().await.unwrap();
+    fifty_retries_make_one_payment(&[&a, &b]).await;
+    drop((a, b));
+    db.close().await.unwrap();
+}
+
+/// Payments racing for one balance: exactly the ones that fit settle, the others are refused
+/// for insufficient funds, and the account never goes past its overdraft limit.
+#[tokio::test]
+async fn concurrent_payments_never_spend_the_same_money_twice_on_every_backend() {
+    for db in backends().await {
+        let sandbox = builder().database_url(&db.url).start().await.unwrap();
+        let client = sandbox.register_client().await.unwrap();
+        let alice = current_account(&sandbox, "alice").await;
+        let (_, available) = balances(&sandbox, &alice.account_id).await;
+        assert!(available > dec("20"), "{available}");
+        // Each payment is two fifths of what is available, in whole pounds (no scenario
+        // cents): two fit, the third cannot.
+        let amount = (available * dec("0.4")).floor();
+        let mut sessions = Vec::new();
+        for _ in 0..5 {
+            sessions.push(consent(&client, "alice", elsewhere(&format!("{amount}.00"))).await);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, session) in sessions.into_iter().enumerate() {
+            tasks.spawn(async move {
+                let body = session.consented_payment().unwrap();
+                post(&session, &format!("race-{i}"), &body).await
+            });
+        }
+        let mut settled = 0;
+        let mut refused = 0;
+        while let Some(answer) = tasks.join_next().await {
+            let (status, payment) = answer.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{payment}");
+            match payment["status"].as_str().unwrap() {
+                "SETTLED" => settled += 1,
+                "REJECTED" => {
+                    assert_eq!(payment["statusReason"]["code"], "INSUFFICIENT_FUNDS");
+                    refused += 1;
+                }
+                other => panic!("{other}: {payment}"),
+            }
+        }
+        assert_eq!((settled, refused), (2, 3), "{}", db.label);
+        let (_, left) = balances(&sandbox, &alice.account_id).await;
+        assert!(left >= Decimal::ZERO, "{}: {left}", db.label);
+        assert_eq!(left, available - amount * dec("2"));
+        drop(sandbox);
+        db.close().await.unwrap();
+    }
+}

@@ -161,6 +161,23 @@ mod erased {
     }
 }
 
+/// The answer to a request under a key already used: the payment it made, as the first
+/// answer gave it (201), when the body is the same; 422 when it is not.
+fn replayed(
+    server: &AuthServer,
+    existing: StoredPayment,
+    fingerprint: &str,
+    instance: &str,
+) -> Result<Response, ApiError> {
+    if existing.fingerprint == fingerprint {
+        Ok(created(server, existing.payment))
+    } else {
+        Err(ApiError::IdempotencyKeyReused {
+            instance: instance.to_owned(),
+        })
+    }
+}
+
 /// 201 with the payment and its `Location`.
 fn created(server: &AuthServer, payment: Payment) -> Response {
     let location = server
@@ -235,12 +252,7 @@ pub async fn create(
         let mut tx = server.store.begin_payment_change().await?;
         if let Some(existing) = tx.payment_by_key(&client_id, &key).await? {
             tx.rollback().await?;
-            if existing.fingerprint == fingerprint {
-                return Ok(created(&server, existing.payment));
-            }
-            return Err(ApiError::IdempotencyKeyReused {
-                instance: instance.to_owned(),
-            });
+            return replayed(&server, existing, &fingerprint, instance);
         }
         let errors = differences(&asked, consented);
         if !errors.is_empty() {
@@ -250,12 +262,13 @@ pub async fn create(
                 errors,
             });
         }
-        if tx
-            .payment_of_grant(grant.consent_id.as_str())
-            .await?
-            .is_some()
-        {
+        if let Some(used) = tx.payment_of_grant(grant.consent_id.as_str()).await? {
             tx.rollback().await?;
+            // A retry under the same key that committed between the two reads (PostgreSQL
+            // reads each statement's own snapshot): the same answer as the first time.
+            if used.client_id == client_id && used.payment.idempotency_key == key {
+                return replayed(&server, used, &fingerprint, instance);
+            }
             return Err(ApiError::Forbidden {
                 instance: instance.to_owned(),
                 detail: "this consent has already been used for a payment: a consent pays once; \
