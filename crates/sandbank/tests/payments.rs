@@ -497,3 +497,345 @@ async fn concurrent_payments_never_spend_the_same_money_twice_on_every_backend()
         db.close().await.unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Authorization and refusals
+// ---------------------------------------------------------------------------------------------
+
+/// What a refusal must leave as it was: every payment, and the balances of alice's and
+/// harbourline's accounts.
+async fn snapshot(sandbox: &Sandbox) -> Vec<String> {
+    let mut seen = Vec::new();
+    for username in ["alice", "harbourline"] {
+        for account in accounts_of(sandbox, username).await {
+            let account = sandbox
+                .store()
+                .account(&account.account_id)
+                .await
+                .unwrap()
+                .unwrap();
+            seen.push(serde_json::to_string(&account).unwrap());
+        }
+    }
+    let payments = sandbox
+        .store()
+        .payments_due(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+        .await
+        .unwrap();
+    seen.push(format!("{payments:?}"));
+    seen
+}
+
+/// Every documented payment operation answers 200/201 with its permission, 401 without a
+/// token, 403 without the `payments` permission, and 404 for a payment of another client or
+/// customer. The list of operations walked is checked against the bank API's OpenAPI document,
+/// so a payment route added without these tests fails here (the forged-session authorization
+/// test in `sandbank-api/tests/api.rs` leaves payment routes to this one: they need real
+/// consents).
+/// `method path` through `session` (a POST with `body` and a fixed key); the status.
+async fn send(session: &Session, method: &str, path: &str, body: &Value) -> StatusCode {
+    let request = match method {
+        "POST" => session
+            .post(path)
+            .header("idempotency-key", "auth-walk")
+            .json(body),
+        _ => session.get(path),
+    };
+    request.await.unwrap().status()
+}
+
+#[tokio::test]
+async fn every_payment_operation_is_authorized_like_the_rest_of_the_bank_api() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let session = consent(&client, "alice", elsewhere("7.00")).await;
+    let payment = session.pay().await.unwrap();
+    let id = payment["paymentId"].as_str().unwrap();
+    let body = session.consented_payment().unwrap();
+    // Without the permission: a data session of alice's, same client.
+    let reader = client
+        .login_as("alice")
+        .with_scopes(["openid", "accounts"])
+        .await
+        .unwrap();
+    // Another client, and another customer of the same client.
+    let other_client = sandbox.register_client().await.unwrap();
+    let stranger = consent(&other_client, "alice", elsewhere("8.00")).await;
+    let bob = consent(&client, "harbourline", elsewhere("9.00")).await;
+
+    let operations = [
+        ("POST", "/payments".to_owned()),
+        ("GET", "/payments".to_owned()),
+        ("GET", format!("/payments/{id}")),
+        ("GET", format!("/payments/{id}/events")),
+    ];
+    let document = sandbank_api::router::<sandbank_fapi::AuthServer>().into_openapi();
+    let mut documented = Vec::new();
+    for (template, item) in &document.paths.paths {
+        if template.starts_with("/payments") {
+            let methods = serde_json::to_value(item).unwrap();
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if methods.get(method).is_some() {
+                    documented.push(format!("{} {template}", method.to_uppercase()));
+                }
+            }
+        }
+    }
+    documented.sort();
+    let mut walked: Vec<String> = operations
+        .iter()
+        .map(|(m, p)| format!("{m} {}", p.replace(id, "{paymentId}")))
+        .collect();
+    walked.sort();
+    assert_eq!(walked, documented, "every payment operation is walked");
+
+    let before = snapshot(&sandbox).await;
+    for (method, path) in &operations {
+        // No token at all.
+        let anonymous = reqwest::Client::new()
+            .request(method.parse().unwrap(), sandbox.endpoint(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+        assert_eq!(
+            send(&reader, method, path, &body).await,
+            StatusCode::FORBIDDEN,
+            "{method} {path}"
+        );
+        if path.contains(id) {
+            assert_eq!(
+                send(&stranger, method, path, &body).await,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: other client"
+            );
+            assert_eq!(
+                send(&bob, method, path, &body).await,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: other customer"
+            );
+            assert_eq!(
+                send(&session, method, path, &body).await,
+                StatusCode::OK,
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(
+        snapshot(&sandbox).await,
+        before,
+        "no refusal changed anything"
+    );
+    // The lists are each client's and customer's own.
+    let mine: Value = session
+        .get("/payments")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["data"].as_array().unwrap().len(), 1);
+    let theirs: Value = stranger
+        .get("/payments")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["data"], json!([]));
+}
+
+#[tokio::test]
+async fn refused_payments_change_nothing() {
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let harbourline = current_account(&sandbox, "harbourline").await;
+    let session = consent(&client, "alice", elsewhere("20.00")).await;
+    let consented = session.consented_payment().unwrap();
+    let before = snapshot(&sandbox).await;
+
+    // Another customer's account to pay from: the body differs from the consent.
+    let mut foreign = consented.clone();
+    foreign["debtorAccount"] = json!(harbourline.account_id.as_str());
+    let (status, problem) = post(&session, "a", &foreign).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/debtorAccount");
+    // A field the schema does not have, a wrong media type, a malformed key.
+    let mut extra = consented.clone();
+    extra["chargeBearer"] = json!("SHAR");
+    assert_eq!(post(&session, "b", &extra).await.0, StatusCode::BAD_REQUEST);
+    let response = session
+        .post("/payments")
+        .header("idempotency-key", "c")
+        .header("content-type", "text/plain")
+        .body(consented.to_string())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        post(&session, "bad key with spaces", &consented).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(snapshot(&sandbox).await, before, "nothing changed");
+
+    // Used once; then reused with another key: 403, nothing more moves.
+    session.pay_with_key("first").await.unwrap();
+    let after_first = snapshot(&sandbox).await;
+    assert_eq!(
+        post(&session, "second", &consented).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(snapshot(&sandbox).await, after_first);
+
+    // An expired consent (the grant lives 90 days): the token no longer works.
+    let late = consent(&client, "alice", elsewhere("21.00")).await;
+    let late_body = late.consented_payment().unwrap();
+    advance(&sandbox, "P91D").await;
+    let moved = snapshot(&sandbox).await;
+    assert_eq!(
+        post(&late, "late", &late_body).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(snapshot(&sandbox).await, moved);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ledger invariant
+// ---------------------------------------------------------------------------------------------
+
+/// Booked balance less every posted transaction: what the account held before its history.
+async fn opening(sandbox: &Sandbox, id: &AccountId) -> Decimal {
+    let (booked, _) = balances(sandbox, id).await;
+    let filter = sandbank_store::TransactionFilter {
+        status: Some(sandbank_schemas::transaction::TransactionStatus::Posted),
+        ..Default::default()
+    };
+    let mut cursor: Option<String> = None;
+    let mut sum = Decimal::ZERO;
+    loop {
+        let page = sandbox
+            .store()
+            .transactions(id, &filter, 1000, cursor.as_deref())
+            .await
+            .unwrap();
+        for t in &page.transactions {
+            let size = t.amount.amount.value();
+            sum += match t.credit_debit_indicator {
+                sandbank_schemas::CreditDebitIndicator::Credit => size,
+                sandbank_schemas::CreditDebitIndicator::Debit => -size,
+            };
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    booked - sum
+}
+
+/// Random sequences of payments (every scenario, internal and to other banks), forced moves and
+/// clock moves, from seeds fixed so a failure reproduces: after each sequence, every account
+/// touched still holds its opening balance plus its posted transactions, and available never
+/// exceeds booked plus overdraft for money held.
+#[tokio::test]
+async fn the_ledger_balances_after_any_sequence_of_payments_and_clock_moves() {
+    use rand::{RngExt, SeedableRng};
+    for seed in 0..5u64 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let sandbox = builder().start().await.unwrap();
+        let client = sandbox.register_client().await.unwrap();
+        let alice = current_account(&sandbox, "alice").await.account_id;
+        let harbourline = current_account(&sandbox, "harbourline").await.account_id;
+        let accounts = [alice.clone(), harbourline.clone()];
+        let mut openings = Vec::new();
+        for id in &accounts {
+            openings.push(opening(&sandbox, id).await);
+        }
+        let mut made: Vec<String> = Vec::new();
+        let mut steps = Vec::new();
+        for _ in 0..12 {
+            match rng.random_range(0..10) {
+                0..=4 => {
+                    let cents = ["00", "01", "02", "03", "04", "17"][rng.random_range(0..6)];
+                    let pounds = rng.random_range(1..400);
+                    let amount = format!("{pounds}.{cents}");
+                    let (payer, body) = if rng.random_bool(0.5) {
+                        ("alice", to_account(&amount, &harbourline))
+                    } else if rng.random_bool(0.5) {
+                        ("harbourline", to_account(&amount, &alice))
+                    } else {
+                        ("alice", elsewhere(&amount))
+                    };
+                    steps.push(format!("{payer} pays {amount}"));
+                    let session = consent(&client, payer, body).await;
+                    let payment = session.pay().await.unwrap();
+                    made.push(payment["paymentId"].as_str().unwrap().to_owned());
+                }
+                5..=7 => {
+                    let by = ["PT6H", "P1D", "P1D"][rng.random_range(0..3)];
+                    steps.push(format!("clock {by}"));
+                    advance(&sandbox, by).await;
+                }
+                _ => {
+                    if let Some(id) = made.get(rng.random_range(0..made.len().max(1))) {
+                        let to = ["ACCEPTED", "SETTLED", "REJECTED"][rng.random_range(0..3)];
+                        steps.push(format!("force {id} {to}"));
+                        // Refused (409) when the lifecycle does not allow it: also a step.
+                        sandbox
+                            .admin()
+                            .request(
+                                reqwest::Method::POST,
+                                &format!("/sandbox/payments/{id}/status"),
+                            )
+                            .json(&json!({"status": to}))
+                            .send()
+                            .await
+                            .unwrap();
+                    }
+                }
+            }
+            for (id, expected) in accounts.iter().zip(&openings) {
+                assert_eq!(
+                    opening(&sandbox, id).await,
+                    *expected,
+                    "seed {seed}, account {id}, after {steps:?}"
+                );
+            }
+            // And every payment shows where it got to: a posted debit once settled (and a
+            // posted credit when paid into an account here), a pending one while accepted,
+            // none otherwise.
+            for id in &made {
+                let stored = sandbox
+                    .store()
+                    .payment(&sandbank_schemas::PaymentId::new(id.as_str()).unwrap())
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .payment;
+                let debit = sandbox
+                    .store()
+                    .transaction(
+                        &stored.debtor_account,
+                        &sandbank_schemas::TransactionId::new(format!("{id}-debit")).unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .map(|t| t.status);
+                use sandbank_schemas::transaction::TransactionStatus as T;
+                let expected = match stored.status {
+                    sandbank_schemas::PaymentStatus::Settled => Some(T::Posted),
+                    sandbank_schemas::PaymentStatus::Accepted => Some(T::Pending),
+                    _ => None,
+                };
+                assert_eq!(
+                    debit, expected,
+                    "seed {seed}, payment {id}, after {steps:?}"
+                );
+            }
+        }
+    }
+}
