@@ -9,6 +9,7 @@ redirect carrying the code for the customer named by `login_hint`.
 
 import base64
 import hashlib
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Client:
                 "jwks": {"keys": [public]},  # the public key, by value
                 "grant_types": ["authorization_code", "refresh_token"],
                 "dpop_bound_access_tokens": True,
+                "authorization_details_types": ["account_information", "payment_initiation"],
                 **(
                     {
                         "require_signed_request_object": True,
@@ -155,11 +157,14 @@ class Client:
         assert claims["state"] == state
         return claims
 
-    def login_as(self, username: str, scope: str, signed: bool = False) -> "Session":
+    def login_as(
+        self, username: str, scope: str, signed: bool = False, authorization_details=None
+    ) -> "Session":
         """Signs `username` in through PAR → /authorize → /token; a session holding their token.
 
         `signed=True` pushes the request as a signed request object and asks for a JARM
-        response (the client must be registered with `signed=True`).
+        response (the client must be registered with `signed=True`). `authorization_details`
+        (RFC 9396), e.g. one `payment_initiation`, are asked for besides the scopes.
         """
         dpop_key = _new_key()
         verifier = secrets.token_urlsafe(48)  # PKCE (S256)
@@ -174,6 +179,8 @@ class Client:
             "state": state,
             "login_hint": username,  # headless consent: whose accounts to share
         }
+        if authorization_details:
+            params["authorization_details"] = json.dumps(authorization_details)
         if signed:
             # Only what is inside the signed object counts.
             params["response_mode"] = "jwt"
@@ -210,7 +217,12 @@ class Client:
             dpop_key,
         )
         assert tokens["token_type"] == "DPoP"
-        return Session(self.http, tokens["access_token"], dpop_key)
+        return Session(
+            self.http,
+            tokens["access_token"],
+            dpop_key,
+            tokens.get("authorization_details", []),
+        )
 
 
 @dataclass
@@ -220,6 +232,7 @@ class Session:
     http: httpx.Client
     access_token: str
     dpop_key: jwk.ECKey
+    authorization_details: list  # as granted: a payment names the account the customer chose
 
     def get(self, url: str, **params) -> httpx.Response:
         """GET with `Authorization: DPoP <token>` and a fresh proof for this very request."""
@@ -227,3 +240,9 @@ class Session:
         headers = {"Authorization": f"DPoP {self.access_token}", "DPoP": proof}
         # httpx replaces a URL's query with `params`, even empty ones: keep links.next whole.
         return self.http.get(url, params=params or None, headers=headers)
+
+    def post(self, url: str, body: dict, headers: dict | None = None) -> httpx.Response:
+        """POST a JSON body with the token and a fresh proof."""
+        proof = dpop_proof(self.dpop_key, "POST", url, access_token=self.access_token)
+        sent = {"Authorization": f"DPoP {self.access_token}", "DPoP": proof, **(headers or {})}
+        return self.http.post(url, json=body, headers=sent)

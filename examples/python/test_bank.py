@@ -100,3 +100,39 @@ def test_the_sandbox_clock_moves_time_and_data_forward(bank, login_as):
     finally:
         # Back to the seed's data and real time for the other tests (clients stay registered).
         assert admin(bank, "POST", "/sandbox/reset").status_code == 200
+
+
+def test_a_payment_is_consented_made_and_settles_when_the_clock_moves(bank, client):
+    # The customer consents to one payment (RAR); the granted detail names the account she
+    # pays from. Amounts ending in .04 settle only a day later: the scenario table in the
+    # README lists every outcome a test can ask for.
+    payment = {
+        "instructedAmount": {"amount": "42.04", "currency": "GBP"},
+        "creditorName": "Bristol Lettings Ltd",
+        "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER", "identification": "20000055779911"},
+        "remittanceInformation": "RENT FLAT 2",
+    }
+    alice = client.login_as(
+        "alice", "openid", authorization_details=[{"type": "payment_initiation", **payment}]
+    )
+    granted = alice.authorization_details[0]
+    assert granted["debtorAccount"]
+
+    # The body repeats the consent; the key makes a retry safe.
+    made = alice.post(f"{bank.url}/payments", payment, {"Idempotency-Key": "rent-dec"})
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "ACCEPTED", made.json()
+    retried = alice.post(f"{bank.url}/payments", payment, {"Idempotency-Key": "rent-dec"})
+    assert retried.status_code == 201 and retried.json()["paymentId"] == made.json()["paymentId"]
+    url = made.headers["Location"]
+
+    try:
+        assert admin(bank, "POST", "/sandbox/clock", json={"advanceBy": "P1D"}).status_code == 200
+        # The token expired with the day; the `payments` scope reads the client's payments.
+        alice = client.login_as("alice", "openid payments")
+        settled = alice.get(url).json()
+        assert settled["status"] == "SETTLED", settled
+        statuses = [e["status"] for e in alice.get(f"{url}/events").json()["data"]]
+        assert statuses == ["PENDING", "ACCEPTED", "SETTLED"]
+    finally:
+        assert admin(bank, "POST", "/sandbox/reset").status_code == 200

@@ -30,8 +30,9 @@ pub fn payers(accounts: &[Account], currency: Currency) -> impl Iterator<Item = 
 }
 
 /// The account that pays `payment`: the one it names, when that is one of `owned` and can pay;
-/// else, when it names none, `payer` if that is one of [`payers`], else the first of `chosen`
-/// that is. `None` when no account can pay it.
+/// else, when it names none, `payer` if that is one of [`payers`] (the customer's choice on the
+/// consent page), else of the [`payers`] among `chosen` the first whose available balance
+/// covers the amount, or the first. `None` when no account can pay it.
 pub fn debtor(
     payment: &PaymentRequest,
     owned: &[Account],
@@ -45,12 +46,21 @@ pub fn debtor(
             .map(|a| a.account_id.clone());
     }
     let candidates: Vec<&Account> = payers(owned, payment.instructed_amount.currency).collect();
-    let is_candidate = |id: &AccountId| candidates.iter().any(|a| &a.account_id == id);
-    payer
-        .into_iter()
-        .chain(chosen)
-        .find(|id| is_candidate(id))
-        .cloned()
+    let candidate = |id: &AccountId| candidates.iter().find(|a| &a.account_id == id).copied();
+    if let Some(payer) = payer {
+        return candidate(payer).map(|a| a.account_id.clone());
+    }
+    // Of the accounts chosen, the first that can cover the amount, else the first that can pay.
+    let chosen: Vec<&Account> = chosen.iter().filter_map(candidate).collect();
+    let covers = |a: &&&Account| {
+        sandbank_store::ledger::available(a)
+            .is_some_and(|funds| funds >= payment.instructed_amount.amount.value())
+    };
+    chosen
+        .iter()
+        .find(covers)
+        .or_else(|| chosen.first())
+        .map(|a| a.account_id.clone())
 }
 
 /// Money as a customer reads it: `£1,250.00`, `€42.17`, `$3.50`, or `CHF 12.00`.
