@@ -141,12 +141,11 @@ pub struct Decision {
 pub fn decide(
     request: &PushedRequest,
     owned: &[Account],
-    chosen: &[AccountId],
+    picked: &[AccountId],
     payer: Option<&AccountId>,
 ) -> Decision {
     let owned_ids: Vec<&AccountId> = owned.iter().map(|a| &a.account_id).collect();
-    let chosen_list = chosen;
-    let chosen: BTreeSet<&AccountId> = chosen.iter().filter(|a| owned_ids.contains(a)).collect();
+    let chosen: BTreeSet<&AccountId> = picked.iter().filter(|a| owned_ids.contains(a)).collect();
     let scope_permissions = scope::permissions(&request.scope);
     let mut permissions: BTreeSet<Permission> = scope_permissions.clone();
     let mut accounts: BTreeSet<AccountId> = if scope_permissions.is_empty() {
@@ -178,7 +177,7 @@ pub fn decide(
                 });
             }
             AuthorizationDetail::PaymentInitiation(payment) => {
-                if let Some(debtor) = payments::debtor(payment, owned, chosen_list, payer) {
+                if let Some(debtor) = payments::debtor(payment, owned, picked, payer) {
                     permissions.insert(Permission::Payments);
                     details.push(AuthorizationDetail::PaymentInitiation(PaymentRequest {
                         debtor_account: Some(debtor),
@@ -196,22 +195,25 @@ pub fn decide(
     }
 }
 
-/// Whether the customer must choose accounts: data scopes or an `account_information` detail
-/// were asked, or a payment that leaves the account to pay from open.
-pub fn needs_accounts(request: &PushedRequest) -> bool {
+/// Whether the request asks to share account data: data scopes or an `account_information`
+/// detail.
+pub fn shares_data(request: &PushedRequest) -> bool {
     !scope::permissions(&request.scope).is_empty()
-        || request.authorization_details.iter().any(|d| match d {
-            AuthorizationDetail::AccountInformation { .. } => true,
-            AuthorizationDetail::PaymentInitiation(payment) => payment.debtor_account.is_none(),
-        })
+        || request
+            .authorization_details
+            .iter()
+            .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }))
+}
+
+/// Whether the customer must choose accounts: to share account data ([`shares_data`]), or to
+/// pay from, when the payment asked leaves that open.
+pub fn needs_accounts(request: &PushedRequest) -> bool {
+    shares_data(request) || payment_asked(request).is_some_and(|p| p.debtor_account.is_none())
 }
 
 /// The payment a request asks the customer to consent to, if any.
 pub fn payment_asked(request: &PushedRequest) -> Option<&PaymentRequest> {
-    request.authorization_details.iter().find_map(|d| match d {
-        AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
-        AuthorizationDetail::AccountInformation { .. } => None,
-    })
+    AuthorizationDetail::payment_of(&request.authorization_details)
 }
 
 /// Stores a new `ACTIVE` grant and returns it.

@@ -2,7 +2,7 @@
 //! which one pays a `payment_initiation` consent that leaves the debtor account open, and how a
 //! payment reads in words on the consent page and the privacy dashboard.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sandbank_schemas::account::AccountDetails;
 use sandbank_schemas::common::{
@@ -91,36 +91,35 @@ pub fn money_in_words(money: &Money) -> String {
 /// `Everyday Current ••6789`.
 pub fn account_in_words(account: &Account) -> String {
     let name = account.nickname.as_deref().unwrap_or(&account.display_name);
-    let number = serde_json::to_value(&account.masked_account_number)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| s.trim_start_matches('*').to_owned()))
-        .unwrap_or_default();
-    format!("{name} ••{number}")
+    let number = crate::pages::masked_number(account);
+    format!("{name} ••{}", number.trim_start_matches('*'))
 }
 
-/// The creditor's account in words: `account ending 9911`, or an account of this bank by name.
+/// The creditor's account in words: one of the customer's own by name, `an account at
+/// Sandbank` for another account here, else `account ending 9911`.
 fn creditor_account_in_words(account: &AccountIdentification, known: &[Account]) -> String {
-    if account.scheme == AccountIdentificationScheme::AccountId
-        && let Some(own) = known
+    if account.scheme == AccountIdentificationScheme::AccountId {
+        return match known
             .iter()
             .find(|a| a.account_id.as_str() == account.identification)
-    {
-        return format!("your {}", account_in_words(own));
+        {
+            Some(own) => format!("your {}", account_in_words(own)),
+            None => "an account at Sandbank".to_owned(),
+        };
     }
-    let id = &account.identification;
-    let tail: String = id
-        .chars()
-        .skip(id.chars().count().saturating_sub(4))
-        .collect();
-    match account.scheme {
-        AccountIdentificationScheme::AccountId => "an account at Sandbank".to_owned(),
-        _ => format!("account ending {tail}"),
-    }
+    let id = account.identification.as_str();
+    // The last four characters (identifications are the client's input: any text).
+    let tail = id
+        .char_indices()
+        .rev()
+        .nth(3)
+        .map_or(id, |(at, _)| &id[at..]);
+    format!("account ending {tail}")
 }
 
 /// A day in words: `3 December`, with the year when it is not `today`'s.
 fn day_in_words(day: NaiveDate, today: NaiveDate) -> String {
-    if day.format("%Y").to_string() == today.format("%Y").to_string() {
+    if day.year() == today.year() {
         day.format("%-d %B").to_string()
     } else {
         day.format("%-d %B %Y").to_string()
@@ -176,6 +175,27 @@ mod tests {
                 "CHF".parse().unwrap()
             )),
             "CHF 12.00"
+        );
+    }
+
+    #[test]
+    fn any_creditor_identification_reads_without_panicking() {
+        let account = |identification: &str| AccountIdentification {
+            scheme: AccountIdentificationScheme::Iban,
+            identification: identification.into(),
+            name: None,
+        };
+        assert_eq!(
+            creditor_account_in_words(&account("GB33BUKB2020"), &[]),
+            "account ending 2020"
+        );
+        assert_eq!(
+            creditor_account_in_words(&account("ab"), &[]),
+            "account ending ab"
+        );
+        assert_eq!(
+            creditor_account_in_words(&account("xxééé€"), &[]),
+            "account ending ééé€"
         );
     }
 

@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use jsonschema::Validator;
+use sandbank_schemas::Account;
 use sandbank_schemas::consent::AuthorizationDetail;
-use sandbank_schemas::{Account, PaymentRequest};
 use serde_json::Value;
 
 use crate::client::{AUTHORIZATION_DETAILS_TYPES, Client};
@@ -82,14 +82,11 @@ pub fn parse(raw: Option<&str>, client: &Client) -> Result<Vec<AuthorizationDeta
             })
         })
         .collect::<Result<Vec<AuthorizationDetail>, OAuthError>>()?;
-    let payments: Vec<&PaymentRequest> = details
+    let payments = details
         .iter()
-        .filter_map(|d| match d {
-            AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
-            AuthorizationDetail::AccountInformation { .. } => None,
-        })
-        .collect();
-    if payments.len() > 1 {
+        .filter_map(AuthorizationDetail::payment)
+        .count();
+    if payments > 1 {
         return Err(bad(
             "at most one payment_initiation detail per request: a consent makes one payment",
         ));
@@ -101,8 +98,7 @@ pub fn parse(raw: Option<&str>, client: &Client) -> Result<Vec<AuthorizationDeta
 /// future-dated payment, today's or none an immediate one.
 pub fn check_dates(details: &[AuthorizationDetail], today: NaiveDate) -> Result<(), OAuthError> {
     for (index, detail) in details.iter().enumerate() {
-        if let AuthorizationDetail::PaymentInitiation(payment) = detail
-            && let Some(day) = payment.requested_execution_date
+        if let Some(day) = detail.payment().and_then(|p| p.requested_execution_date)
             && day < today
         {
             return Err(bad(format!(

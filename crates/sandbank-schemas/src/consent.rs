@@ -100,3 +100,18 @@ pub enum AuthorizationDetail {
     /// it. A grant with this detail makes one payment.
     PaymentInitiation(PaymentRequest),
 }
+
+impl AuthorizationDetail {
+    /// The payment, for a `payment_initiation` detail.
+    pub fn payment(&self) -> Option<&PaymentRequest> {
+        match self {
+            AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
+            AuthorizationDetail::AccountInformation { .. } => None,
+        }
+    }
+
+    /// The payment among `details` (a consent carries at most one).
+    pub fn payment_of(details: &[AuthorizationDetail]) -> Option<&PaymentRequest> {
+        details.iter().find_map(AuthorizationDetail::payment)
+    }
+}

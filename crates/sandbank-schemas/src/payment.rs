@@ -80,20 +80,6 @@ pub struct Payment {
     pub transaction_ids: Vec<TransactionId>,
 }
 
-impl Payment {
-    /// What was asked, as the consent and the request body say it.
-    pub fn request(&self) -> PaymentRequest {
-        PaymentRequest {
-            instructed_amount: self.instructed_amount,
-            creditor_name: self.creditor_name.clone(),
-            creditor_account: self.creditor_account.clone(),
-            debtor_account: Some(self.debtor_account.clone()),
-            remittance_information: self.remittance_information.clone(),
-            requested_execution_date: self.requested_execution_date,
-        }
-    }
-}
-
 /// Lifecycle of a payment: `PENDING` → `ACCEPTED` → `SETTLED`, or `REJECTED` from `PENDING`
 /// or `ACCEPTED`. `SETTLED` and `REJECTED` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

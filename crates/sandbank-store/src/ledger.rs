@@ -162,8 +162,8 @@ fn apply_to_account(
     Ok(())
 }
 
-/// The booked balance of an account as its record states it (a loan's: the principal owed,
-/// negative), for a booking's `balanceAfter`.
+/// The booked balance of a deposit or credit account as its record states it, for a
+/// booking's `balanceAfter`; `None` for a loan (its principal is owed, not a balance).
 fn booked(account: &Account) -> Option<BalanceAmount> {
     match &account.details {
         AccountDetails::Deposit { deposit, .. } => Some(deposit.current_balance),

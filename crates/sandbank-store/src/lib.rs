@@ -50,7 +50,7 @@ pub use load::{
     BulkLoader, BulkStart, DatasetCounts, DatasetManifest, EncodedBundle, LoadOutcome,
     LoadedDataset,
 };
-pub use payments::{PaymentTx, StoredEvent, StoredPayment};
+pub use payments::{PaymentTx, StoredPayment};
 pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};
 pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};
 

@@ -61,19 +61,6 @@ fn from_row(
     })
 }
 
-/// A payment event with its delivery state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredEvent {
-    /// The event.
-    pub event: PaymentEvent,
-    /// The client to notify.
-    pub client_id: String,
-    /// Delivery attempts so far.
-    pub attempts: u32,
-    /// When the client's endpoint took it, if it has.
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
 impl Store {
     /// Starts a transaction for changing payments and the money they move (see [`PaymentTx`]).
     pub async fn begin_payment_change(&self) -> StoreResult<PaymentTx> {
@@ -102,36 +89,21 @@ impl Store {
         party_id: &str,
         status: Option<PaymentStatus>,
     ) -> StoreResult<Vec<StoredPayment>> {
-        let rows: Vec<PaymentRow> = match status {
-            Some(status) => {
-                self.pool
-                    .fetch_all(
-                        select_payment!(
-                            "WHERE client_id = $1 AND party_id = $2 AND status = $3 \
-                             ORDER BY created_at, payment_id"
-                        ),
-                        vec![
-                            Bind::Text(client_id.to_owned()),
-                            Bind::Text(party_id.to_owned()),
-                            Bind::Text(variant_name(&status)?),
-                        ],
-                    )
-                    .await?
-            }
-            None => {
-                self.pool
-                    .fetch_all(
-                        select_payment!(
-                            "WHERE client_id = $1 AND party_id = $2 ORDER BY created_at, payment_id"
-                        ),
-                        vec![
-                            Bind::Text(client_id.to_owned()),
-                            Bind::Text(party_id.to_owned()),
-                        ],
-                    )
-                    .await?
-            }
-        };
+        let status = status.map(|s| variant_name(&s)).transpose()?;
+        let rows: Vec<PaymentRow> = self
+            .pool
+            .fetch_all(
+                select_payment!(
+                    "WHERE client_id = $1 AND party_id = $2 AND ($3 IS NULL OR status = $3) \
+                     ORDER BY created_at, payment_id"
+                ),
+                vec![
+                    Bind::Text(client_id.to_owned()),
+                    Bind::Text(party_id.to_owned()),
+                    Bind::OptText(status),
+                ],
+            )
+            .await?;
         rows.into_iter().map(from_row).collect()
     }
 
@@ -158,54 +130,6 @@ impl Store {
                 vec![Bind::Text(payment_id.to_string())],
             )
             .await
-    }
-
-    /// Events not yet delivered, oldest first (each payment's in order), at most `limit`.
-    pub async fn undelivered_events(&self, limit: u32) -> StoreResult<Vec<StoredEvent>> {
-        let rows: Vec<(String, String, i64)> = self
-            .pool
-            .fetch_all(
-                "SELECT e.body, p.client_id, e.attempts FROM payment_events e \
-                 JOIN payments p ON p.payment_id = e.payment_id \
-                 WHERE e.delivered_at IS NULL ORDER BY e.at, e.payment_id, e.sequence LIMIT $1",
-                vec![Bind::Int(i64::from(limit))],
-            )
-            .await?;
-        rows.into_iter()
-            .map(|(stored, client_id, attempts)| {
-                Ok(StoredEvent {
-                    event: from_body(&stored)?,
-                    client_id,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                    delivered_at: None,
-                })
-            })
-            .collect()
-    }
-
-    /// Records a delivery attempt of event `sequence` of `payment_id`: delivered at `at`, or
-    /// (with `None`) one more failed attempt.
-    pub async fn record_delivery(
-        &self,
-        payment_id: &PaymentId,
-        sequence: u32,
-        delivered_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()> {
-        self.pool
-            .execute(
-                "UPDATE payment_events SET attempts = attempts + 1, delivered_at = $3 \
-                 WHERE payment_id = $1 AND sequence = $2",
-                vec![
-                    Bind::Text(payment_id.to_string()),
-                    Bind::Int(i64::from(sequence)),
-                    match delivered_at {
-                        Some(at) => Bind::OptInt(Some(micros(at))),
-                        None => Bind::OptInt(None),
-                    },
-                ],
-            )
-            .await?;
-        Ok(())
     }
 }
 

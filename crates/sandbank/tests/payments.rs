@@ -122,9 +122,29 @@ async fn post(session: &Session, key: &str, body: &Value) -> (StatusCode, Value)
 /// A payment's status as the store has it (a clock move of a day outlives the session's
 /// access token).
 async fn status_of(sandbox: &Sandbox, payment: &Value) -> Value {
-    let id = sandbank_schemas::PaymentId::new(payment["paymentId"].as_str().unwrap()).unwrap();
-    let stored = sandbox.store().payment(&id).await.unwrap().unwrap();
-    serde_json::to_value(stored.payment).unwrap()
+    let stored = stored_payment(sandbox, payment["paymentId"].as_str().unwrap()).await;
+    serde_json::to_value(stored).unwrap()
+}
+
+/// The payment `id` as the store has it.
+async fn stored_payment(sandbox: &Sandbox, id: &str) -> sandbank_schemas::Payment {
+    let id = sandbank_schemas::PaymentId::new(id).unwrap();
+    sandbox.store().payment(&id).await.unwrap().unwrap().payment
+}
+
+/// The `side` (`debit` or `credit`) transaction payment `id` made on `account`, if there is one.
+async fn payment_transaction(
+    sandbox: &Sandbox,
+    account: &AccountId,
+    id: &str,
+    side: &str,
+) -> Option<sandbank_schemas::Transaction> {
+    let transaction = sandbank_schemas::TransactionId::new(format!("{id}-{side}")).unwrap();
+    sandbox
+        .store()
+        .transaction(account, &transaction)
+        .await
+        .unwrap()
 }
 
 async fn advance(sandbox: &Sandbox, by: &str) {
@@ -137,7 +157,7 @@ async fn a_payment_between_two_customers_settles_and_moves_the_money_on_both_sid
     let client = sandbox.register_client().await.unwrap();
     let alice = current_account(&sandbox, "alice").await;
     let harbourline = current_account(&sandbox, "harbourline").await;
-    let (alice_before, _) = balances(&sandbox, &alice.account_id).await;
+    let (alice_before, alice_available_before) = balances(&sandbox, &alice.account_id).await;
     let (harbour_before, _) = balances(&sandbox, &harbourline.account_id).await;
 
     let session = consent(
@@ -161,7 +181,8 @@ async fn a_payment_between_two_customers_settles_and_moves_the_money_on_both_sid
     let (harbour_after, _) = balances(&sandbox, &harbourline.account_id).await;
     assert_eq!(alice_after, alice_before - dec("42.17"));
     assert_eq!(harbour_after, harbour_before + dec("42.17"));
-    assert!(alice_available <= alice_after + dec("1000000"));
+    // The hold became the booking: available moved by the amount once, like booked.
+    assert_eq!(alice_available, alice_available_before - dec("42.17"));
 
     // The same key and body: the same payment, the same status code; the money moved once.
     let (status, again) = post(&session, "key-1", &consented).await;
@@ -197,28 +218,15 @@ async fn a_payment_between_two_customers_settles_and_moves_the_money_on_both_sid
         .map(|e| e["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["PENDING", "ACCEPTED", "SETTLED"]);
-    let debit = sandbox
-        .store()
-        .transaction(
-            &alice.account_id,
-            &sandbank_schemas::TransactionId::new(format!("{id}-debit")).unwrap(),
-        )
+    let debit = payment_transaction(&sandbox, &alice.account_id, id, "debit")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(debit.balance_after.unwrap().signed(), alice_after);
 
     // A clock move regenerates the data: the money stays moved.
     advance(&sandbox, "P1D").await;
-    let txns = sandbox
-        .store()
-        .transaction(
-            &harbourline.account_id,
-            &sandbank_schemas::TransactionId::new(format!("{id}-credit")).unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(txns.is_some(), "the credit survives the rebuild");
+    let credit = payment_transaction(&sandbox, &harbourline.account_id, id, "credit").await;
+    assert!(credit.is_some(), "the credit survives the rebuild");
 }
 
 #[tokio::test]
@@ -277,6 +285,7 @@ async fn scenario_amounts_give_their_outcomes() {
         ("10.04", "ACCEPTED", None),
         ("10.05", "REJECTED", Some("ACCOUNT_BLOCKED")),
         ("10.06", "REJECTED", Some("LIMIT_EXCEEDED")),
+        ("250000.10", "REJECTED", Some("LIMIT_EXCEEDED")),
         ("10.00", "SETTLED", None),
     ] {
         let session = consent(&client, "alice", elsewhere(amount)).await;
@@ -809,21 +818,9 @@ async fn the_ledger_balances_after_any_sequence_of_payments_and_clock_moves() {
             // posted credit when paid into an account here), a pending one while accepted,
             // none otherwise.
             for id in &made {
-                let stored = sandbox
-                    .store()
-                    .payment(&sandbank_schemas::PaymentId::new(id.as_str()).unwrap())
+                let stored = stored_payment(&sandbox, id).await;
+                let debit = payment_transaction(&sandbox, &stored.debtor_account, id, "debit")
                     .await
-                    .unwrap()
-                    .unwrap()
-                    .payment;
-                let debit = sandbox
-                    .store()
-                    .transaction(
-                        &stored.debtor_account,
-                        &sandbank_schemas::TransactionId::new(format!("{id}-debit")).unwrap(),
-                    )
-                    .await
-                    .unwrap()
                     .map(|t| t.status);
                 use sandbank_schemas::transaction::TransactionStatus as T;
                 let expected = match stored.status {
@@ -838,4 +835,85 @@ async fn the_ledger_balances_after_any_sequence_of_payments_and_clock_moves() {
             }
         }
     }
+}
+
+/// The README's claims about who can be paid here: an account of this bank named by its sort
+/// code and account number is credited like one named by `accountId`; paying one's own credit
+/// card lowers what is owed and raises the available credit; paying a loan lowers its principal.
+#[tokio::test]
+async fn accounts_here_are_credited_by_identification_and_by_kind() {
+    use sandbank_schemas::account::AccountDetails as D;
+    let sandbox = builder().start().await.unwrap();
+    let client = sandbox.register_client().await.unwrap();
+    let harbourline = current_account(&sandbox, "harbourline").await;
+    let (harbour_before, _) = balances(&sandbox, &harbourline.account_id).await;
+    let identification = harbourline
+        .account_identifications
+        .iter()
+        .find(|i| {
+            i.scheme == sandbank_schemas::common::AccountIdentificationScheme::SortCodeAccountNumber
+        })
+        .unwrap();
+    let by_sort_code = json!({
+        "instructedAmount": {"amount": "15.00", "currency": "GBP"},
+        "creditorName": "Harbourline Ltd",
+        "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER", "identification": identification.identification},
+    });
+    let payment = consent(&client, "alice", by_sort_code)
+        .await
+        .pay()
+        .await
+        .unwrap();
+    assert_eq!(payment["status"], "SETTLED", "{payment}");
+    assert_eq!(payment["scheme"], "INTERNAL");
+    assert_eq!(
+        balances(&sandbox, &harbourline.account_id).await.0,
+        harbour_before + dec("15.00")
+    );
+
+    let accounts = accounts_of(&sandbox, "alice").await;
+    let card = accounts
+        .iter()
+        .find(|a| matches!(a.details, D::LineOfCredit { .. }))
+        .unwrap();
+    let mortgage = accounts
+        .iter()
+        .find(|a| matches!(a.details, D::Loan { .. }))
+        .unwrap();
+    let credit = |account: &Account| match &account.details {
+        D::LineOfCredit { line_of_credit, .. } => (
+            line_of_credit.current_balance.signed(),
+            line_of_credit.available_credit.amount.value(),
+            line_of_credit.credit_limit.amount.value(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    let principal = |account: &Account| match &account.details {
+        D::Loan { loan, .. } => loan.principal_balance.amount.value(),
+        other => panic!("{other:?}"),
+    };
+    let reread = |id: AccountId| {
+        let store = sandbox.store().clone();
+        async move { store.account(&id).await.unwrap().unwrap() }
+    };
+    let (owed_before, _, limit) = credit(card);
+    let principal_before = principal(mortgage);
+    for (to, amount) in [
+        (&card.account_id, "50.00"),
+        (&mortgage.account_id, "100.00"),
+    ] {
+        let payment = consent(&client, "alice", to_account(amount, to))
+            .await
+            .pay()
+            .await
+            .unwrap();
+        assert_eq!(payment["status"], "SETTLED", "{payment}");
+    }
+    let (owed_after, available_after, _) = credit(&reread(card.account_id.clone()).await);
+    assert_eq!(owed_after, owed_before + dec("50.00"));
+    assert_eq!(available_after, (limit + owed_after).max(Decimal::ZERO));
+    assert_eq!(
+        principal(&reread(mortgage.account_id.clone()).await),
+        principal_before - dec("100.00")
+    );
 }

@@ -18,7 +18,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use sandbank_schemas::common::{
-    AccountIdentificationScheme, Identifier, MaskedAccountNumber, PaymentScheme, TransactionId,
+    AccountIdentification, AccountIdentificationScheme, Identifier, MaskedAccountNumber,
+    PaymentScheme, TransactionId,
 };
 use sandbank_schemas::payment::{PaymentRejectionCode, PaymentStatusReason};
 use sandbank_schemas::transaction::{
@@ -87,26 +88,44 @@ fn reason(code: PaymentRejectionCode, message: &str) -> PaymentStatusReason {
     }
 }
 
-/// The account of this bank a payment's creditor account names, if it names one: by
-/// `accountId` (`ACCOUNT_ID`), or by an identification one of our accounts has. The outer
-/// `Err` is a store failure; `Ok(Err(..))` an `ACCOUNT_ID` that names no account.
+/// The account of this bank a creditor account names, if it names one: by `accountId`
+/// (`ACCOUNT_ID`; whether it exists is for whoever locks it to find out), or by an
+/// identification (IBAN, sort code and number, ABA) one of our accounts has.
 pub async fn creditor_here(
     tx: &mut PaymentTx,
-    request: &PaymentRequest,
-) -> StoreResult<Result<Option<AccountId>, ()>> {
-    let account = &request.creditor_account;
+    account: &AccountIdentification,
+) -> StoreResult<Option<AccountId>> {
     if account.scheme == AccountIdentificationScheme::AccountId {
-        let Ok(id) = AccountId::new(account.identification.as_str()) else {
-            return Ok(Err(()));
-        };
-        return Ok(match tx.accounts(&[&id]).await?.pop() {
-            Some(found) => Ok(Some(found.account_id)),
-            None => Err(()),
-        });
+        return Ok(AccountId::new(account.identification.as_str()).ok());
     }
-    Ok(Ok(tx
-        .account_identified_by(&account.identification)
-        .await?))
+    tx.account_identified_by(&account.identification).await
+}
+
+/// The accounts a payment moves money between, locked together (in id order, so payments in
+/// opposite directions between two accounts cannot deadlock): the debtor and, for an internal
+/// payment, the creditor's id and account when it exists.
+async fn lock_parties(
+    tx: &mut PaymentTx,
+    payment: &Payment,
+) -> StoreResult<(Option<Account>, Option<(AccountId, Option<Account>)>)> {
+    let creditor = if payment.scheme == PaymentScheme::Internal {
+        creditor_here(tx, &payment.creditor_account).await?
+    } else {
+        None
+    };
+    let mut ids = vec![&payment.debtor_account];
+    ids.extend(creditor.as_ref());
+    let mut locked = tx.accounts(&ids).await?;
+    let mut take = |id: &AccountId| {
+        let at = locked.iter().position(|a| &a.account_id == id)?;
+        Some(locked.swap_remove(at))
+    };
+    let debtor = take(&payment.debtor_account);
+    let creditor = creditor.map(|id| {
+        let found = take(&id);
+        (id, found)
+    });
+    Ok((debtor, creditor))
 }
 
 /// The scheme a payment goes through: `INTERNAL` between two accounts of this bank, else by
@@ -143,16 +162,12 @@ fn execution_day(payment: &Payment, now: DateTime<Utc>) -> NaiveDate {
 }
 
 fn masked(identification: &str) -> Option<MaskedAccountNumber> {
-    let tail: String = identification
+    let characters: Vec<char> = identification
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
+        .collect();
+    let tail: String = characters[characters.len().saturating_sub(4)..]
+        .iter()
         .collect();
     MaskedAccountNumber::new(format!("****{tail}")).ok()
 }
@@ -235,7 +250,8 @@ async fn refusal(
     use PaymentRejectionCode as Code;
     let payment = &stored.payment;
     let amount = payment.instructed_amount;
-    let Some(debtor) = tx.accounts(&[&payment.debtor_account]).await?.pop() else {
+    let (debtor, creditor) = lock_parties(tx, payment).await?;
+    let Some(debtor) = debtor else {
         return Ok(Some(reason(
             Code::AccountBlocked,
             "the debtor account no longer exists",
@@ -267,27 +283,19 @@ async fn refusal(
         )));
     }
     if payment.scheme == PaymentScheme::Internal {
-        match creditor_here(tx, &payment.request()).await? {
-            Ok(Some(creditor)) => {
-                let found = tx.accounts(&[&creditor]).await?.pop();
-                let receives = found.as_ref().is_some_and(|account| {
+        let receives = creditor.as_ref().is_some_and(|(id, found)| {
+            id != &payment.debtor_account
+                && found.as_ref().is_some_and(|account| {
                     ledger::receives_payments(account)
                         && account.status == AccountStatus::Open
                         && account.currency == amount.currency
-                });
-                if creditor == payment.debtor_account || !receives {
-                    return Ok(Some(reason(
-                        Code::InvalidCreditorAccount,
-                        "the creditor account cannot receive this payment",
-                    )));
-                }
-            }
-            Ok(None) | Err(()) => {
-                return Ok(Some(reason(
-                    Code::InvalidCreditorAccount,
-                    "the creditor account is not an account of this bank",
-                )));
-            }
+                })
+        });
+        if !receives {
+            return Ok(Some(reason(
+                Code::InvalidCreditorAccount,
+                "the creditor account is not an account of this bank that can receive this payment",
+            )));
         }
     }
     let funds = ledger::available(&debtor).unwrap_or_default();
@@ -342,14 +350,13 @@ async fn settle(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let payment = stored.payment.clone();
+    // Both accounts held before either moves.
+    let (debtor, creditor) = lock_parties(tx, &payment).await?;
+    let creditor = creditor
+        .filter(|(_, found)| found.is_some())
+        .map(|(id, _)| id);
     let debit_id = transaction_id(&payment, "debit");
     tx.release(&debit_id).await?;
-    let creditor = if payment.scheme == PaymentScheme::Internal {
-        creditor_here(tx, &payment.request()).await?.ok().flatten()
-    } else {
-        None
-    };
-    let debtor = tx.accounts(&[&payment.debtor_account]).await?.pop();
     let debtor_name = debtor
         .as_ref()
         .map_or_else(|| "a Sandbank customer".to_owned(), account_holder);
@@ -496,10 +503,6 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>) -> StoreResult<usize> {
             }
             let before = stored.payment.status;
             advance(&mut tx, &mut stored, at).await?;
-            if stored.due_at.is_some_and(|due| due <= at) {
-                // Nothing more can happen before `at`: never loop on one payment.
-                stored.due_at = Some(at + Duration::seconds(1));
-            }
             tx.update_payment(&stored).await?;
             tx.commit().await?;
             if stored.payment.status != before {

@@ -23,13 +23,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::SubsecRound;
 use sandbank_fapi::jose::random_token;
 use sandbank_fapi::{AuthServer, Authorized};
+use sandbank_schemas::common::AccountIdentificationScheme;
 use sandbank_schemas::{
     AuthorizationDetail, Consent, Page, Payment, PaymentEvent, PaymentId, PaymentRequest,
     PaymentStatus, Permission, Problem, ProblemError,
 };
 use sandbank_store::StoredPayment;
 
-use self::erased::Show;
 use crate::access::{customer, one_page};
 use crate::body::{self, BodySchema, JSON};
 use crate::fapi_request::Details;
@@ -55,12 +55,8 @@ fn consented<'a>(
     instance: &str,
 ) -> Result<(&'a Consent, &'a PaymentRequest), ApiError> {
     let grant = authorized.grant.as_ref();
-    let payment = grant.and_then(|grant| {
-        grant.authorization_details.iter().find_map(|d| match d {
-            AuthorizationDetail::PaymentInitiation(payment) => Some(payment),
-            AuthorizationDetail::AccountInformation { .. } => None,
-        })
-    });
+    let payment =
+        grant.and_then(|grant| AuthorizationDetail::payment_of(&grant.authorization_details));
     match (grant, payment) {
         (Some(grant), Some(payment)) => Ok((grant, payment)),
         _ => Err(ApiError::Forbidden {
@@ -107,57 +103,38 @@ fn differences(asked: &PaymentRequest, consented: &PaymentRequest) -> Vec<Proble
         });
     };
     if asked.instructed_amount != consented.instructed_amount {
-        differ("/instructedAmount", &consented.instructed_amount.show());
+        differ("/instructedAmount", &shown(&consented.instructed_amount));
     }
     if asked.creditor_name != consented.creditor_name {
-        differ("/creditorName", &consented.creditor_name.show());
+        differ("/creditorName", &shown(&consented.creditor_name));
     }
     if asked.creditor_account != consented.creditor_account {
-        differ("/creditorAccount", &consented.creditor_account.show());
+        differ("/creditorAccount", &shown(&consented.creditor_account));
     }
     if asked.debtor_account.is_some() && asked.debtor_account != consented.debtor_account {
-        differ("/debtorAccount", &consented.debtor_account.show());
+        differ("/debtorAccount", &shown(&consented.debtor_account));
     }
     if asked.remittance_information != consented.remittance_information {
         differ(
             "/remittanceInformation",
-            &consented.remittance_information.show(),
+            &shown(&consented.remittance_information),
         );
     }
     if asked.requested_execution_date != consented.requested_execution_date {
         differ(
             "/requestedExecutionDate",
-            &consented.requested_execution_date.show(),
+            &shown(&consented.requested_execution_date),
         );
     }
     errors
 }
 
-/// Values shown in a difference, as the JSON the client sends.
-mod erased {
-    /// A value as a JSON value (`null` if it cannot be one).
-    pub trait Json {
-        fn json(&self) -> serde_json::Value;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or_default()
-        }
-    }
-
-    /// A value as JSON text, or `none` when absent.
-    pub trait Show {
-        fn show(&self) -> String;
-    }
-
-    impl<T: serde::Serialize> Show for T {
-        fn show(&self) -> String {
-            match serde_json::to_value(self) {
-                Ok(serde_json::Value::Null) | Err(_) => "none".to_owned(),
-                Ok(value) => value.to_string(),
-            }
-        }
+/// A value as the JSON the client sends, `none` when absent: how a difference names the
+/// consented value.
+fn shown<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Null) | Err(_) => "none".to_owned(),
+        Ok(value) => value.to_string(),
     }
 }
 
@@ -282,10 +259,10 @@ pub async fn create(
                 "a granted payment consent names no debtor account".to_owned(),
             ));
         };
-        let internal = match engine::creditor_here(&mut tx, consented).await? {
-            Ok(found) => found.is_some(),
-            Err(()) => true,
-        };
+        let internal = consented.creditor_account.scheme == AccountIdentificationScheme::AccountId
+            || engine::creditor_here(&mut tx, &consented.creditor_account)
+                .await?
+                .is_some();
         let payment_id = PaymentId::new(format!("pmt-{}", random_token(15)))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let mut stored = StoredPayment {
@@ -478,29 +455,31 @@ pub async fn events(
 /// payment examples (the dataset holds no payment until an app makes one, so these cannot come
 /// from it as the read examples do), with links on `base_url`.
 pub fn examples(base_url: &str) -> Vec<(&'static str, &'static str, serde_json::Value)> {
+    fn json<T: serde::Serialize>(value: T) -> serde_json::Value {
+        serde_json::to_value(value).unwrap_or_default()
+    }
     let payments = sandbank_schemas::examples::payments();
-    let events = sandbank_schemas::examples::payment_events();
-    let value = |v: &dyn erased::Json| v.json();
-    let mut out = Vec::new();
-    if let Some(payment) = payments.first() {
-        let id = payment.payment_id.as_str();
-        out.push(("createPayment", "201", value(payment)));
-        out.push(("getPayment", "200", value(payment)));
-        out.push((
+    let Some(payment) = payments.first() else {
+        return Vec::new();
+    };
+    let events_url = format!("{base_url}/payments/{}/events", payment.payment_id);
+    vec![
+        ("createPayment", "201", json(payment)),
+        ("getPayment", "200", json(payment)),
+        (
             "listPayments",
             "200",
-            value(&one_page(format!("{base_url}/payments"), payments.clone())),
-        ));
-        out.push((
+            json(one_page(format!("{base_url}/payments"), payments.clone())),
+        ),
+        (
             "listPaymentEvents",
             "200",
-            value(&one_page(
-                format!("{base_url}/payments/{id}/events"),
-                events,
+            json(one_page(
+                events_url,
+                sandbank_schemas::examples::payment_events(),
             )),
-        ));
-    }
-    out
+        ),
+    ]
 }
 
 #[cfg(test)]

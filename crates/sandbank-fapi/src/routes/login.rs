@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use sandbank_schemas::Customer;
 use sandbank_schemas::common::AccountId;
 use sandbank_schemas::consent::AuthorizationDetail;
+use sandbank_schemas::{Account, Customer};
 use serde::Serialize;
 
 use crate::client::Client;
@@ -79,32 +79,30 @@ async fn consent_page(
             AuthorizationDetail::PaymentInitiation(_) => Vec::new(),
         })
         .collect();
-    // A payment that leaves the account open: the customer picks the account to pay from.
-    let open_payment = grant::payment_asked(request).filter(|p| p.debtor_account.is_none());
-    let shares_data = !scope::permissions(&request.scope).is_empty()
-        || request
-            .authorization_details
-            .iter()
-            .any(|d| matches!(d, AuthorizationDetail::AccountInformation { .. }));
+    let choice = |a: &Account, checked: bool| AccountChoice {
+        id: a.account_id.as_str().to_owned(),
+        name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
+        number: pages::masked_number(a),
+        checked,
+    };
     let choices: Vec<AccountChoice> = accounts
         .iter()
-        .map(|a| AccountChoice {
-            id: a.account_id.as_str().to_owned(),
-            name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
-            number: pages::masked_number(a),
-            checked: named.is_empty() || named.contains(&a.account_id.as_str()),
+        .map(|a| {
+            choice(
+                a,
+                named.is_empty() || named.contains(&a.account_id.as_str()),
+            )
         })
         .collect();
+    // A payment that leaves the account open: the customer picks the account to pay from,
+    // offered the one headless consent would take.
+    let open_payment = grant::payment_asked(request).filter(|p| p.debtor_account.is_none());
     let payers: Vec<AccountChoice> = open_payment
         .map(|payment| {
+            let all: Vec<AccountId> = accounts.iter().map(|a| a.account_id.clone()).collect();
+            let offered = payments::debtor(payment, &accounts, &all, None);
             payments::payers(&accounts, payment.instructed_amount.currency)
-                .enumerate()
-                .map(|(index, a)| AccountChoice {
-                    id: a.account_id.as_str().to_owned(),
-                    name: a.nickname.clone().unwrap_or_else(|| a.display_name.clone()),
-                    number: pages::masked_number(a),
-                    checked: index == 0,
-                })
+                .map(|a| choice(a, offered.as_ref() == Some(&a.account_id)))
                 .collect()
         })
         .unwrap_or_default();
@@ -138,7 +136,7 @@ async fn consent_page(
             interaction => interaction,
             asks => asks,
             grant_change => grant_change,
-            accounts => minijinja::value::Serde(if shares_data { choices } else { Vec::new() }),
+            accounts => minijinja::value::Serde(if grant::shares_data(request) { choices } else { Vec::new() }),
             payers => minijinja::value::Serde(payers),
             payment_open => open_payment.is_some(),
             error => error,
@@ -314,8 +312,7 @@ pub async fn consent(
                 } else {
                     "The account this payment is from cannot make it. Deny the request."
                 })
-            } else if grant::needs_accounts(request)
-                && grant::payment_asked(request).is_none_or(|p| p.debtor_account.is_some())
+            } else if grant::shares_data(request)
                 && !chosen
                     .iter()
                     .any(|a| owned.iter().any(|o| &o.account_id == a))

@@ -185,3 +185,58 @@ async fn e2_the_consent_page_describes_a_payment_in_words_and_the_token_carries_
         "the granted detail names the account chosen"
     );
 }
+
+#[tokio::test]
+async fn e2_a_request_for_data_and_a_payment_needs_both_an_account_to_share_and_one_to_pay_from() {
+    let ts = start().await;
+    let client = ts.register(json!({})).await;
+    let details = json!([{
+        "type": "payment_initiation",
+        "instructedAmount": {"amount": "10.00", "currency": "GBP"},
+        "creditorName": "Bob",
+        "creditorAccount": {"scheme": "SORT_CODE_ACCOUNT_NUMBER", "identification": "40000212345678"},
+    }])
+    .to_string();
+    let pkce = new_pkce();
+    let request_uri = ts
+        .push(
+            &client,
+            &pkce,
+            &[
+                ("scope", "openid accounts"),
+                ("authorization_details", &details),
+            ],
+            None,
+        )
+        .await;
+    let (page, cookie, interaction) = crate::authorize::log_in(
+        &ts,
+        &client.client_id,
+        &request_uri,
+        crate::harness::PASSWORD,
+    )
+    .await;
+    let payers = crate::authorize::inputs(&page.html, "debtor_account");
+    assert!(!crate::authorize::inputs(&page.html, "account").is_empty());
+    // A payer but nothing shared: refused on the page, as a data request alone would be.
+    let refused = ts
+        .http
+        .post(ts.url("/consent"))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("interaction", interaction.as_str()),
+            ("decision", "approve"),
+            ("debtor_account", payers[0].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose at least one account to share")
+    );
+}
