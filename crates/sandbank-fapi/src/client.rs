@@ -180,6 +180,10 @@ pub struct ClientMetadata {
     /// CIBA: the client may send a `user_code` with its backchannel requests.
     #[serde(default)]
     pub backchannel_user_code_parameter: bool,
+    /// Sandbank's own: where the status changes of this client's payments are POSTed as
+    /// signed Security Event Tokens ([`crate::notifications`]); https, or http on loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_notification_uri: Option<String>,
 }
 
 /// A registered client.
@@ -414,6 +418,10 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
     if let Some(uri) = &logo_uri {
         check_logo_uri(uri)?;
     }
+    let payment_notification_uri = optional_string(request, "payment_notification_uri")?;
+    if let Some(uri) = &payment_notification_uri {
+        check_notification_uri(uri)?;
+    }
     Ok(ClientMetadata {
         logo_uri,
         redirect_uris,
@@ -446,6 +454,7 @@ pub fn validate_registration(request: &Value) -> Result<ClientMetadata, OAuthErr
         backchannel_client_notification_endpoint: backchannel.notification_endpoint,
         backchannel_authentication_request_signing_alg: backchannel.signing_alg,
         backchannel_user_code_parameter: backchannel.user_code,
+        payment_notification_uri,
     })
 }
 
@@ -532,6 +541,18 @@ fn check_logo_uri(uri: &str) -> Result<(), OAuthError> {
         "http" if is_loopback(&url) => Ok(()),
         _ => Err(bad()),
     }
+}
+
+/// A `payment_notification_uri` is where webhooks go: like a redirect URI (absolute, no
+/// fragment, https, or http on loopback), at most 2,000 characters.
+fn check_notification_uri(uri: &str) -> Result<(), OAuthError> {
+    if uri.len() > 2000 {
+        return Err(metadata_error(
+            "payment_notification_uri is longer than 2000 characters",
+        ));
+    }
+    redirect_uri_is_acceptable(uri)
+        .map_err(|why| metadata_error(format!("payment_notification_uri: {why}")))
 }
 
 /// A `jwks_uri` must be an http(s) URL on the loopback interface: the sandbox reaches nothing

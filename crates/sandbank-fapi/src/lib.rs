@@ -26,6 +26,7 @@ pub mod jose;
 pub mod keys;
 pub mod lookup;
 pub mod mtls;
+pub mod notifications;
 pub mod onboarding;
 pub mod openapi;
 pub mod pages;

@@ -55,7 +55,7 @@ pub async fn deliver(
 }
 
 /// A reqwest error's kind, without the URL it carries.
-fn without_url(error: &reqwest::Error) -> String {
+pub(crate) fn without_url(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {

@@ -74,6 +74,8 @@ pub struct AuthServer {
     pub keys: Arc<KeySet>,
     /// Where the bank API records the access history ([`crate::access_log`]).
     pub access_log: AccessLog,
+    /// Wakes the payment-notification worker ([`crate::notifications`]).
+    pub notifier: crate::notifications::Notifier,
 }
 
 /// The first signing keys of a database that has none, being made on a blocking thread while
@@ -174,13 +176,16 @@ impl AuthServer {
         } else {
             AccessLog::off()
         };
-        Ok(AuthServer {
+        let server = AuthServer {
             config: Arc::new(config),
             access_log,
             store,
             clock,
             keys: Arc::new(KeySet::new(keys)),
-        })
+            notifier: crate::notifications::Notifier::default(),
+        };
+        crate::notifications::start(server.clone());
+        Ok(server)
     }
 
     /// The store's authorization-server state.

@@ -932,6 +932,11 @@ pub fn payment_events() -> Vec<PaymentEvent> {
         status,
         status_reason: None,
         at: at(2026, 11, 1, 9, 0),
+        notification: Some(EventNotification {
+            status: NotificationStatus::Delivered,
+            attempts: 1,
+            last_error: None,
+        }),
     })
     .collect()
 }

@@ -41,6 +41,8 @@ pub use envelope::{Links, Page, PageMeta, Problem, ProblemError};
 pub use holding::{Holding, Security};
 pub use insurance::{InsuranceClaim, InsurancePolicy};
 pub use party::{AccountParty, Party};
-pub use payment::{Payment, PaymentEvent, PaymentRequest, PaymentStatus};
+pub use payment::{
+    EventNotification, NotificationStatus, Payment, PaymentEvent, PaymentRequest, PaymentStatus,
+};
 pub use statement::Statement;
 pub use transaction::{Transaction, TransactionDetails};

@@ -156,4 +156,37 @@ pub struct PaymentEvent {
     pub status_reason: Option<PaymentStatusReason>,
     /// When, by the sandbox clock.
     pub at: DateTime<Utc>,
+    /// How the change's notification to the client went (in `GET /payments/{id}/events`; not
+    /// in the notification itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<EventNotification>,
+}
+
+/// Where a payment event's notification to the client's `payment_notification_uri` stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventNotification {
+    /// Sent, to be sent, given up, or not sent at all.
+    pub status: NotificationStatus,
+    /// How many times it was sent.
+    pub attempts: u32,
+    /// What went wrong the last time it was sent, when something did (`HTTP 500`, `timed
+    /// out`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationStatus {
+    /// Waiting to be sent, or to be sent again after a failure.
+    Pending,
+    /// The client's endpoint answered 2xx.
+    Delivered,
+    /// Given up: the endpoint refused it (a 4xx other than 408 and 429), or failed every
+    /// attempt.
+    Failed,
+    /// The client registered no `payment_notification_uri`.
+    NotRegistered,
 }

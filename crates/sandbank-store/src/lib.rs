@@ -32,6 +32,7 @@ mod holdings;
 mod insurance;
 pub mod ledger;
 mod load;
+mod notifications;
 mod payments;
 mod schema_registry;
 mod statements;
@@ -50,6 +51,7 @@ pub use load::{
     BulkLoader, BulkStart, DatasetCounts, DatasetManifest, EncodedBundle, LoadOutcome,
     LoadedDataset,
 };
+pub use notifications::{DueNotification, NotificationOutcome};
 pub use payments::{PaymentTx, StoredPayment};
 pub use schema_registry::{RegisterOutcome, SCHEMA_ID_LIMIT, SchemaRegistration, SubjectVersion};
 pub use transactions::{MAX_PAGE_SIZE, TransactionFilter, TransactionPage};

@@ -121,16 +121,6 @@ impl Store {
             .map(|(id,)| PaymentId::new(id).map_err(crate::StoreError::corrupt))
             .collect()
     }
-
-    /// The status changes of `payment_id`, in order.
-    pub async fn payment_events(&self, payment_id: &PaymentId) -> StoreResult<Vec<PaymentEvent>> {
-        self.pool
-            .records(
-                "SELECT body FROM payment_events WHERE payment_id = $1 ORDER BY sequence",
-                vec![Bind::Text(payment_id.to_string())],
-            )
-            .await
-    }
 }
 
 /// A write transaction over payments, their events and the ledger. Nothing is written until

@@ -94,6 +94,12 @@ impl RegisterClient {
         self
     }
 
+    /// `payment_notification_uri`: where the sandbox POSTs this client's payment events (a
+    /// [`NotificationListener`](crate::NotificationListener)'s URL, say).
+    pub fn payment_notification_uri(self, uri: impl Into<String>) -> Self {
+        self.metadata("payment_notification_uri", uri.into())
+    }
+
     /// Registers this key instead of a fresh one.
     pub fn key(mut self, key: SigningKey) -> Self {
         self.key = Some(key);
@@ -227,6 +233,43 @@ impl TestClient {
             http,
             ..self.clone()
         })
+    }
+
+    /// The claims of `token`, a JWT the server signed for this client (`what` names it in
+    /// errors): verified with `jsonwebtoken` against the key of the server's `/jwks` its `kid`
+    /// names, with `iss` the issuer and `aud` this client; `adjust` changes the rest of the
+    /// validation (the claims required, say).
+    pub(crate) async fn verify_server_jwt(
+        &self,
+        token: &str,
+        what: &str,
+        adjust: impl FnOnce(&mut jsonwebtoken::Validation),
+    ) -> Result<Value> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| Error::Protocol(format!("the {what} is not a JWT: {e}")))?;
+        let jwks: jsonwebtoken::jwk::JwkSet = self
+            .http
+            .get(self.bank.socket_url("/jwks"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let jwk = header
+            .kid
+            .as_deref()
+            .and_then(|kid| jwks.find(kid))
+            .ok_or_else(|| {
+                Error::Protocol(format!("the {what}'s kid is not in the server's JWKS"))
+            })?;
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk)
+            .map_err(|e| Error::Protocol(format!("the server's JWK is unusable: {e}")))?;
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.set_audience(&[self.client_id()]);
+        validation.set_issuer(&[self.bank.issuer.as_str()]);
+        adjust(&mut validation);
+        jsonwebtoken::decode::<Value>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| Error::Protocol(format!("the {what} does not verify: {e}")))
     }
 
     /// The `client_id` the sandbox gave.

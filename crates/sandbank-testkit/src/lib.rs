@@ -60,6 +60,7 @@ mod error;
 mod forge;
 pub mod jose;
 mod login;
+mod notifications;
 mod sandbox;
 mod session;
 pub mod signatures;
@@ -71,6 +72,7 @@ pub use error::{Error, Result};
 pub use forge::ForgeSession;
 pub use jose::SigningKey;
 pub use login::{Login, PendingLogin, READ_PERMISSIONS};
+pub use notifications::{NotificationListener, ReceivedNotification};
 pub use sandbank::sandbox::{
     Approval, AuthorizationList, CibaApproval, CibaDecision, CibaList, CreatedCustomer,
     DecisionOutcome, NewAccount, NewCustomer, PendingAuthorizationView, PendingCibaView,

@@ -416,30 +416,9 @@ impl Login {
                     "the JARM authorization response has no response parameter: {location}"
                 ))
             })?;
-        let header = jsonwebtoken::decode_header(&response)
-            .map_err(|e| Error::Protocol(format!("the JARM response is not a JWT: {e}")))?;
-        let jwks: jsonwebtoken::jwk::JwkSet = client
-            .http
-            .get(client.bank.socket_url("/jwks"))
-            .send()
-            .await?
-            .json()
+        let claims = client
+            .verify_server_jwt(&response, "JARM response", |_| {})
             .await?;
-        let jwk = header
-            .kid
-            .as_deref()
-            .and_then(|kid| jwks.find(kid))
-            .ok_or_else(|| {
-                Error::Protocol("the JARM response's kid is not in the server's JWKS".into())
-            })?;
-        let key = jsonwebtoken::DecodingKey::from_jwk(jwk)
-            .map_err(|e| Error::Protocol(format!("the server's JWK is unusable: {e}")))?;
-        let mut validation = jsonwebtoken::Validation::new(header.alg);
-        validation.set_audience(&[client.client_id()]);
-        validation.set_issuer(&[client.bank.issuer.as_str()]);
-        let claims = jsonwebtoken::decode::<Value>(&response, &key, &validation)
-            .map_err(|e| Error::Protocol(format!("the JARM response does not verify: {e}")))?
-            .claims;
         if claims.get("state").and_then(Value::as_str) != Some(state) {
             return Err(Error::Protocol(format!(
                 "the JARM response's state is not the request's: {claims}"

@@ -443,18 +443,27 @@ async fn fifty_concurrent_retries_make_one_payment_on_every_backend() {
     }
 }
 
-#[tokio::test]
-async fn fifty_concurrent_retries_through_two_instances_make_one_payment() {
+/// Two instances on one new PostgreSQL database, or `None` (the reason printed) when there is
+/// no PostgreSQL to share.
+async fn two_instances() -> Option<(sandbank_store::testing::TestDb, Sandbox, Sandbox)> {
     let Some(server) = sandbank_store::testing::postgres_server() else {
         eprintln!(
             "skipped: {} is not set, so there is no PostgreSQL for two instances to share (CI sets it)",
             sandbank_store::testing::POSTGRES_ENV
         );
-        return;
+        return None;
     };
     let db = sandbank_store::testing::postgres(&server).await.unwrap();
     let a = builder().database_url(&db.url).start().await.unwrap();
     let b = builder().database_url(&db.url).start().await.unwrap();
+    Some((db, a, b))
+}
+
+#[tokio::test]
+async fn fifty_concurrent_retries_through_two_instances_make_one_payment() {
+    let Some((db, a, b)) = two_instances().await else {
+        return;
+    };
     fifty_retries_make_one_payment(&[&a, &b]).await;
     drop((a, b));
     db.close().await.unwrap();
@@ -916,4 +925,222 @@ async fn accounts_here_are_credited_by_identification_and_by_kind() {
         principal(&reread(mortgage.account_id.clone()).await),
         principal_before - dec("100.00")
     );
+}
+
+/// The statuses a listener's notifications carry, verified with the server's JWKS, in order
+/// of arrival, each with the status the listener answered.
+async fn notified(
+    client: &TestClient,
+    received: &[sandbank_testkit::ReceivedNotification],
+) -> Vec<(String, u16)> {
+    let event_type = sandbank_fapi::notifications::event_type();
+    let mut jtis = std::collections::HashSet::new();
+    let mut statuses = Vec::new();
+    for notification in received {
+        assert_eq!(
+            notification.content_type.as_deref(),
+            Some("application/secevent+jwt")
+        );
+        let claims = client
+            .verify_notification(&notification.token)
+            .await
+            .unwrap();
+        assert_eq!(claims["aud"], client.client_id());
+        assert!(jtis.insert(claims["jti"].to_string()), "a jti per token");
+        let event = &claims["events"][&event_type];
+        assert_eq!(claims["txn"], event["paymentId"]);
+        assert!(event.get("notification").is_none(), "{event}");
+        statuses.push((
+            event["status"].as_str().unwrap().to_owned(),
+            notification.answered,
+        ));
+    }
+    statuses
+}
+
+/// The payment's events (as the store keeps them, the clock may have moved past the session's
+/// token) once none is waiting to be notified.
+async fn events_once_notified(sandbox: &Sandbox, id: &str) -> Vec<Value> {
+    let id = sandbank_schemas::PaymentId::new(id.to_owned()).unwrap();
+    for _ in 0..100 {
+        let events = sandbox.store().payment_events(&id).await.unwrap();
+        let events = serde_json::to_value(events).unwrap();
+        let events = events.as_array().unwrap().clone();
+        if events
+            .iter()
+            .all(|e| e["notification"]["status"] != "PENDING")
+        {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("notifications still pending");
+}
+
+#[tokio::test]
+async fn notifications_are_signed_retried_on_5xx_and_kept_in_order() {
+    let sandbox = builder().start().await.unwrap();
+    // The first two attempts fail: the first event is sent three times, and the payment's
+    // later events wait for it.
+    let listener = sandbank_testkit::NotificationListener::answering([500, 503])
+        .await
+        .unwrap();
+    let client = sandbox
+        .register_client()
+        .payment_notification_uri(listener.url())
+        .await
+        .unwrap();
+    let session = consent(&client, "alice", elsewhere("42.17")).await;
+    let payment = session.pay_with_key("notify-1").await.unwrap();
+    assert_eq!(payment["status"], "SETTLED");
+
+    let received = listener
+        .wait_for(5, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(
+        notified(&client, &received).await,
+        [
+            ("PENDING".to_owned(), 500),
+            ("PENDING".to_owned(), 503),
+            ("PENDING".to_owned(), 202),
+            ("ACCEPTED".to_owned(), 202),
+            ("SETTLED".to_owned(), 202),
+        ]
+    );
+    let id = payment["paymentId"].as_str().unwrap();
+    let events = events_once_notified(&sandbox, id).await;
+    // The API lists them as the store has them.
+    let page: Value = session
+        .get(&format!("/payments/{id}/events"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["data"], json!(events));
+    let notifications: Vec<(&str, u64)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["notification"]["status"].as_str().unwrap(),
+                e["notification"]["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notifications,
+        [("DELIVERED", 3), ("DELIVERED", 1), ("DELIVERED", 1)]
+    );
+    // Delivered is delivered: nothing more is sent.
+    tokio::time::sleep(sandbank_fapi::notifications::TICK * 3).await;
+    assert_eq!(listener.received().len(), 5);
+}
+
+#[tokio::test]
+async fn a_refused_notification_is_not_retried_and_clock_moves_notify_too() {
+    let sandbox = builder().start().await.unwrap();
+    let listener = sandbank_testkit::NotificationListener::answering([404])
+        .await
+        .unwrap();
+    let client = sandbox
+        .register_client()
+        .payment_notification_uri(listener.url())
+        .await
+        .unwrap();
+    // `.04`: accepted now, settled when the clock has moved a day.
+    let session = consent(&client, "alice", elsewhere("10.04")).await;
+    let payment = session.pay_with_key("notify-2").await.unwrap();
+    assert_eq!(payment["status"], "ACCEPTED");
+    let id = payment["paymentId"].as_str().unwrap();
+    listener
+        .wait_for(2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    advance(&sandbox, "P1D").await;
+    let received = listener
+        .wait_for(3, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        notified(&client, &received).await,
+        [
+            ("PENDING".to_owned(), 404),
+            ("ACCEPTED".to_owned(), 202),
+            ("SETTLED".to_owned(), 202),
+        ]
+    );
+    let events = events_once_notified(&sandbox, id).await;
+    assert_eq!(events[0]["notification"]["status"], "FAILED");
+    assert_eq!(events[0]["notification"]["attempts"], 1);
+    assert!(
+        events[0]["notification"]["lastError"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 404"),
+        "{}",
+        events[0]
+    );
+    tokio::time::sleep(sandbank_fapi::notifications::TICK * 3).await;
+    assert_eq!(listener.received().len(), 3, "the 404 was not retried");
+
+    // A client that registered no URI: its events are not sent, and say so.
+    let quiet = sandbox.register_client().await.unwrap();
+    let session = consent(&quiet, "alice", elsewhere("11.00")).await;
+    let payment = session.pay_with_key("notify-3").await.unwrap();
+    let events = events_once_notified(&sandbox, payment["paymentId"].as_str().unwrap()).await;
+    assert!(
+        events
+            .iter()
+            .all(|e| e["notification"] == json!({"status": "NOT_REGISTERED", "attempts": 0})),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_notify_each_event_once_and_in_order() {
+    let Some((db, a, b)) = two_instances().await else {
+        return;
+    };
+    let listener = sandbank_testkit::NotificationListener::start()
+        .await
+        .unwrap();
+    let client = a
+        .register_client()
+        .payment_notification_uri(listener.url())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (n, instance) in [&a, &b, &a, &b, &a, &b].into_iter().enumerate() {
+        let here = client.at(instance).unwrap();
+        let session = consent(&here, "alice", elsewhere(&format!("{}.00", n + 1))).await;
+        let payment = session.pay_with_key(&format!("both-{n}")).await.unwrap();
+        ids.push(payment["paymentId"].as_str().unwrap().to_owned());
+    }
+    let received = listener
+        .wait_for(18, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    // Both workers have had time to send anything twice.
+    tokio::time::sleep(sandbank_fapi::notifications::TICK * 4).await;
+    assert_eq!(listener.received().len(), 18, "each event once");
+    let event_type = sandbank_fapi::notifications::event_type();
+    let at_b = client.at(&b).unwrap();
+    for id in &ids {
+        let mut statuses = Vec::new();
+        for notification in &received {
+            // Either worker sends: the token names its own instance's issuer (behind a load
+            // balancer both would have the same public URL).
+            let claims = match client.verify_notification(&notification.token).await {
+                Ok(claims) => claims,
+                Err(_) => at_b.verify_notification(&notification.token).await.unwrap(),
+            };
+            if claims["txn"] == id.as_str() {
+                statuses.push(claims["events"][&event_type]["status"].clone());
+            }
+        }
+        assert_eq!(statuses, ["PENDING", "ACCEPTED", "SETTLED"], "{id}");
+    }
+    drop((a, b));
+    db.close().await.unwrap();
 }

@@ -237,6 +237,7 @@ async fn transition(
         status,
         status_reason: why,
         at: now,
+        notification: None,
     })
     .await
 }

@@ -298,11 +298,13 @@ pub async fn create(
             status: PaymentStatus::Pending,
             status_reason: None,
             at: now,
+            notification: None,
         })
         .await?;
         engine::advance(&mut tx, &mut stored, now).await?;
         tx.update_payment(&stored).await?;
         tx.commit().await?;
+        server.notifier.wake();
         return Ok(created(&server, stored.payment));
     }
     Err(ApiError::Internal(
@@ -424,7 +426,10 @@ fn status_filter(query: Option<&str>, instance: &str) -> Result<Option<PaymentSt
 
 /// List a payment's status changes, in order.
 ///
-/// Each is also delivered to the client's `payment_notification_uri`, when it registered one.
+/// Each is also POSTed to the client's `payment_notification_uri`, when it registered one, as
+/// a signed Security Event Token (RFC 8417, pushed as RFC 8935 says); each event's
+/// `notification` says where that delivery stands (pending, delivered, failed, not
+/// registered), with the attempts made and the last error.
 #[utoipa::path(
     get,
     path = "/payments/{paymentId}/events",

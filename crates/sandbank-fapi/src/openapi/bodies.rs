@@ -406,6 +406,13 @@ pub struct ClientRegistrationRequest {
     /// CIBA: the client may send `user_code` (shown to the customer, not checked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backchannel_user_code_parameter: Option<bool>,
+    /// Sandbank's own: where every status change of this client's payments is POSTed as a
+    /// Security Event Token (RFC 8417, RFC 8935 push delivery: `application/secevent+jwt`,
+    /// signed with a key of the server's JWKS); https, or http on loopback. Retried on 408,
+    /// 429, 5xx and connection failures with a bounded backoff; the event list of a payment
+    /// shows each notification's state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_notification_uri: Option<String>,
 }
 
 /// A registered client (RFC 7591 §3.2.1, RFC 7592 §3): its metadata with the server's

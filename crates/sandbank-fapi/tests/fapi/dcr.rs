@@ -122,3 +122,46 @@ async fn f2_registration_management_and_a_deleted_client_gets_no_token() {
         (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())
     );
 }
+
+#[tokio::test]
+async fn a_payment_notification_uri_is_https_or_loopback_and_is_kept() {
+    let ts = start().await;
+    for uri in [
+        "https://client.example/payments/events",
+        "http://127.0.0.1:8080/events",
+        "http://localhost/events",
+    ] {
+        let client = ts.register(json!({"payment_notification_uri": uri})).await;
+        assert_eq!(client.registration["payment_notification_uri"], uri);
+    }
+    let key = new_key();
+    let long = format!("https://client.example/{}", "a".repeat(2000));
+    for (case, uri) in [
+        ("http elsewhere", json!("http://client.example/events")),
+        ("not a URL", json!("events")),
+        ("a fragment", json!("https://client.example/events#x")),
+        ("another scheme", json!("ftp://client.example/events")),
+        ("not a string", json!(42)),
+        ("too long", json!(long)),
+    ] {
+        let response = ts
+            .http
+            .post(ts.url("/register"))
+            .json(&json!({
+                "redirect_uris": ["https://client.example/cb"],
+                "jwks": {"keys": [key.public_jwk()]},
+                "payment_notification_uri": uri,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            oauth_error(response).await,
+            (
+                StatusCode::BAD_REQUEST,
+                "invalid_client_metadata".to_owned()
+            ),
+            "{case}"
+        );
+    }
+}

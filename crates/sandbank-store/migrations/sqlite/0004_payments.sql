@@ -4,8 +4,10 @@
 -- instances can create two. `fingerprint` is the request body's canonical JSON, to tell a
 -- retry from a different request under the same key. `due_at` (microseconds, sandbox clock)
 -- is when a waiting payment next moves; NULL once it is final.
--- `payment_events` lists each payment's status changes in order; `delivered_at` is set once the
--- client's notification endpoint took it.
+-- `payment_events` lists each payment's status changes in order, each with its notification to
+-- the client's `payment_notification_uri`: `delivery` is PENDING (to send, not before
+-- `next_attempt_at`, microseconds of real time), DELIVERED (at `delivered_at`), FAILED (given
+-- up; `last_error` says why) or NOT_REGISTERED (the client has no notification URI).
 -- `ledger_entries` are the movements of money the bank made after the dataset was generated:
 -- a hold (`HOLD`, a pending debit) or a booking (`BOOKED`), each with the transaction it shows
 -- as. A dataset rebuild (a sandbox clock move) replays them onto the regenerated accounts.
@@ -31,12 +33,15 @@ CREATE TABLE payment_events (
     payment_id TEXT NOT NULL REFERENCES payments (payment_id) ON DELETE CASCADE,
     sequence INTEGER NOT NULL,
     at INTEGER NOT NULL,
-    delivered_at INTEGER,
+    delivery TEXT NOT NULL DEFAULT 'PENDING',
     attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    delivered_at INTEGER,
+    last_error TEXT,
     body TEXT NOT NULL,
     PRIMARY KEY (payment_id, sequence)
 );
-CREATE INDEX payment_events_undelivered ON payment_events (at) WHERE delivered_at IS NULL;
+CREATE INDEX payment_events_outbox ON payment_events (next_attempt_at) WHERE delivery = 'PENDING';
 
 CREATE TABLE ledger_entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

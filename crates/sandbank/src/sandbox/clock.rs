@@ -114,7 +114,9 @@ pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock,
         state::rebuild(app, Some(&state), &[]).await?;
     }
     // Payments waiting for a day (future-dated, or a scenario's wait) move on now.
-    sandbank_api::payments::engine::run_due(&app.store, app.auth.now()).await?;
+    if sandbank_api::payments::engine::run_due(&app.store, app.auth.now()).await? > 0 {
+        app.auth.notifier.wake();
+    }
     Ok(view(app, &state))
 }
 

@@ -56,7 +56,10 @@ pub async fn force_status(
     )
     .await?
     {
-        Ok(payment) => Ok(payment),
+        Ok(payment) => {
+            app.auth.notifier.wake();
+            Ok(payment)
+        }
         Err(ForceError::NotFound) => Err(not_found()),
         Err(ForceError::NotAllowed(from, to)) => Err(SandboxError::Conflict(format!(
             "a payment does not move from {} to {}: PENDING goes to ACCEPTED or REJECTED, \
