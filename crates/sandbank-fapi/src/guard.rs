@@ -56,6 +56,8 @@ pub struct Authorized {
     pub grant: Option<Consent>,
     /// The customer whose data the token reaches; `None` for client-only tokens.
     pub customer: Option<PartyId>,
+    /// The client the token was issued to, as registered now.
+    pub client: Client,
 }
 
 impl Authorized {
@@ -346,14 +348,14 @@ pub async fn authorize(
     }
     let client = found
         .client
-        .as_ref()
         .ok_or_else(|| token_error(lookup::Unusable::ClientGone.describe()))?;
-    check_signature(server, request, client).await?;
+    check_signature(server, request, &client).await?;
     let customer = customer_of(&record, found.grant.as_ref())?;
     Ok(Authorized {
         token: record,
         grant: found.grant,
         customer,
+        client,
     })
 }
 

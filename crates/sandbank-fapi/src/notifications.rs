@@ -17,7 +17,9 @@
 //!   any other answer (a redirect is not followed) fails at once: the endpoint said no;
 //! - a payment's next event is not sent before the one before it is delivered or given up,
 //!   so a client sees `ACCEPTED` before `SETTLED`, and retries cannot reorder them;
-//! - a client without a notification URI has its events marked `NOT_REGISTERED`.
+//! - a payment made by a client without a notification URI records its events
+//!   `NOT_REGISTERED` (nothing for the worker to do); a client that removed its URI since has
+//!   its waiting events marked so.
 //!
 //! `GET /payments/{paymentId}/events` shows where each event's notification stands.
 

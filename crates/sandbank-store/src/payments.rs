@@ -35,22 +35,30 @@ pub struct StoredPayment {
     pub fingerprint: String,
     /// When the payment next moves by itself (sandbox clock), if it waits for anything.
     pub due_at: Option<DateTime<Utc>>,
+    /// Whether its status changes are notified: the client had a `payment_notification_uri`
+    /// when it made the payment.
+    pub notify: bool,
 }
 
-type PaymentRow = (String, String, String, String, Option<i64>);
+/// The `notify` of a payment whose events are notified: their first delivery state.
+const NOTIFY: &str = "PENDING";
+/// The `notify` of a payment whose events are not.
+const DO_NOT_NOTIFY: &str = "NOT_REGISTERED";
+
+type PaymentRow = (String, String, String, String, Option<i64>, String);
 
 /// A payment query: the columns of a [`PaymentRow`] and the rest of the statement.
 macro_rules! select_payment {
     ($rest:literal) => {
         concat!(
-            "SELECT body, client_id, party_id, fingerprint, due_at FROM payments ",
+            "SELECT body, client_id, party_id, fingerprint, due_at, notify FROM payments ",
             $rest
         )
     };
 }
 
 fn from_row(
-    (stored, client_id, party_id, fingerprint, due_at): PaymentRow,
+    (stored, client_id, party_id, fingerprint, due_at, notify): PaymentRow,
 ) -> StoreResult<StoredPayment> {
     Ok(StoredPayment {
         payment: from_body(&stored)?,
@@ -58,6 +66,7 @@ fn from_row(
         party_id,
         fingerprint,
         due_at: due_at.map(from_micros).transpose()?,
+        notify: notify == NOTIFY,
     })
 }
 
@@ -190,8 +199,8 @@ impl PaymentTx {
             .tx
             .execute(
                 "INSERT INTO payments (payment_id, client_id, grant_id, party_id, \
-                 idempotency_key, fingerprint, status, due_at, created_at, body) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                 idempotency_key, fingerprint, status, due_at, created_at, body, notify) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
                 vec![
                     Bind::Text(payment.payment_id.to_string()),
                     Bind::Text(stored.client_id.clone()),
@@ -203,6 +212,7 @@ impl PaymentTx {
                     Bind::OptInt(stored.due_at.map(micros)),
                     Bind::Int(micros(payment.created_at)),
                     Bind::Text(body(payment)?),
+                    Bind::Text(if stored.notify { NOTIFY } else { DO_NOT_NOTIFY }.to_owned()),
                 ],
             )
             .await?;
@@ -240,12 +250,14 @@ impl PaymentTx {
         Ok(u32::try_from(last).unwrap_or(u32::MAX).saturating_add(1))
     }
 
-    /// Appends a status change of a payment.
+    /// Appends a status change of a payment, its notification pending when the payment is
+    /// notified ([`StoredPayment::notify`]).
     pub async fn add_event(&mut self, event: &PaymentEvent) -> StoreResult<()> {
-        self.tx
+        let added = self
+            .tx
             .execute(
-                "INSERT INTO payment_events (payment_id, sequence, at, body) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO payment_events (payment_id, sequence, at, body, delivery) \
+                 SELECT $1, $2, $3, $4, notify FROM payments WHERE payment_id = $1",
                 vec![
                     Bind::Text(event.payment_id.to_string()),
                     Bind::Int(i64::from(event.sequence)),
@@ -254,6 +266,12 @@ impl PaymentTx {
                 ],
             )
             .await?;
+        if added == 0 {
+            return Err(crate::StoreError::Missing(format!(
+                "payment {}",
+                event.payment_id
+            )));
+        }
         Ok(())
     }
 

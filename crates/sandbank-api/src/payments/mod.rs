@@ -287,6 +287,11 @@ pub async fn create(
             party_id: party_id.to_string(),
             fingerprint: fingerprint.clone(),
             due_at: None,
+            notify: authorized
+                .client
+                .metadata
+                .payment_notification_uri
+                .is_some(),
         };
         if !tx.insert_payment(&stored).await? {
             tx.rollback().await?;

@@ -3,7 +3,9 @@
 -- single-use) and one per client and `Idempotency-Key`, both enforced here, so no two
 -- instances can create two. `fingerprint` is the request body's canonical JSON, to tell a
 -- retry from a different request under the same key. `due_at` (microseconds, sandbox clock)
--- is when a waiting payment next moves; NULL once it is final.
+-- is when a waiting payment next moves; NULL once it is final. `notify` is the delivery state
+-- each of its events starts in: PENDING when the client had a notification URI when it made the
+-- payment, NOT_REGISTERED otherwise (so no worker has anything to do for it).
 -- `payment_events` lists each payment's status changes in order, each with its notification to
 -- the client's `payment_notification_uri`: `delivery` is PENDING (to send, not before
 -- `next_attempt_at`, microseconds of real time), DELIVERED (at `delivered_at`), FAILED (given
@@ -23,6 +25,7 @@ CREATE TABLE payments (
     status TEXT NOT NULL,
     due_at BIGINT,
     created_at BIGINT NOT NULL,
+    notify TEXT NOT NULL,
     body TEXT NOT NULL,
     UNIQUE (client_id, idempotency_key)
 );
