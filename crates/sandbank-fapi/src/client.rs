@@ -641,6 +641,36 @@ fn validate_jwks(value: &Value) -> Result<Value, OAuthError> {
 mod tests {
     use super::*;
 
+    /// The pattern the OpenAPI document gives `payment_notification_uri` promises acceptance:
+    /// whatever matches it (up to 2,000 characters), the registration takes.
+    #[test]
+    fn a_notification_uri_matching_the_documented_pattern_is_accepted() {
+        use utoipa::PartialSchema;
+        let schema =
+            serde_json::to_value(crate::openapi::bodies::ClientRegistrationRequest::schema())
+                .unwrap();
+        let pattern = schema["properties"]["payment_notification_uri"]["pattern"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pattern = regex::Regex::new(&pattern).unwrap();
+        for uri in [
+            "https://a",
+            "https://A-.b--c:0/",
+            "https://bank.example:8443/x/%zz?y=z&\\w",
+            "https://a.b/\u{e9}\u{1}",
+            "http://localhost",
+            "http://127.0.0.1:9999/events",
+            "http://[::1]:80/p?q",
+        ] {
+            assert!(pattern.is_match(uri), "{uri}");
+            assert_eq!(check_notification_uri(uri).ok(), Some(()), "{uri}");
+        }
+        for uri in ["https://1.2.3.4", "http://bank.example/", "https://a#f", ""] {
+            assert!(!pattern.is_match(uri), "{uri}");
+        }
+    }
+
     #[test]
     fn grant_type_names_are_their_serde_names_and_parse_back() {
         for grant in GrantType::ALL {

@@ -412,6 +412,11 @@ pub struct ClientRegistrationRequest {
     /// 429, 5xx and connection failures with a bounded backoff; the event list of a payment
     /// shows each notification's state.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^(https://([A-Za-z][A-Za-z0-9-]*\.)*[A-Za-z][A-Za-z0-9-]*|http://(127\.0\.0\.1|localhost|\[::1\]))(:[0-9]{1,4})?(/[^\s#]*)?$",
+        example = "http://127.0.0.1:9000/payment-events"
+    )]
     pub payment_notification_uri: Option<String>,
 }
 

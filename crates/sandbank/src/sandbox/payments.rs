@@ -16,19 +16,40 @@ use super::body;
 use super::error::SandboxError;
 use crate::app::AppState;
 
-/// Where to move a payment.
+/// Where to move a payment: `{"status": "SETTLED"}`, or `{"status": "REJECTED", "reason":
+/// {...}}` (a reason goes only with `REJECTED`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SandboxPaymentStatus")]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ForcedStatus {
-    /// The status to move to: `ACCEPTED` (from `PENDING`: the amount is held, without the
-    /// checks), `SETTLED` (from `ACCEPTED`: the money moves) or `REJECTED` (from `PENDING` or
-    /// `ACCEPTED`: a hold is released).
-    pub status: PaymentStatus,
-    /// Why, for `REJECTED` (by default `ACCOUNT_BLOCKED`, "rejected by the sandbox control
-    /// API"); only with `REJECTED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<PaymentStatusReason>,
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum ForcedStatus {
+    // Struct variants, even empty: serde lets a unit variant of an internally tagged enum
+    // ignore other fields, and a reason sent with SETTLED must be refused.
+    /// From `PENDING`: the amount is held, without the checks.
+    Accepted {},
+    /// From `ACCEPTED`: the money moves.
+    Settled {},
+    /// From `PENDING` or `ACCEPTED`: a hold is released.
+    Rejected {
+        /// Why (by default `ACCOUNT_BLOCKED`, "rejected by the sandbox control API").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<PaymentStatusReason>,
+    },
+}
+
+impl ForcedStatus {
+    /// The status to move to.
+    pub fn status(&self) -> PaymentStatus {
+        match self {
+            ForcedStatus::Accepted {} => PaymentStatus::Accepted,
+            ForcedStatus::Settled {} => PaymentStatus::Settled,
+            ForcedStatus::Rejected { .. } => PaymentStatus::Rejected,
+        }
+    }
 }
 
 sandbank_schemas::openapi_component!(ForcedStatus => "SandboxPaymentStatus");
@@ -39,19 +60,16 @@ pub async fn force_status(
     payment_id: &str,
     forced: ForcedStatus,
 ) -> Result<Payment, SandboxError> {
-    if forced.reason.is_some() && forced.status != PaymentStatus::Rejected {
-        return Err(SandboxError::invalid(
-            "/reason",
-            "a reason goes only with status REJECTED",
-        ));
-    }
     let not_found = || SandboxError::NotFound(format!("no payment has the id {payment_id:?}"));
     let id = PaymentId::new(payment_id).map_err(|_| not_found())?;
     match engine::force(
         &app.store,
         &id,
-        forced.status,
-        forced.reason,
+        forced.status(),
+        match forced {
+            ForcedStatus::Rejected { reason } => reason,
+            ForcedStatus::Accepted {} | ForcedStatus::Settled {} => None,
+        },
         app.auth.now(),
     )
     .await?
@@ -94,7 +112,7 @@ fn name(status: PaymentStatus) -> String {
     request_body(content = ForcedStatus, description = "`{\"status\": \"SETTLED\"}`, or `{\"status\": \"REJECTED\", \"reason\": {\"code\": \"INSUFFICIENT_FUNDS\", \"message\": \"...\"}}`."),
     responses(
         (status = 200, description = "The payment after the move.", body = Payment),
-        (status = 400, description = "The body is not a `SandboxPaymentStatus`, or gives a reason with a status other than `REJECTED` (`errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "The body is not a `SandboxPaymentStatus` (a reason with a status other than `REJECTED` included; `errors[].pointer` names the field).", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No payment has this id.", body = Problem, content_type = PROBLEM_JSON),
         (status = 409, description = "The lifecycle does not go from the payment's status to the one asked (`SETTLED` and `REJECTED` are final).", body = Problem, content_type = PROBLEM_JSON),
         AdminKeyRefused,
@@ -109,4 +127,45 @@ pub async fn post_status(
 ) -> Result<Json<Payment>, SandboxError> {
     let forced: ForcedStatus = body::json(&bytes, false)?;
     force_status(&app, &payment_id, forced).await.map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_goes_only_with_rejected() {
+        let parse = |text: &str| body::json::<ForcedStatus>(text.as_bytes(), false);
+        assert_eq!(
+            parse(r#"{"status": "SETTLED"}"#).ok(),
+            Some(ForcedStatus::Settled {})
+        );
+        assert_eq!(
+            parse(r#"{"status": "REJECTED"}"#).ok(),
+            Some(ForcedStatus::Rejected { reason: None })
+        );
+        assert!(matches!(
+            parse(
+                r#"{"status": "REJECTED", "reason": {"code": "INSUFFICIENT_FUNDS", "message": "no"}}"#
+            ),
+            Ok(ForcedStatus::Rejected { reason: Some(_) })
+        ));
+        for refused in [
+            r#"{"status": "SETTLED", "reason": {"code": "INSUFFICIENT_FUNDS", "message": "no"}}"#,
+            r#"{"status": "ACCEPTED", "other": 1}"#,
+            r#"{"status": "PENDING"}"#,
+            r#"{}"#,
+        ] {
+            assert!(
+                matches!(parse(refused), Err(SandboxError::Invalid { .. })),
+                "{refused}"
+            );
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(ForcedStatus)).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        assert!(!validator.is_valid(&serde_json::json!({
+            "status": "SETTLED", "reason": {"code": "INSUFFICIENT_FUNDS", "message": "no"}
+        })));
+        assert!(validator.is_valid(&serde_json::json!({"status": "SETTLED"})));
+    }
 }
