@@ -73,14 +73,16 @@ pub async fn policies(
     Ok(Json(whole_list(&server, "/insurance/policies", data)))
 }
 
-/// The policy `raw_id` if the request may see it; 404 otherwise.
-async fn visible_policy(
+/// The policy `raw_id` if the request may reach it with `permission`: its account shared with
+/// the client and the token's customer its policyholder; 404 otherwise.
+pub(crate) async fn visible_policy(
     server: &AuthServer,
     authorized: &Authorized,
+    permission: Permission,
     raw_id: &str,
     instance: &str,
 ) -> Result<InsurancePolicy, ApiError> {
-    let customer = customer(authorized, Permission::Insurance)?;
+    let customer = customer(authorized, permission)?;
     let Ok(id) = PolicyId::new(raw_id) else {
         return Err(ApiError::not_found(instance));
     };
@@ -112,14 +114,23 @@ pub async fn policy(
     details: Details,
 ) -> Result<Json<InsurancePolicy>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}");
-    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
+    let policy = visible_policy(
+        &server,
+        &authorized,
+        Permission::Insurance,
+        &policy_id,
+        &instance,
+    )
+    .await?;
     details.nothing_more(&instance)?;
     Ok(Json(policy))
 }
 
 /// List a policy's claims.
 ///
-/// The claims on one insurance policy, on one page.
+/// The claims on one insurance policy, on one page: the bank's record of past claims, then
+/// those filed through `POST /insurance/policies/{policyId}/claims`, in the order they were
+/// filed, each where it is in its lifecycle.
 #[utoipa::path(
     get,
     path = "/insurance/policies/{policyId}/claims",
@@ -139,9 +150,18 @@ pub async fn claims(
     details: Details,
 ) -> Result<Json<Page<InsuranceClaim>>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims");
-    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
+    let policy = visible_policy(
+        &server,
+        &authorized,
+        Permission::Insurance,
+        &policy_id,
+        &instance,
+    )
+    .await?;
     details.nothing_more(&instance)?;
-    let data = server.store.claims(&policy.policy_id).await?;
+    let mut data = server.store.claims(&policy.policy_id).await?;
+    let filed = server.store.filed_claims(&policy.policy_id).await?;
+    data.extend(filed.into_iter().map(|stored| stored.claim));
     Ok(Json(whole_list(&server, &instance, data)))
 }
 
