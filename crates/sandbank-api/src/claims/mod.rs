@@ -188,13 +188,13 @@ fn replayed(
     }
 }
 
-/// File a claim on an insurance policy (a first notice of loss). Needs the `insurance_claims`
-/// permission.
+/// File a claim on an insurance policy.
 ///
-/// The claim is `SUBMITTED`, and moves on by the sandbox clock: `UNDER_REVIEW` a day later,
-/// decided two days after that (`APPROVED`, `PARTIALLY_APPROVED` — the coverage's deductible
-/// off, capped at its limit — or `DENIED`), and `PAID` a day after approval, the approved
-/// amount credited to the payout account. The cents of the claimed amount choose a scenario
+/// A first notice of loss; needs the `insurance_claims` permission. The claim is `SUBMITTED`,
+/// and moves on by the sandbox clock: `UNDER_REVIEW` a day later, decided two days after that
+/// (`APPROVED`, `PARTIALLY_APPROVED` — the coverage's deductible off, capped at its limit — or
+/// `DENIED`), and `PAID` a day after approval, the approved amount credited to the payout
+/// account. The cents of the claimed amount choose a scenario
 /// (see the README): `.02` is denied, `.07` approved at half.
 #[utoipa::path(
     post,
@@ -330,8 +330,10 @@ pub async fn create(
     Ok(created_at(&server, &path, stored.claim))
 }
 
-/// Get one claim on an insurance policy: one of the bank's record of past claims, or one filed
-/// through the API, where it is in its lifecycle.
+/// Get a claim on an insurance policy.
+///
+/// One of the bank's record of past claims, or one filed through the API, where it is in its
+/// lifecycle.
 #[utoipa::path(
     get,
     path = "/insurance/policies/{policyId}/claims/{claimId}",
