@@ -75,7 +75,7 @@ pub async fn policies(
 
 /// The policy `raw_id` if the request may reach it with `permission`: its account shared with
 /// the client and the token's customer its policyholder; 404 otherwise.
-pub(crate) async fn visible_policy(
+async fn visible_policy(
     server: &AuthServer,
     authorized: &Authorized,
     permission: Permission,
@@ -92,6 +92,22 @@ pub(crate) async fn visible_policy(
         .await?
         .filter(|policy| &policy.policyholder == customer && authorized.reaches(&policy.account_id))
         .ok_or_else(|| ApiError::not_found(instance))
+}
+
+/// [`visible_policy`] for operations that take no query parameters: the access checks first
+/// (so a stranger learns nothing from a 400), then a malformed FAPI request header or any query
+/// parameter is a 400.
+pub(crate) async fn policy_without_query(
+    server: &AuthServer,
+    authorized: &Authorized,
+    permission: Permission,
+    raw_id: &str,
+    instance: &str,
+    details: &Details,
+) -> Result<InsurancePolicy, ApiError> {
+    let policy = visible_policy(server, authorized, permission, raw_id, instance).await?;
+    details.nothing_more(instance)?;
+    Ok(policy)
 }
 
 /// Get an insurance policy.
@@ -114,15 +130,15 @@ pub async fn policy(
     details: Details,
 ) -> Result<Json<InsurancePolicy>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}");
-    let policy = visible_policy(
+    let policy = policy_without_query(
         &server,
         &authorized,
         Permission::Insurance,
         &policy_id,
         &instance,
+        &details,
     )
     .await?;
-    details.nothing_more(&instance)?;
     Ok(Json(policy))
 }
 
@@ -150,15 +166,15 @@ pub async fn claims(
     details: Details,
 ) -> Result<Json<Page<InsuranceClaim>>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims");
-    let policy = visible_policy(
+    let policy = policy_without_query(
         &server,
         &authorized,
         Permission::Insurance,
         &policy_id,
         &instance,
+        &details,
     )
     .await?;
-    details.nothing_more(&instance)?;
     let mut data = server.store.claims(&policy.policy_id).await?;
     let filed = server.store.filed_claims(&policy.policy_id).await?;
     data.extend(filed.into_iter().map(|stored| stored.claim));

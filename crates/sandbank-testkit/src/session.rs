@@ -201,15 +201,7 @@ impl Session {
     pub async fn grant(&self) -> Result<Value> {
         let path = self.grant_path("grant_management_query")?;
         let response = self.get(&path).await?;
-        let status = response.status();
-        if status != StatusCode::OK {
-            return Err(crate::client::refusal(
-                "grant query",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::OK, "grant query").await
     }
 
     /// Revokes the session's grant (`DELETE /grants/{grant_id}` with the session's own token):
@@ -274,15 +266,7 @@ impl Session {
             .header("idempotency-key", idempotency_key)
             .json(&body)
             .await?;
-        let status = response.status();
-        if status != StatusCode::CREATED {
-            return Err(crate::client::refusal(
-                "payment",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::CREATED, "payment").await
     }
 
     /// The payment `payment_id` as the bank shows it now (`GET /payments/{paymentId}`).
@@ -290,15 +274,7 @@ impl Session {
         let response = self
             .get(&format!("/payments/{}", encoded(payment_id)))
             .await?;
-        let status = response.status();
-        if status != StatusCode::OK {
-            return Err(crate::client::refusal(
-                "payment read",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::OK, "payment read").await
     }
 
     /// Files an insurance claim on `policy_id` (`POST /insurance/policies/{policyId}/claims`
@@ -337,15 +313,7 @@ impl Session {
             request = request.header("idempotency-key", key);
         }
         let response = request.json(claim).await?;
-        let status = response.status();
-        if status != StatusCode::CREATED {
-            return Err(crate::client::refusal(
-                "claim",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::CREATED, "claim").await
     }
 
     /// The claim `claim_id` on `policy_id` as the bank shows it now
@@ -357,15 +325,7 @@ impl Session {
             encoded(claim_id)
         );
         let response = self.get(&path).await?;
-        let status = response.status();
-        if status != StatusCode::OK {
-            return Err(crate::client::refusal(
-                "claim read",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::OK, "claim read").await
     }
 
     /// `/grants/{grant_id}` of the session's grant, when the session was granted `scope`.
@@ -587,4 +547,14 @@ impl<'a> IntoFuture for SessionRequest<'a> {
 /// `segment` percent-encoded for a path.
 fn encoded(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+/// The JSON body of `response` when its status is `expected`; else an error with the status
+/// and the problem (or OAuth error) the bank answered, named by `step`.
+async fn answer(response: Response, expected: StatusCode, step: &'static str) -> Result<Value> {
+    let status = response.status();
+    if status != expected {
+        return Err(crate::client::refusal(step, status, response.text().await?));
+    }
+    Ok(response.json().await?)
 }

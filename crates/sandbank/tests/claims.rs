@@ -9,24 +9,12 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use sandbank_schemas::insurance::InsuranceLine;
 use sandbank_schemas::{AccountId, ClaimId, InsuranceClaim, InsurancePolicy};
-use sandbank_testkit::{Sandbox, SandboxBuilder, Session, TestClient};
+use sandbank_testkit::{Sandbox, Session, TestClient};
 use serde_json::{Value, json};
 
 #[path = "support/ledger.rs"]
 mod ledger;
-use ledger::{accounts_of, backends, balances, dec, opening};
-
-const ADMIN_KEY: &str = "test-admin-key";
-
-fn builder() -> SandboxBuilder {
-    Sandbox::builder()
-        .dataset(sandbank_synth::Config {
-            customers: 2,
-            months: 2,
-            ..sandbank_synth::Config::default()
-        })
-        .admin_key(ADMIN_KEY)
-}
+use ledger::{accounts_of, backends, balances, builder, dec, opening};
 
 /// `username`'s policy of `line`, as the store has it.
 async fn policy_of(sandbox: &Sandbox, username: &str, line: InsuranceLine) -> InsurancePolicy {

@@ -8,24 +8,12 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use sandbank_schemas::account::AccountDetails;
 use sandbank_schemas::{Account, AccountId};
-use sandbank_testkit::{Sandbox, SandboxBuilder, Session, TestClient};
+use sandbank_testkit::{Sandbox, Session, TestClient};
 use serde_json::{Value, json};
 
 #[path = "support/ledger.rs"]
 mod ledger;
-use ledger::{accounts_of, backends, balances, dec, opening};
-
-const ADMIN_KEY: &str = "test-admin-key";
-
-fn builder() -> SandboxBuilder {
-    Sandbox::builder()
-        .dataset(sandbank_synth::Config {
-            customers: 2,
-            months: 2,
-            ..sandbank_synth::Config::default()
-        })
-        .admin_key(ADMIN_KEY)
-}
+use ledger::{accounts_of, backends, balances, builder, dec, opening};
 
 /// The first open deposit account of `username` in GBP.
 async fn current_account(sandbox: &Sandbox, username: &str) -> Account {

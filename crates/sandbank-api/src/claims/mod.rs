@@ -32,7 +32,7 @@ use sandbank_schemas::{
 use sandbank_store::StoredClaim;
 
 use crate::body::{self, BodySchema, JSON};
-use crate::customer::visible_policy;
+use crate::customer::policy_without_query;
 use crate::fapi_request::Details;
 use crate::payments::{created_at, optional_idempotency_key};
 use crate::problem::{ApiError, PROBLEM_JSON};
@@ -234,15 +234,15 @@ pub async fn create(
     request: Bytes,
 ) -> Result<Response, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims");
-    let policy = visible_policy(
+    let policy = policy_without_query(
         &server,
         &authorized,
         Permission::InsuranceClaims,
         &policy_id,
         &instance,
+        &details,
     )
     .await?;
-    details.nothing_more(&instance)?;
     let key = optional_idempotency_key(&headers, &instance)?;
     let asked: ClaimRequest = body::parse(&headers, &request, &REQUEST, &[JSON], &instance)?;
     // The policy is part of the request: the same key and body on another policy is another
@@ -356,15 +356,15 @@ pub async fn get(
     details: Details,
 ) -> Result<Json<InsuranceClaim>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims/{claim_id}");
-    let policy = visible_policy(
+    let policy = policy_without_query(
         &server,
         &authorized,
         Permission::Insurance,
         &policy_id,
         &instance,
+        &details,
     )
     .await?;
-    details.nothing_more(&instance)?;
     let Ok(id) = ClaimId::new(claim_id.as_str()) else {
         return Err(ApiError::not_found(instance));
     };

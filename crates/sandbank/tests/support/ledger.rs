@@ -1,13 +1,27 @@
 //! What the tests of the bank's own money movements (payments, claim payouts) read from the
 //! store: a customer's accounts, an account's balances, and the ledger invariant (booked
-//! balance less posted transactions), plus the backends such a test runs on.
+//! balance less posted transactions), plus the sandbox and the backends such a test runs on.
 
 #![allow(dead_code)]
 
 use rust_decimal::Decimal;
 use sandbank_schemas::account::AccountDetails;
 use sandbank_schemas::{Account, AccountId};
-use sandbank_testkit::Sandbox;
+use sandbank_testkit::{Sandbox, SandboxBuilder};
+
+/// The sandbox control API's key in these tests.
+pub const ADMIN_KEY: &str = "test-admin-key";
+
+/// A sandbox with the personas and two generated customers, two months of history each.
+pub fn builder() -> SandboxBuilder {
+    Sandbox::builder()
+        .dataset(sandbank_synth::Config {
+            customers: 2,
+            months: 2,
+            ..sandbank_synth::Config::default()
+        })
+        .admin_key(ADMIN_KEY)
+}
 
 /// Every account `username` is related to, as the store has it.
 pub async fn accounts_of(sandbox: &Sandbox, username: &str) -> Vec<Account> {
