@@ -94,9 +94,8 @@ async fn visible_policy(
         .ok_or_else(|| ApiError::not_found(instance))
 }
 
-/// [`visible_policy`] for operations that take no query parameters: the access checks first
-/// (so a stranger learns nothing from a 400), then a malformed FAPI request header or any query
-/// parameter is a 400.
+/// [`visible_policy`], then [`Details::nothing_more`]: what
+/// [`crate::access::shared_account_without_query`] is to accounts, for policies.
 pub(crate) async fn policy_without_query(
     server: &AuthServer,
     authorized: &Authorized,

@@ -255,16 +255,6 @@ pub enum ClaimStatus {
     Withdrawn,
 }
 
-impl ClaimStatus {
-    /// Whether the claim is closed: nothing more happens to it.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            ClaimStatus::Denied | ClaimStatus::Paid | ClaimStatus::Closed | ClaimStatus::Withdrawn
-        )
-    }
-}
-
 /// The kind of loss a claim is for. Which kinds a policy takes depends on its line of business
 /// ([`ClaimType::allowed_for`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

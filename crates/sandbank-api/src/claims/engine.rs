@@ -185,9 +185,8 @@ async fn pay(tx: &mut PaymentTx, stored: &mut StoredClaim, at: DateTime<Utc>) ->
     let claim = &stored.claim;
     let (Some(amount), Some(account_id)) = (claim.approved_amount, claim.payout_account_id.clone())
     else {
-        // Approved without an amount or an account: nothing to pay, so it closes.
-        stored.claim.status = ClaimStatus::Paid;
-        stored.claim.closed_date = Some(at.date_naive());
+        // Never so for a filed claim (the review sets the amount, filing the account): it
+        // stops where it is rather than be paid nothing.
         stored.due_at = None;
         return Ok(());
     };
@@ -236,10 +235,6 @@ pub async fn advance(
         let Some(due) = stored.due_at.filter(|due| *due <= now) else {
             return Ok(());
         };
-        if stored.claim.status.is_final() {
-            stored.due_at = None;
-            return Ok(());
-        }
         match stored.claim.status {
             ClaimStatus::Submitted => {
                 stored.claim.status = ClaimStatus::UnderReview;
@@ -258,7 +253,14 @@ pub async fn advance(
                     stored.claim.closed_date = Some(due.date_naive());
                 }
             }
-            _ => pay(tx, stored, due).await?,
+            ClaimStatus::Approved | ClaimStatus::PartiallyApproved => pay(tx, stored, due).await?,
+            ClaimStatus::Denied
+            | ClaimStatus::Paid
+            | ClaimStatus::Closed
+            | ClaimStatus::Withdrawn => {
+                stored.due_at = None;
+                return Ok(());
+            }
         }
     }
 }

@@ -40,9 +40,6 @@ use crate::problem::{ApiError, PROBLEM_JSON};
 /// The request body's schema: the catalogue's `insurance-claim-request`.
 static REQUEST: BodySchema = BodySchema::new("insurance-claim-request");
 
-/// The longest description taken, in characters (the schema's `maxLength`).
-pub const DESCRIPTION_MAX: usize = 2000;
-
 /// A claim's path.
 fn claim_path(claim: &InsuranceClaim) -> String {
     format!(
