@@ -529,6 +529,43 @@ async fn a_retry_with_the_same_key_files_one_claim() {
     );
 }
 
+/// 20 retries at once with one key, on every backend: one claim, the same answer to all.
+#[tokio::test]
+async fn concurrent_retries_with_one_key_file_one_claim_on_every_backend() {
+    for db in backends().await {
+        let sandbox = builder().database_url(&db.url).start().await.unwrap();
+        let client = sandbox.register_client().await.unwrap();
+        let motor = policy_of(&sandbox, "ivan", InsuranceLine::Auto).await;
+        let session = std::sync::Arc::new(claimant(&client, "ivan").await);
+        let body = claim(&sandbox, &motor, "THEFT", "350.00");
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let session = std::sync::Arc::clone(&session);
+            let policy_id = motor.policy_id.to_string();
+            let body = body.clone();
+            tasks.spawn(async move {
+                session
+                    .file_claim_with_key(&policy_id, &body, "at-once")
+                    .await
+                    .unwrap()
+            });
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        while let Some(answer) = tasks.join_next().await {
+            ids.insert(answer.unwrap()["claimId"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "{}: {ids:?}", db.label);
+        let filed = sandbox
+            .store()
+            .filed_claims(&motor.policy_id)
+            .await
+            .unwrap();
+        assert_eq!(filed.len(), 1, "{}", db.label);
+        drop(sandbox);
+        db.close().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_reset_forgets_filed_claims() {
     let sandbox = builder().start().await.unwrap();

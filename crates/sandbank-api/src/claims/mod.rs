@@ -117,6 +117,23 @@ pub fn misfits(
     errors
 }
 
+/// Claims are filed on policies in force: any other status is a 422.
+fn in_force(policy: &InsurancePolicy, instance: &str) -> Result<(), ApiError> {
+    if policy.status == PolicyStatus::Active {
+        return Ok(());
+    }
+    Err(ApiError::Unprocessable {
+        instance: instance.to_owned(),
+        errors: vec![ProblemError {
+            pointer: String::new(),
+            detail: format!(
+                "the policy is {}: claims are filed on policies in force",
+                shown(&policy.status)
+            ),
+        }],
+    })
+}
+
 /// An enum value as its JSON name.
 fn shown<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
@@ -261,18 +278,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ApiError::InvalidBody { instance, errors });
     }
-    if policy.status != PolicyStatus::Active {
-        return Err(ApiError::Unprocessable {
-            instance,
-            errors: vec![ProblemError {
-                pointer: String::new(),
-                detail: format!(
-                    "the policy is {}: claims are filed on policies in force",
-                    shown(&policy.status)
-                ),
-            }],
-        });
-    }
+    in_force(&policy, &instance)?;
     let party = policy.policyholder.clone();
     let payout = payout_account(
         &server,
@@ -454,6 +460,26 @@ mod tests {
             let errors = misfits(&motor_policy(), &asked, later);
             assert_eq!(pointers(&errors), ["/incidentDate"]);
             assert!(errors[0].detail.contains(says), "{}", errors[0].detail);
+        }
+    }
+
+    #[test]
+    fn only_a_policy_in_force_takes_claims() {
+        let mut policy = motor_policy();
+        assert!(in_force(&policy, "/x").is_ok());
+        for status in [
+            PolicyStatus::Pending,
+            PolicyStatus::Lapsed,
+            PolicyStatus::Cancelled,
+            PolicyStatus::Expired,
+        ] {
+            policy.status = status;
+            match in_force(&policy, "/x") {
+                Err(ApiError::Unprocessable { errors, .. }) => {
+                    assert!(errors[0].detail.contains(&shown(&status)), "{errors:?}");
+                }
+                other => panic!("{status:?}: {other:?}"),
+            }
         }
     }
 
