@@ -73,14 +73,16 @@ pub async fn policies(
     Ok(Json(whole_list(&server, "/insurance/policies", data)))
 }
 
-/// The policy `raw_id` if the request may see it; 404 otherwise.
+/// The policy `raw_id` if the request may reach it with `permission`: its account shared with
+/// the client and the token's customer its policyholder; 404 otherwise.
 async fn visible_policy(
     server: &AuthServer,
     authorized: &Authorized,
+    permission: Permission,
     raw_id: &str,
     instance: &str,
 ) -> Result<InsurancePolicy, ApiError> {
-    let customer = customer(authorized, Permission::Insurance)?;
+    let customer = customer(authorized, permission)?;
     let Ok(id) = PolicyId::new(raw_id) else {
         return Err(ApiError::not_found(instance));
     };
@@ -90,6 +92,21 @@ async fn visible_policy(
         .await?
         .filter(|policy| &policy.policyholder == customer && authorized.reaches(&policy.account_id))
         .ok_or_else(|| ApiError::not_found(instance))
+}
+
+/// [`visible_policy`], then [`Details::nothing_more`]: what
+/// [`crate::access::shared_account_without_query`] is to accounts, for policies.
+pub(crate) async fn policy_without_query(
+    server: &AuthServer,
+    authorized: &Authorized,
+    permission: Permission,
+    raw_id: &str,
+    instance: &str,
+    details: &Details,
+) -> Result<InsurancePolicy, ApiError> {
+    let policy = visible_policy(server, authorized, permission, raw_id, instance).await?;
+    details.nothing_more(instance)?;
+    Ok(policy)
 }
 
 /// Get an insurance policy.
@@ -112,14 +129,23 @@ pub async fn policy(
     details: Details,
 ) -> Result<Json<InsurancePolicy>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}");
-    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
-    details.nothing_more(&instance)?;
+    let policy = policy_without_query(
+        &server,
+        &authorized,
+        Permission::Insurance,
+        &policy_id,
+        &instance,
+        &details,
+    )
+    .await?;
     Ok(Json(policy))
 }
 
 /// List a policy's claims.
 ///
-/// The claims on one insurance policy, on one page.
+/// The claims on one insurance policy, on one page: the bank's record of past claims, then
+/// those filed through `POST /insurance/policies/{policyId}/claims`, in the order they were
+/// filed, each where it is in its lifecycle.
 #[utoipa::path(
     get,
     path = "/insurance/policies/{policyId}/claims",
@@ -139,9 +165,18 @@ pub async fn claims(
     details: Details,
 ) -> Result<Json<Page<InsuranceClaim>>, ApiError> {
     let instance = format!("/insurance/policies/{policy_id}/claims");
-    let policy = visible_policy(&server, &authorized, &policy_id, &instance).await?;
-    details.nothing_more(&instance)?;
-    let data = server.store.claims(&policy.policy_id).await?;
+    let policy = policy_without_query(
+        &server,
+        &authorized,
+        Permission::Insurance,
+        &policy_id,
+        &instance,
+        &details,
+    )
+    .await?;
+    let mut data = server.store.claims(&policy.policy_id).await?;
+    let filed = server.store.filed_claims(&policy.policy_id).await?;
+    data.extend(filed.into_iter().map(|stored| stored.claim));
     Ok(Json(whole_list(&server, &instance, data)))
 }
 

@@ -226,6 +226,13 @@ impl Data<'_> {
                 .filter(|c| &c.policy_id == id)
                 .collect();
             claims.sort_by(|a, b| a.claim_id.as_str().cmp(b.claim_id.as_str()));
+            if let Some(claim) = claims.first() {
+                out.add(
+                    "getClaim",
+                    format!("{path}/{}", claim.claim_id),
+                    json(claim),
+                );
+            }
             out.add("listClaims", path.clone(), self.page(&path, claims));
         }
         out.add(

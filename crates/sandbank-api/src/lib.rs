@@ -1,6 +1,6 @@
 //! Sandbank's bank API: the read endpoints of accounts, balances, transactions, statements,
-//! holdings, parties, insurance and cards, and the card-controls write, each behind the FAPI
-//! guard.
+//! holdings, parties, insurance and cards, and the writes (card controls, payments, insurance
+//! claims), each behind the FAPI guard.
 //!
 //! Every route checks the permission it needs and that what it reads belongs to an account the
 //! token and its grant reach, owned by the token's customer. Anything else — another customer's
@@ -14,6 +14,7 @@ pub mod access;
 pub mod accounts;
 pub mod body;
 pub mod card_controls;
+pub mod claims;
 pub mod customer;
 pub mod examples;
 pub mod fapi_request;
@@ -55,7 +56,8 @@ where
         .routes(routes!(customer::me))
         .routes(routes!(customer::policies))
         .routes(routes!(customer::policy))
-        .routes(routes!(customer::claims))
+        .routes(routes!(customer::claims, claims::create))
+        .routes(routes!(claims::get))
         .routes(routes!(customer::cards))
         .routes(routes!(customer::card))
         .routes(routes!(card_controls::update))

@@ -62,6 +62,15 @@ pub enum ApiError {
         /// Why.
         detail: String,
     },
+    /// The request is well formed and refused for what it asks of the resource's state (a
+    /// claim on a policy not in force). Each error's pointer names the field, when one is to
+    /// blame.
+    Unprocessable {
+        /// The request path.
+        instance: String,
+        /// Each reason.
+        errors: Vec<ProblemError>,
+    },
     /// An `Idempotency-Key` already used for another request body.
     IdempotencyKeyReused {
         /// The request path.
@@ -197,6 +206,14 @@ impl IntoResponse for ApiError {
                 Some(detail),
                 Some(instance),
                 Vec::new(),
+            ),
+            ApiError::Unprocessable { instance, errors } => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                "Unprocessable request",
+                Some("the request cannot be carried out; each error says why".to_owned()),
+                Some(instance),
+                errors,
             ),
             ApiError::IdempotencyKeyReused { instance } => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -27,11 +27,11 @@ use serde_json::{Value, json};
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-/// Every permission: the read permissions and `card_controls`.
+/// Every permission: the read permissions, `card_controls` and `insurance_claims`.
 fn all_permissions() -> Vec<Permission> {
     READ_PERMISSIONS
         .into_iter()
-        .chain([Permission::CardControls])
+        .chain([Permission::CardControls, Permission::InsuranceClaims])
         .collect()
 }
 
@@ -176,7 +176,7 @@ impl TestApp {
         request.await.unwrap()
     }
 
-    /// The example's request: a GET, or a PATCH with a valid body.
+    /// The example's request: a GET, or a PATCH or POST with a valid body.
     async fn call(&self, example: &Example, issued: Option<&Session>) -> reqwest::Response {
         self.call_with_query(example, "", issued).await
     }
@@ -209,6 +209,15 @@ impl TestApp {
                 self.send(Method::PATCH, &target, issued, &extra, Some(body))
                     .await
             }
+            "POST" => {
+                // One key for every call of an example: a repeat answers the claim the first
+                // call filed, so the walks file one claim whatever they send.
+                let mut extra = extra.to_vec();
+                extra.push(("content-type", "application/json"));
+                extra.push(("idempotency-key", "authorization-walk"));
+                let body = example.body.as_ref().map(|b| b.to_string().into_bytes());
+                self.send(Method::POST, &target, issued, &extra, body).await
+            }
             other => panic!("no example request for {other}"),
         }
     }
@@ -221,10 +230,15 @@ impl TestApp {
 
 /// The body of a 200 with FAPI headers.
 async fn ok_body(response: reqwest::Response, target: &str) -> Value {
+    body_of(response, StatusCode::OK, target).await
+}
+
+/// The body of a `status` answer with FAPI headers.
+async fn body_of(response: reqwest::Response, expected: StatusCode, target: &str) -> Value {
     let status = response.status();
     assert_fapi_headers(&response, target);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{target}: {body}");
+    assert_eq!(status, expected, "{target}: {body}");
     body
 }
 
@@ -297,6 +311,49 @@ struct Example {
     method: &'static str,
     path: String,
     permission: Permission,
+    /// A POST's body.
+    body: Option<Value>,
+}
+
+/// A claim on `username`'s first policy, stored as if filed through the API (idempotent: the
+/// same claim every time), for the operations that read one claim; its path.
+async fn seeded_claim(app: &TestApp, username: &str) -> String {
+    let party = app.sandbox.party_id(username).await.unwrap();
+    let policy = app.store().policies_of_party(&party).await.unwrap()[0].clone();
+    let claim = sandbank_schemas::InsuranceClaim {
+        claim_id: sandbank_schemas::ClaimId::new("clm-5eeded0000000001").unwrap(),
+        policy_id: policy.policy_id.clone(),
+        ..sandbank_schemas::examples::filed_claim()
+    };
+    let now = app.sandbox.auth_server().now();
+    let stored = sandbank_store::StoredClaim {
+        claim: claim.clone(),
+        party_id: party.to_string(),
+        client_id: "sandbox-seeded".to_owned(),
+        idempotency_key: None,
+        fingerprint: String::new(),
+        created_at: now,
+        due_at: None,
+    };
+    let mut tx = app.store().begin_payment_change().await.unwrap();
+    tx.insert_claim(&stored).await.unwrap();
+    tx.commit().await.unwrap();
+    format!(
+        "/insurance/policies/{}/claims/{}",
+        policy.policy_id, claim.claim_id
+    )
+}
+
+/// A first notice of loss `policy` takes: its line's first claim type, in its currency, on its
+/// first day of cover.
+fn claim_body(policy: &sandbank_schemas::InsurancePolicy) -> Value {
+    let claim_type = sandbank_schemas::ClaimType::allowed_for(policy.line_of_business)[0];
+    json!({
+        "incidentDate": policy.term.start_date,
+        "claimType": claim_type,
+        "description": "Windscreen cracked by a stone on the motorway",
+        "claimedAmount": {"amount": "100.00", "currency": policy.premium.amount.currency.as_str()}
+    })
 }
 
 /// A card-controls change every card accepts.
@@ -324,9 +381,9 @@ async fn examples(app: &TestApp, username: &str) -> Vec<Example> {
     }
     let (statement_account, statement) = statement_of.expect("a statement");
     let holding_account = holding_account.expect("an account with holdings");
-    let policy = store.policies_of_party(&party).await.unwrap()[0]
-        .policy_id
-        .clone();
+    let first_policy = store.policies_of_party(&party).await.unwrap()[0].clone();
+    let policy = first_policy.policy_id.clone();
+    let claim = seeded_claim(app, username).await;
     let card = store.cards_of_party(&party).await.unwrap()[0]
         .card_id
         .clone();
@@ -364,6 +421,7 @@ async fn examples(app: &TestApp, username: &str) -> Vec<Example> {
             format!("/insurance/policies/{policy}/claims"),
             Permission::Insurance,
         ),
+        (claim, Permission::Insurance),
         ("/cards".into(), Permission::Cards),
         (format!("/cards/{card}"), Permission::Cards),
     ];
@@ -373,12 +431,20 @@ async fn examples(app: &TestApp, username: &str) -> Vec<Example> {
             method: "GET",
             path,
             permission,
+            body: None,
         })
         .collect();
     examples.push(Example {
         method: "PATCH",
         path: format!("/cards/{card}/controls"),
         permission: Permission::CardControls,
+        body: None,
+    });
+    examples.push(Example {
+        method: "POST",
+        path: format!("/insurance/policies/{policy}/claims"),
+        permission: Permission::InsuranceClaims,
+        body: Some(claim_body(&first_policy)),
     });
     examples
 }
@@ -395,11 +461,19 @@ async fn every_route_answers_200_with_its_permission_and_the_body_matches_its_sc
         // The one permission the route needs is enough.
         let accounts = app.accounts_of(RICH).await;
         let narrow = app.issue_with(RICH, &accounts, &[example.permission]).await;
-        let body = ok_body(app.call(&example, Some(&narrow)).await, &path).await;
-        let full = ok_body(app.call(&example, Some(&issued)).await, &path).await;
+        // A POST files a claim (201); the second call, with the same key, answers the same.
+        let expected = if example.method == "POST" {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        let body = body_of(app.call(&example, Some(&narrow)).await, expected, &path).await;
+        let full = body_of(app.call(&example, Some(&issued)).await, expected, &path).await;
         assert_eq!(body, full, "{path}");
         let schema = match path.as_str() {
+            _ if example.method == "POST" => Some("insurance-claim"),
             "/parties/me" => Some("party"),
+            p if p.contains("/claims/") => Some("insurance-claim"),
             p if p.starts_with("/cards/") => Some("card"),
             p if p.ends_with("/claims") => None,
             p if p.starts_with("/insurance/policies/") => Some("insurance-policy"),
@@ -1142,8 +1216,14 @@ impl SchemaWalk<'_> {
         for policy in &policies {
             let base = format!("/insurance/policies/{}", id(policy, "policyId"));
             self.one(&base, "insurance-policy").await;
-            self.page(&format!("{base}/claims"), "insurance-claim")
+            let (claims, _) = self
+                .page(&format!("{base}/claims"), "insurance-claim")
                 .await;
+            for claim in &claims {
+                let claim_id = id(claim, "claimId");
+                self.one(&format!("{base}/claims/{claim_id}"), "insurance-claim")
+                    .await;
+            }
         }
         let (cards, _) = self.page("/cards", "card").await;
         for card in &cards {
@@ -1156,6 +1236,8 @@ impl SchemaWalk<'_> {
 #[tokio::test]
 async fn every_body_of_every_persona_matches_its_schema_through_the_registry() {
     let app = start().await;
+    // A claim filed through the API, so that one claim is read singly whatever the dataset.
+    seeded_claim(&app, RICH).await;
     let registry = Registry::in_memory();
     let personas = persona_usernames();
     // The list is the generator's, and the loaded dataset holds exactly those personas.

@@ -37,12 +37,24 @@ pub fn sha256_b64(input: &[u8]) -> String {
 /// A random URL-safe string carrying `bytes` bytes (8 × bytes bits) of entropy from the
 /// system's CSPRNG.
 pub fn random_token(bytes: usize) -> String {
+    b64(&random_bytes(bytes))
+}
+
+/// `bytes` random bytes as lower-case hex digits (identifiers shaped like the dataset's).
+pub fn random_hex(bytes: usize) -> String {
+    random_bytes(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_bytes(bytes: usize) -> Vec<u8> {
     let mut buffer = vec![0u8; bytes];
     // aws-lc-rs' system RNG fails only if the OS has no entropy source at all.
     if aws_lc_rs::rand::fill(&mut buffer).is_err() {
         tracing::error!("the system random number generator failed");
     }
-    b64(&buffer)
+    buffer
 }
 
 /// A JWT split and decoded, signature not yet checked.

@@ -73,6 +73,7 @@ pub fn describe_permission(permission: Permission) -> String {
         Permission::Parties => "See your name, contact details and who holds your accounts",
         Permission::CardControls => "Change your card controls (lock, limits)",
         Permission::Payments => "Make payments from your accounts",
+        Permission::InsuranceClaims => "File insurance claims on your policies",
     }
     .to_owned()
 }
@@ -85,6 +86,10 @@ mod tests {
     fn scopes_map_to_permissions_of_the_same_name() {
         assert_eq!(permission("balances"), Some(Permission::Balances));
         assert_eq!(permission("card_controls"), Some(Permission::CardControls));
+        assert_eq!(
+            permission("insurance_claims"),
+            Some(Permission::InsuranceClaims)
+        );
         assert_eq!(permission("openid"), None);
     }
 }

@@ -9,9 +9,9 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value};
 
 use crate::{
-    Account, AccountParty, AuthorizationDetail, Balance, Card, CardControlsUpdate, Consent,
-    Holding, InsuranceClaim, InsurancePolicy, Page, Party, Payment, PaymentEvent, PaymentRequest,
-    Problem, Statement, Transaction,
+    Account, AccountParty, AuthorizationDetail, Balance, Card, CardControlsUpdate, ClaimRequest,
+    Consent, Holding, InsuranceClaim, InsurancePolicy, Page, Party, Payment, PaymentEvent,
+    PaymentRequest, Problem, Statement, Transaction,
 };
 
 /// Where every schema `$id` starts. The host is a reserved example domain: identifiers are
@@ -94,9 +94,15 @@ const CATALOGUE: &[SchemaDef] = &[
     ),
     def!(
         "insurance-claim",
-        "1.0.0",
+        "2.0.0",
         "Insurance claim",
         InsuranceClaim
+    ),
+    def!(
+        "insurance-claim-request",
+        "1.0.0",
+        "Insurance claim request (first notice of loss)",
+        ClaimRequest
     ),
     def!("card", "1.0.0", "Card", Card),
     def!(
@@ -125,10 +131,10 @@ const CATALOGUE: &[SchemaDef] = &[
         "Payment status change",
         PaymentEvent
     ),
-    def!("consent", "2.0.0", "Consent", Consent),
+    def!("consent", "2.1.0", "Consent", Consent),
     def!(
         "authorization-detail",
-        "2.0.0",
+        "2.1.0",
         "Authorization detail (RFC 9396)",
         AuthorizationDetail
     ),

@@ -81,6 +81,8 @@ pub enum Permission {
     CardControls,
     /// Initiate payments.
     Payments,
+    /// File insurance claims on the customer's policies.
+    InsuranceClaims,
 }
 
 /// A rich authorization detail (RFC 9396). `type` chooses the variant.

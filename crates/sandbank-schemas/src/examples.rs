@@ -25,8 +25,8 @@ use crate::consent::ConsentStatus;
 use crate::envelope::{Links, PageMeta};
 use crate::holding::{AssetClass, SecurityIdScheme, SecurityIdentifier};
 use crate::insurance::{
-    Beneficiary, ClaimStatus, Coverage, InsuranceLine, InsuredSubject, PolicyStatus, PolicyTerm,
-    Premium, PremiumPaymentMethod,
+    Beneficiary, ClaimStatus, ClaimType, Coverage, InsuranceLine, InsuredSubject, PolicyStatus,
+    PolicyTerm, Premium, PremiumPaymentMethod,
 };
 use crate::party::{
     AuthorisedPerson, Email, Individual, IndustryCode, IndustryCodeScheme, Organisation,
@@ -747,18 +747,55 @@ pub fn insurance_policies() -> Vec<InsurancePolicy> {
 
 /// A paid claim on the auto policy.
 pub fn insurance_claims() -> Vec<InsuranceClaim> {
-    vec![InsuranceClaim {
-        claim_id: id("clm-1"),
+    vec![
+        InsuranceClaim {
+            claim_id: id("clm-1"),
+            policy_id: id("pol-3"),
+            claim_number: "CLM-2026-00417".into(),
+            status: ClaimStatus::Paid,
+            incident_date: date(2026, 9, 2),
+            reported_date: date(2026, 9, 3),
+            closed_date: Some(date(2026, 10, 17)),
+            description: "Rear bumper damaged in a car park".into(),
+            claimed_amount: gbp("890.00"),
+            approved_amount: Some(gbp("890.00")),
+            paid_amount: Some(gbp("640.00")),
+            claim_type: None,
+            payout_account_id: None,
+        },
+        filed_claim(),
+    ]
+}
+
+/// A claim just filed through the API (`POST /insurance/policies/{policyId}/claims`): the
+/// first notice of loss of [`claim_requests`], `SUBMITTED`.
+pub fn filed_claim() -> InsuranceClaim {
+    let request = claim_requests().remove(0);
+    InsuranceClaim {
+        claim_id: id("clm-1f2e3d4c5b6a7988"),
         policy_id: id("pol-3"),
-        claim_number: "CLM-2026-00417".into(),
-        status: ClaimStatus::Paid,
-        incident_date: date(2026, 9, 2),
-        reported_date: date(2026, 9, 3),
-        closed_date: Some(date(2026, 10, 17)),
-        description: "Rear bumper damaged in a car park".into(),
-        claimed_amount: gbp("890.00"),
-        approved_amount: Some(gbp("890.00")),
-        paid_amount: Some(gbp("640.00")),
+        claim_number: "CLM-5B6A7988".into(),
+        status: ClaimStatus::Submitted,
+        incident_date: request.incident_date,
+        reported_date: date(2026, 11, 2),
+        closed_date: None,
+        description: request.description,
+        claimed_amount: request.claimed_amount,
+        approved_amount: None,
+        paid_amount: None,
+        claim_type: Some(request.claim_type),
+        payout_account_id: request.payout_account_id,
+    }
+}
+
+/// A first notice of loss on a motor policy.
+pub fn claim_requests() -> Vec<ClaimRequest> {
+    vec![ClaimRequest {
+        incident_date: date(2026, 10, 30),
+        claim_type: ClaimType::Collision,
+        description: "Rear bumper and tailgate damaged by a reversing van in a car park".into(),
+        claimed_amount: gbp("1477.35"),
+        payout_account_id: Some(id("acc-dep-0")),
     }]
 }
 
@@ -1042,6 +1079,7 @@ pub fn by_schema() -> Vec<(&'static str, Vec<serde_json::Value>)> {
         ("holding", values(holdings())),
         ("insurance-policy", values(insurance_policies())),
         ("insurance-claim", values(insurance_claims())),
+        ("insurance-claim-request", values(claim_requests())),
         ("card", values(cards())),
         ("card-controls-update", values(card_controls_updates())),
         ("party", values(parties())),

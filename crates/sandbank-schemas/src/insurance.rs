@@ -224,6 +224,13 @@ pub struct InsuranceClaim {
     /// Amount paid so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_amount: Option<Money>,
+    /// What kind of loss the claim is for, when it was said (claims filed through
+    /// `POST /insurance/policies/{policyId}/claims` always say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_type: Option<ClaimType>,
+    /// The account a payout is credited to, when the claim was filed through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_account_id: Option<AccountId>,
 }
 
 /// Lifecycle of a claim.
@@ -246,4 +253,83 @@ pub enum ClaimStatus {
     Closed,
     /// Withdrawn by the claimant.
     Withdrawn,
+}
+
+/// The kind of loss a claim is for. Which kinds a policy takes depends on its line of business
+/// ([`ClaimType::allowed_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimType {
+    /// A vehicle damaged in a collision (auto).
+    Collision,
+    /// A vehicle or belongings stolen (auto, home).
+    Theft,
+    /// A windscreen or window broken (auto).
+    Glass,
+    /// Damage or injury caused to someone else (auto).
+    ThirdParty,
+    /// Water leaking from pipes, tanks or appliances (home).
+    EscapeOfWater,
+    /// Fire or smoke damage (home).
+    Fire,
+    /// Storm or flood damage (home).
+    Storm,
+    /// Accidental damage to the home or its contents (home).
+    AccidentalDamage,
+    /// Medical treatment (health).
+    Treatment,
+    /// A trip cancelled or cut short (travel).
+    Cancellation,
+    /// Medical expenses abroad (travel).
+    Medical,
+    /// Baggage lost, stolen or damaged (travel).
+    Baggage,
+    /// The insured person died (life).
+    Death,
+    /// The insured person was diagnosed with a terminal illness (life).
+    TerminalIllness,
+    /// Income lost through illness or injury (disability).
+    IncomeLoss,
+}
+
+impl ClaimType {
+    /// The kinds of claim a policy of `line` takes.
+    pub fn allowed_for(line: InsuranceLine) -> &'static [ClaimType] {
+        use ClaimType::*;
+        match line {
+            InsuranceLine::Auto => &[Collision, Theft, Glass, ThirdParty],
+            InsuranceLine::Home => &[EscapeOfWater, Fire, Storm, Theft, AccidentalDamage],
+            InsuranceLine::Health => &[Treatment],
+            InsuranceLine::Travel => &[Cancellation, Medical, Baggage],
+            InsuranceLine::TermLife | InsuranceLine::WholeLife | InsuranceLine::UniversalLife => {
+                &[Death, TerminalIllness]
+            }
+            InsuranceLine::Disability => &[IncomeLoss],
+        }
+    }
+}
+
+/// A first notice of loss: what a customer tells the insurer to open a claim on one of their
+/// policies (`POST /insurance/policies/{policyId}/claims`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// Day the incident happened: not after today by the sandbox clock, and within the
+    /// policy's cover (on or after its start, not after its end).
+    pub incident_date: NaiveDate,
+    /// What kind of loss: one the policy's line of business takes (auto: `COLLISION`, `THEFT`,
+    /// `GLASS`, `THIRD_PARTY`; home: `ESCAPE_OF_WATER`, `FIRE`, `STORM`, `THEFT`,
+    /// `ACCIDENTAL_DAMAGE`; health: `TREATMENT`; travel: `CANCELLATION`, `MEDICAL`, `BAGGAGE`;
+    /// life: `DEATH`, `TERMINAL_ILLNESS`; disability: `INCOME_LOSS`).
+    pub claim_type: ClaimType,
+    /// What happened, in the customer's words.
+    #[schemars(length(min = 1, max = 2000))]
+    pub description: String,
+    /// How much is claimed, in the policy's currency (its premium's).
+    pub claimed_amount: Money,
+    /// The account a payout is credited to: one of the customer's own open accounts in the
+    /// policy's currency. Absent: the account the premiums are collected from, else the
+    /// customer's first open deposit account in that currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_account_id: Option<AccountId>,
 }

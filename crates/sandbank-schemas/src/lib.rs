@@ -39,7 +39,7 @@ pub use consent::{AuthorizationDetail, Consent, Permission};
 pub use dataset::{Customer, CustomerData, DatasetCounts};
 pub use envelope::{Links, Page, PageMeta, Problem, ProblemError};
 pub use holding::{Holding, Security};
-pub use insurance::{InsuranceClaim, InsurancePolicy};
+pub use insurance::{ClaimRequest, ClaimStatus, ClaimType, InsuranceClaim, InsurancePolicy};
 pub use party::{AccountParty, Party};
 pub use payment::{
     EventNotification, NotificationStatus, Payment, PaymentEvent, PaymentRequest, PaymentStatus,

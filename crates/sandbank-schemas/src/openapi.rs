@@ -43,6 +43,7 @@ openapi_component!(
     crate::Holding => "Holding",
     crate::InsurancePolicy => "InsurancePolicy",
     crate::InsuranceClaim => "InsuranceClaim",
+    crate::ClaimRequest => "InsuranceClaimRequest",
     crate::Card => "Card",
     crate::CardControlsUpdate => "CardControlsUpdate",
     crate::Party => "Party",

@@ -22,6 +22,7 @@ mod access_log;
 mod accounts;
 mod auth_state;
 mod cards;
+mod claims;
 mod connect;
 mod cursor;
 mod customers;
@@ -45,6 +46,7 @@ pub mod testing;
 pub use access_log::{AccessRecord, StoredAccess};
 pub use accounts::AccountPartyDetail;
 pub use auth_state::{AuthEntry, AuthState};
+pub use claims::StoredClaim;
 pub use cursor::cursor_after;
 pub use error::{StoreError, StoreResult};
 pub use load::{

@@ -370,6 +370,14 @@ impl BulkLoader {
         Ok(())
     }
 
+    /// Deletes every claim filed through the API in the load's transaction (a reset: the
+    /// dataset's own claims are regenerated with it; the money paid claims moved goes with the
+    /// ledger, in [`BulkLoader::clear_payments`]).
+    pub async fn clear_claims(&mut self) -> StoreResult<()> {
+        self.tx.execute("DELETE FROM filed_claims", vec![]).await?;
+        Ok(())
+    }
+
     /// Replays the ledger ([`crate::ledger`]) onto the dataset loaded so far: the money
     /// payments and claims moved stays moved when the dataset is rebuilt. Call it after the
     /// last bundle; returns how many entries were replayed.

@@ -136,11 +136,11 @@ impl Store {
 /// [`PaymentTx::commit`]; dropping it (or any error) writes nothing.
 #[derive(Debug)]
 pub struct PaymentTx {
-    tx: Tx,
+    pub(crate) tx: Tx,
 }
 
 impl PaymentTx {
-    fn for_update(&self, sql: &str) -> String {
+    pub(crate) fn for_update(&self, sql: &str) -> String {
         match self.tx {
             Tx::Sqlite(_) => sql.to_owned(),
             Tx::Postgres(_) => format!("{sql} FOR UPDATE"),

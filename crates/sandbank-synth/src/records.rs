@@ -749,6 +749,8 @@ pub fn claim(
         claimed_amount: money(claim.claimed, currency),
         approved_amount: Some(money(claim.paid, currency)),
         paid_amount: Some(money(claim.paid, currency)),
+        claim_type: None,
+        payout_account_id: None,
     }
 }
 

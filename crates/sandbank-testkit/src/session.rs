@@ -201,15 +201,7 @@ impl Session {
     pub async fn grant(&self) -> Result<Value> {
         let path = self.grant_path("grant_management_query")?;
         let response = self.get(&path).await?;
-        let status = response.status();
-        if status != StatusCode::OK {
-            return Err(crate::client::refusal(
-                "grant query",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::OK, "grant query").await
     }
 
     /// Revokes the session's grant (`DELETE /grants/{grant_id}` with the session's own token):
@@ -274,30 +266,66 @@ impl Session {
             .header("idempotency-key", idempotency_key)
             .json(&body)
             .await?;
-        let status = response.status();
-        if status != StatusCode::CREATED {
-            return Err(crate::client::refusal(
-                "payment",
-                status,
-                response.text().await?,
-            ));
-        }
-        Ok(response.json().await?)
+        answer(response, StatusCode::CREATED, "payment").await
     }
 
     /// The payment `payment_id` as the bank shows it now (`GET /payments/{paymentId}`).
     pub async fn payment(&self, payment_id: &str) -> Result<Value> {
-        let encoded: String = url::form_urlencoded::byte_serialize(payment_id.as_bytes()).collect();
-        let response = self.get(&format!("/payments/{encoded}")).await?;
-        let status = response.status();
-        if status != StatusCode::OK {
-            return Err(crate::client::refusal(
-                "payment read",
-                status,
-                response.text().await?,
-            ));
+        let response = self
+            .get(&format!("/payments/{}", encoded(payment_id)))
+            .await?;
+        answer(response, StatusCode::OK, "payment read").await
+    }
+
+    /// Files an insurance claim on `policy_id` (`POST /insurance/policies/{policyId}/claims`
+    /// with `claim` as the body, a first notice of loss: `incidentDate`, `claimType`,
+    /// `description`, `claimedAmount`, optionally `payoutAccountId`) and returns it:
+    /// `claimId`, `status` (`SUBMITTED`), ... The session needs the `insurance_claims`
+    /// permission. Any answer but 201 is an error with the status and the problem the bank
+    /// answered.
+    pub async fn file_claim(&self, policy_id: &str, claim: &Value) -> Result<Value> {
+        self.send_claim(policy_id, claim, None).await
+    }
+
+    /// [`file_claim`](Self::file_claim) with this `Idempotency-Key`: sending it again with the
+    /// same body gives back the same claim.
+    pub async fn file_claim_with_key(
+        &self,
+        policy_id: &str,
+        claim: &Value,
+        idempotency_key: &str,
+    ) -> Result<Value> {
+        self.send_claim(policy_id, claim, Some(idempotency_key))
+            .await
+    }
+
+    async fn send_claim(
+        &self,
+        policy_id: &str,
+        claim: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<Value> {
+        let mut request = self.post(&format!(
+            "/insurance/policies/{}/claims",
+            encoded(policy_id)
+        ));
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
         }
-        Ok(response.json().await?)
+        let response = request.json(claim).await?;
+        answer(response, StatusCode::CREATED, "claim").await
+    }
+
+    /// The claim `claim_id` on `policy_id` as the bank shows it now
+    /// (`GET /insurance/policies/{policyId}/claims/{claimId}`; the `insurance` permission).
+    pub async fn claim(&self, policy_id: &str, claim_id: &str) -> Result<Value> {
+        let path = format!(
+            "/insurance/policies/{}/claims/{}",
+            encoded(policy_id),
+            encoded(claim_id)
+        );
+        let response = self.get(&path).await?;
+        answer(response, StatusCode::OK, "claim read").await
     }
 
     /// `/grants/{grant_id}` of the session's grant, when the session was granted `scope`.
@@ -317,8 +345,7 @@ impl Session {
                 "the session was not granted {scope} (granted: {granted:?}); ask for it with Login::with_scopes"
             )));
         }
-        let encoded: String = url::form_urlencoded::byte_serialize(grant_id.as_bytes()).collect();
-        Ok(format!("/grants/{encoded}"))
+        Ok(format!("/grants/{}", encoded(grant_id)))
     }
 
     /// `GET path`: a path on the sandbox (`/accounts?pageSize=10`) or an absolute URL such as
@@ -515,4 +542,19 @@ impl<'a> IntoFuture for SessionRequest<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
+}
+
+/// `segment` percent-encoded for a path.
+fn encoded(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+/// The JSON body of `response` when its status is `expected`; else an error with the status
+/// and the problem (or OAuth error) the bank answered, named by `step`.
+async fn answer(response: Response, expected: StatusCode, step: &'static str) -> Result<Value> {
+    let status = response.status();
+    if status != expected {
+        return Err(crate::client::refusal(step, status, response.text().await?));
+    }
+    Ok(response.json().await?)
 }

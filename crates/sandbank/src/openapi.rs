@@ -266,7 +266,10 @@ fn add_examples(document: &mut Value) -> Result<(), OpenApiError> {
             content.insert("example".into(), example.body.clone());
         }
     }
-    for (id, status, body) in sandbank_api::payments::examples(DEFAULT_SERVER) {
+    let written = sandbank_api::payments::examples(DEFAULT_SERVER)
+        .into_iter()
+        .chain(sandbank_api::claims::examples());
+    for (id, status, body) in written {
         let operation = operations_mut(document)
             .into_iter()
             .find(|o| o.get("operationId").and_then(Value::as_str) == Some(id));

@@ -8,34 +8,12 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use sandbank_schemas::account::AccountDetails;
 use sandbank_schemas::{Account, AccountId};
-use sandbank_testkit::{Sandbox, SandboxBuilder, Session, TestClient};
+use sandbank_testkit::{Sandbox, Session, TestClient};
 use serde_json::{Value, json};
 
-const ADMIN_KEY: &str = "test-admin-key";
-
-fn builder() -> SandboxBuilder {
-    Sandbox::builder()
-        .dataset(sandbank_synth::Config {
-            customers: 2,
-            months: 2,
-            ..sandbank_synth::Config::default()
-        })
-        .admin_key(ADMIN_KEY)
-}
-
-async fn accounts_of(sandbox: &Sandbox, username: &str) -> Vec<Account> {
-    let customer = sandbox
-        .store()
-        .customer_by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    sandbox
-        .store()
-        .accounts_of_party(&customer.party_id)
-        .await
-        .unwrap()
-}
+#[path = "support/ledger.rs"]
+mod ledger;
+use ledger::{accounts_of, backends, balances, builder, dec, opening};
 
 /// The first open deposit account of `username` in GBP.
 async fn current_account(sandbox: &Sandbox, username: &str) -> Account {
@@ -54,29 +32,6 @@ async fn current_account(sandbox: &Sandbox, username: &str) -> Account {
                 && a.currency.as_str() == "GBP"
         })
         .unwrap()
-}
-
-/// (booked, available) balance of an account, signed.
-async fn balances(sandbox: &Sandbox, id: &AccountId) -> (Decimal, Decimal) {
-    let account = sandbox.store().account(id).await.unwrap().unwrap();
-    match account.details {
-        AccountDetails::Deposit { deposit, .. } => (
-            deposit.current_balance.signed(),
-            deposit.available_balance.signed(),
-        ),
-        AccountDetails::Commercial {
-            deposit: Some(deposit),
-            ..
-        } => (
-            deposit.current_balance.signed(),
-            deposit.available_balance.signed(),
-        ),
-        other => panic!("not a deposit account: {other:?}"),
-    }
-}
-
-fn dec(text: &str) -> Decimal {
-    text.parse().unwrap()
 }
 
 /// A payment of `amount` GBP to `creditor` (an account of this bank, by id).
@@ -363,21 +318,6 @@ async fn a_test_forces_the_transitions_of_the_lifecycle_and_no_other() {
 // ---------------------------------------------------------------------------------------------
 // Exactly once, and no overdraft, under concurrency, on every backend
 // ---------------------------------------------------------------------------------------------
-
-/// The backends a concurrency test runs on: a SQLite file, and PostgreSQL when
-/// `SANDBANK_TEST_POSTGRES_URL` names a server (CI sets it; without it the test says it skips
-/// that backend).
-async fn backends() -> Vec<sandbank_store::testing::TestDb> {
-    let mut databases = vec![sandbank_store::testing::sqlite_file().await.unwrap()];
-    match sandbank_store::testing::postgres_server() {
-        Some(server) => databases.push(sandbank_store::testing::postgres(&server).await.unwrap()),
-        None => eprintln!(
-            "PostgreSQL skipped: {} is not set (CI sets it)",
-            sandbank_store::testing::POSTGRES_ENV
-        ),
-    }
-    databases
-}
 
 /// Sends `body` with `key` `n` times at once, spread over `sessions` in turn; the answers.
 async fn at_once(
@@ -725,36 +665,6 @@ async fn refused_payments_change_nothing() {
 // ---------------------------------------------------------------------------------------------
 // The ledger invariant
 // ---------------------------------------------------------------------------------------------
-
-/// Booked balance less every posted transaction: what the account held before its history.
-async fn opening(sandbox: &Sandbox, id: &AccountId) -> Decimal {
-    let (booked, _) = balances(sandbox, id).await;
-    let filter = sandbank_store::TransactionFilter {
-        status: Some(sandbank_schemas::transaction::TransactionStatus::Posted),
-        ..Default::default()
-    };
-    let mut cursor: Option<String> = None;
-    let mut sum = Decimal::ZERO;
-    loop {
-        let page = sandbox
-            .store()
-            .transactions(id, &filter, 1000, cursor.as_deref())
-            .await
-            .unwrap();
-        for t in &page.transactions {
-            let size = t.amount.amount.value();
-            sum += match t.credit_debit_indicator {
-                sandbank_schemas::CreditDebitIndicator::Credit => size,
-                sandbank_schemas::CreditDebitIndicator::Debit => -size,
-            };
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    booked - sum
-}
 
 /// Random sequences of payments (every scenario, internal and to other banks), forced moves and
 /// clock moves, from seeds fixed so a failure reproduces: after each sequence, every account

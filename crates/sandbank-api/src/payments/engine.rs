@@ -72,13 +72,19 @@ impl Scenario {
 
     /// The scenario the amount asks for: its cents (the first two decimals).
     pub fn of(money: &Money) -> Scenario {
-        let text = format!("{:.2}", money.amount.value());
-        let cents = text.rsplit('.').next().unwrap_or("00");
-        Scenario::TABLE
-            .iter()
-            .find(|(c, _)| *c == cents)
-            .map_or(Scenario::Normal, |(_, scenario)| *scenario)
+        by_cents(money, &Scenario::TABLE).unwrap_or(Scenario::Normal)
     }
+}
+
+/// What `table` says the cents of `money` (its first two decimals) ask for: how the sandbox's
+/// scenario tables (payments, claims) are read.
+pub fn by_cents<S: Copy>(money: &Money, table: &[(&str, S)]) -> Option<S> {
+    let text = format!("{:.2}", money.amount.value());
+    let cents = text.rsplit('.').next().unwrap_or("00");
+    table
+        .iter()
+        .find(|(c, _)| *c == cents)
+        .map(|(_, scenario)| *scenario)
 }
 
 fn reason(code: PaymentRejectionCode, message: &str) -> PaymentStatusReason {

@@ -70,12 +70,25 @@ fn consented<'a>(
 
 /// The `Idempotency-Key` header: required, 1 to 255 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap, instance: &str) -> Result<String, ApiError> {
+    optional_idempotency_key(headers, instance)?.ok_or_else(|| {
+        ApiError::invalid(
+            instance,
+            "Idempotency-Key",
+            "required: send a unique key (a UUID) with each new payment, and the same key when retrying it",
+        )
+    })
+}
+
+/// The `Idempotency-Key` header when one is sent: once, 1 to 255 visible ASCII characters
+/// (else 400 naming the header).
+pub(crate) fn optional_idempotency_key(
+    headers: &HeaderMap,
+    instance: &str,
+) -> Result<Option<String>, ApiError> {
     let invalid = |detail: &str| ApiError::invalid(instance, "Idempotency-Key", detail);
     let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
     let Some(value) = values.next() else {
-        return Err(invalid(
-            "required: send a unique key (a UUID) with each new payment, and the same key when retrying it",
-        ));
+        return Ok(None);
     };
     if values.next().is_some() {
         return Err(invalid("send the header once"));
@@ -89,7 +102,7 @@ fn idempotency_key(headers: &HeaderMap, instance: &str) -> Result<String, ApiErr
                 && k.bytes().all(|b| b.is_ascii_graphic())
         })
         .ok_or_else(|| invalid("must be 1 to 255 visible ASCII characters"))?;
-    Ok(key.to_owned())
+    Ok(Some(key.to_owned()))
 }
 
 /// Each field where `asked` differs from `consented` (a debtor account left out of the body
@@ -157,11 +170,18 @@ fn replayed(
 
 /// 201 with the payment and its `Location`.
 fn created(server: &AuthServer, payment: Payment) -> Response {
-    let location = server
-        .config
-        .url(&format!("/payments/{}", payment.payment_id));
-    let mut response = (StatusCode::CREATED, Json(payment)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
+    let path = format!("/payments/{}", payment.payment_id);
+    created_at(server, &path, payment)
+}
+
+/// 201 with `body` and a `Location` naming `path` on this server.
+pub(crate) fn created_at<T: serde::Serialize>(
+    server: &AuthServer,
+    path: &str,
+    body: T,
+) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&server.config.url(path)) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response

@@ -15,7 +15,7 @@ use crate::openapi::bodies::{Jwks, ServerMetadata};
 use crate::state::AuthServer;
 
 /// Scopes the server knows: one per data family, plus OpenID and grant management.
-pub const SCOPES: [&str; 13] = [
+pub const SCOPES: [&str; 14] = [
     "openid",
     "accounts",
     "balances",
@@ -27,6 +27,7 @@ pub const SCOPES: [&str; 13] = [
     "parties",
     "card_controls",
     "payments",
+    "insurance_claims",
     GRANT_MANAGEMENT_QUERY,
     GRANT_MANAGEMENT_REVOKE,
 ];

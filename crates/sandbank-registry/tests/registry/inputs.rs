@@ -274,7 +274,11 @@ async fn boolean_and_integer_query_parameters_are_checked() {
         get(&app, "/registry/subjects?subjectPrefix=insurance-")
             .await
             .json(),
-        json!(["insurance-claim", "insurance-policy"])
+        json!([
+            "insurance-claim",
+            "insurance-claim-request",
+            "insurance-policy"
+        ])
     );
     assert_eq!(
         get(&app, "/registry/subjects?deleted_only=true")

@@ -92,8 +92,9 @@ const FORWARD_ONLY: &str = "the sandbox clock only moves forward (reset goes bac
 /// Moves the sandbox clock forward by `by` (never back: a negative duration is refused). When
 /// that completes one or more days, the dataset is simulated on to the new day and replaced in
 /// one transaction; ids stay, so grants and tokens still reach their accounts, and the money
-/// payments moved stays moved (the ledger is replayed). Then every payment due by the new now
-/// moves on (`sandbank_api::payments::engine::run_due`).
+/// payments moved stays moved (the ledger is replayed). Then every payment and filed claim due
+/// by the new now moves on (`sandbank_api::payments::engine::run_due`,
+/// `sandbank_api::claims::engine::run_due`).
 pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock, SandboxError> {
     if by < Duration::zero() {
         return Err(SandboxError::invalid("", FORWARD_ONLY));
@@ -113,10 +114,12 @@ pub async fn advance_clock(app: &AppState, by: Duration) -> Result<SandboxClock,
     } else {
         state::rebuild(app, Some(&state), &[]).await?;
     }
-    // Payments waiting for a day (future-dated, or a scenario's wait) move on now.
+    // Payments waiting for a day (future-dated, or a scenario's wait) move on now, and so do
+    // filed insurance claims (reviewed, decided, paid by the days of the clock).
     if sandbank_api::payments::engine::run_due(&app.store, app.auth.now()).await? > 0 {
         app.auth.notifier.wake();
     }
+    sandbank_api::claims::engine::run_due(&app.store, app.auth.now()).await?;
     Ok(view(app, &state))
 }
 

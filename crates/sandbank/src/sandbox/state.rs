@@ -127,9 +127,11 @@ pub async fn rebuild(
         .await?;
     loader.delete_auth_state(dropped).await?;
     if dropped.contains(&kinds::GRANT) {
-        // A reset: the grants go, and with them their history and the payments made on them.
+        // A reset: the grants go, and with them their history, the payments made on them and
+        // the claims filed under them.
         loader.clear_access_log().await?;
         loader.clear_payments().await?;
+        loader.clear_claims().await?;
     }
     // The money payments and claims moved stays moved on the regenerated accounts.
     loader.replay_ledger().await?;
