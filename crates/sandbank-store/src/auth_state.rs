@@ -191,7 +191,7 @@ impl AuthState {
         let mut binds = key_binds(kind, key);
         binds.push(Bind::Int(micros(now)));
         self.pool
-            .fetch_optional::<(String,)>(
+            .fetch_optional_writing::<(String,)>(
                 "UPDATE auth_state SET consumed_at = $3 \
                  WHERE kind = $1 AND key = $2 AND consumed_at IS NULL AND expires_at > $3 \
                  RETURNING value",

@@ -74,7 +74,7 @@ impl Store {
     ) -> StoreResult<Option<Card>> {
         let mut tx = self.pool.begin_write().await?;
         let select = match &tx {
-            Tx::Sqlite(_) => "SELECT body FROM cards WHERE card_id = $1",
+            Tx::Sqlite(..) => "SELECT body FROM cards WHERE card_id = $1",
             Tx::Postgres(_) => "SELECT body FROM cards WHERE card_id = $1 FOR UPDATE",
         };
         let row: Option<(String,)> = tx

@@ -7,7 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::db::Pool;
+use crate::db::{Pool, WriteGate};
 use crate::error::{StoreError, StoreResult};
 use crate::{Backend, Store};
 
@@ -58,7 +58,7 @@ impl Store {
     /// Which database this store runs on.
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite(..) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -67,7 +67,7 @@ impl Store {
     /// consistent (its WAL checkpointed by the last connection to close).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool, _) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -106,7 +106,7 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
         .await
         .map_err(StoreError::Migrate)?;
     Ok(Store {
-        pool: Pool::Sqlite(pool),
+        pool: Pool::Sqlite(pool, WriteGate::default()),
     })
 }
 

@@ -13,16 +13,28 @@ use crate::error::StoreResult;
 /// A connection pool to one of the supported databases.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// SQLite, a file or in memory.
-    Sqlite(SqlitePool),
+    /// SQLite, a file or in memory, with the gate its writers pass one at a time.
+    Sqlite(SqlitePool, WriteGate),
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
-/// A database transaction on either backend.
+/// SQLite takes one writer at a time. Writers of this process queue here, in order, before
+/// they ask SQLite for its write lock, rather than in SQLite's busy handler, which polls with
+/// sleeps of up to 100 ms: eight concurrent payments spent most of their time asleep there
+/// (234 payments/s, p99 434 ms, before the gate). Writers in other processes still meet
+/// SQLite's lock and its busy timeout. Every write goes through it: transactions, and the
+/// statements that write outside one ([`Pool::execute`], [`Pool::fetch_optional_writing`]).
+pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// A database transaction on either backend; on SQLite it holds the [`WriteGate`] until it
+/// ends.
 #[derive(Debug)]
 pub(crate) enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -68,7 +80,7 @@ macro_rules! bind_all {
 macro_rules! on_pool {
     ($pool:expr, $exec:ident => $body:expr) => {
         match $pool {
-            Pool::Sqlite($exec) => $body,
+            Pool::Sqlite($exec, _) => $body,
             Pool::Postgres($exec) => $body,
         }
     };
@@ -77,7 +89,7 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $exec:ident => $body:expr) => {
         match $tx {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let $exec = &mut **tx;
                 $body
             }
@@ -133,17 +145,39 @@ impl Pool {
         }
     }
 
-    /// Runs a statement; returns the number of rows it changed.
+    /// Runs a statement that writes; returns the number of rows it changed.
     pub(crate) async fn execute(&self, sql: impl SqlSafeStr, binds: Vec<Bind>) -> StoreResult<u64> {
+        let _gate = self.gate().await;
         Ok(
             on_pool!(self, exec => bind_all!(sqlx::query(sql), binds).execute(exec).await?.rows_affected()),
         )
     }
 
+    /// The first row a statement that writes returns (`UPDATE ... RETURNING`), if any.
+    pub(crate) async fn fetch_optional_writing<O: AnyRow>(
+        &self,
+        sql: impl SqlSafeStr,
+        binds: Vec<Bind>,
+    ) -> StoreResult<Option<O>> {
+        let _gate = self.gate().await;
+        self.fetch_optional(sql, binds).await
+    }
+
+    /// On SQLite, this process's turn to write ([`WriteGate`]).
+    async fn gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self {
+            Pool::Sqlite(_, gate) => Some(gate.clone().lock_owned().await),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool, gate) => {
+                let turn = gate.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin().await?, turn)
+            }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -154,7 +188,10 @@ impl Pool {
     /// stale. On PostgreSQL, an ordinary transaction.
     pub(crate) async fn begin_write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool, gate) => {
+                let turn = gate.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -221,7 +258,7 @@ impl Tx {
             let chunk: Vec<Vec<Bind>> = rows.by_ref().take(per_statement).collect();
             let persistent = chunk.len() == per_statement || chunk.len() == 1;
             match self {
-                Tx::Sqlite(tx) => insert_sqlite(tx, table, chunk, persistent).await?,
+                Tx::Sqlite(tx, _) => insert_sqlite(tx, table, chunk, persistent).await?,
                 Tx::Postgres(tx) => insert_postgres(tx, table, chunk, persistent).await?,
             }
         }
@@ -231,7 +268,7 @@ impl Tx {
     /// Commits the transaction.
     pub(crate) async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -240,7 +277,7 @@ impl Tx {
     /// Rolls the transaction back.
     pub(crate) async fn rollback(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Sqlite(tx, _turn) => tx.rollback().await?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())

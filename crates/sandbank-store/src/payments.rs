@@ -142,7 +142,7 @@ pub struct PaymentTx {
 impl PaymentTx {
     pub(crate) fn for_update(&self, sql: &str) -> String {
         match self.tx {
-            Tx::Sqlite(_) => sql.to_owned(),
+            Tx::Sqlite(..) => sql.to_owned(),
             Tx::Postgres(_) => format!("{sql} FOR UPDATE"),
         }
     }
