@@ -306,22 +306,23 @@ impl PaymentTx {
     ) -> StoreResult<Option<AccountId>> {
         // Identifications are stored inside the account's JSON; the dataset is small enough
         // per customer that matching the text is cheap, and exact matching keeps it honest.
-        let escaped: String = identification
-            .chars()
-            .flat_map(|c| match c {
-                '\\' | '%' | '_' => vec!['\\', c],
-                '"' => vec!['\\', '\\', '"'],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("%\"identification\":\"{escaped}\"%");
+        // `instr`, not `LIKE`: SQLite re-prepares a statement whose bound LIKE pattern may
+        // change its plan, on every payment.
+        let quoted = serde_json::to_string(identification).map_err(crate::StoreError::Encode)?;
+        let needle = format!("\"identification\":{quoted}");
+        let sql = match self.tx {
+            Tx::Sqlite(..) => {
+                "SELECT account_id FROM accounts WHERE instr(body, $1) > 0 \
+                 ORDER BY account_id LIMIT 1"
+            }
+            Tx::Postgres(_) => {
+                "SELECT account_id FROM accounts WHERE strpos(body, $1) > 0 \
+                 ORDER BY account_id LIMIT 1"
+            }
+        };
         let row: Option<(String,)> = self
             .tx
-            .fetch_optional(
-                "SELECT account_id FROM accounts WHERE body LIKE $1 ESCAPE '\\' \
-                 ORDER BY account_id LIMIT 1",
-                vec![Bind::Text(pattern)],
-            )
+            .fetch_optional(sql, vec![Bind::Text(needle)])
             .await?;
         row.map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
             .transpose()

@@ -60,6 +60,15 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// Whether an accepted payment waits a day before it moves on (settled or returned);
+    /// every other accepted payment settles at once.
+    pub fn waits_once_accepted(self) -> bool {
+        matches!(
+            self,
+            Scenario::ReturnedAfterAcceptance | Scenario::SettlesNextDay
+        )
+    }
+
     /// Every scenario with the cents that ask for it, in the README's order.
     pub const TABLE: [(&'static str, Scenario); 6] = [
         ("01", Scenario::HeldPending),
@@ -315,17 +324,33 @@ async fn refusal(
     Ok(None)
 }
 
-/// Accepts a pending payment at `now`: the checks, then a hold on the debtor account; or
-/// rejects it.
+/// How an accepted payment's money waits for its settlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// A pending debit on the debtor account, until the payment settles or is rejected.
+    Held,
+    /// Nothing: the payment settles in this same transaction, where a hold would only be
+    /// posted and released again (six statements each way, on the one path every payment
+    /// takes).
+    SettlingNow,
+}
+
+/// Accepts a pending payment at `now`: the checks (`checked`), then a hold on the debtor
+/// account unless it settles now; or rejects it.
 async fn accept(
     tx: &mut PaymentTx,
     stored: &mut StoredPayment,
     scenario: Scenario,
     now: DateTime<Utc>,
     checked: bool,
+    hold: Hold,
 ) -> StoreResult<()> {
     if checked && let Some(why) = refusal(tx, stored, scenario).await? {
         return transition(tx, stored, PaymentStatus::Rejected, Some(why), now).await;
+    }
+    if hold == Hold::SettlingNow {
+        stored.payment.transaction_ids.clear();
+        return transition(tx, stored, PaymentStatus::Accepted, None, now).await;
     }
     let payment = &stored.payment;
     let creditor_account = masked(&payment.creditor_account.identification);
@@ -363,7 +388,10 @@ async fn settle(
         .filter(|(_, found)| found.is_some())
         .map(|(id, _)| id);
     let debit_id = transaction_id(&payment, "debit");
-    tx.release(&debit_id).await?;
+    // A payment settling as it is accepted has no hold to release (see [`Hold`]).
+    if !payment.transaction_ids.is_empty() {
+        tx.release(&debit_id).await?;
+    }
     let debtor_name = debtor
         .as_ref()
         .map_or_else(|| "a Sandbank customer".to_owned(), account_holder);
@@ -454,15 +482,15 @@ pub async fn advance(
                     stored.due_at = Some(until);
                     return Ok(());
                 }
-                accept(tx, stored, scenario, now, true).await?;
+                let hold = match scenario.waits_once_accepted() {
+                    true => Hold::Held,
+                    false => Hold::SettlingNow,
+                };
+                accept(tx, stored, scenario, now, true, hold).await?;
             }
             PaymentStatus::Accepted => {
                 let accepted_at = stored.payment.status_updated_at;
-                let waits = matches!(
-                    scenario,
-                    Scenario::ReturnedAfterAcceptance | Scenario::SettlesNextDay
-                );
-                if waits && accepted_at + SCENARIO_WAIT > now {
+                if scenario.waits_once_accepted() && accepted_at + SCENARIO_WAIT > now {
                     stored.due_at = Some(accepted_at + SCENARIO_WAIT);
                     return Ok(());
                 }
@@ -553,7 +581,7 @@ pub async fn force(
     let scenario = Scenario::of(&stored.payment.instructed_amount);
     match to {
         PaymentStatus::Accepted => {
-            accept(&mut tx, &mut stored, scenario, now, false).await?;
+            accept(&mut tx, &mut stored, scenario, now, false, Hold::Held).await?;
             // A forced acceptance settles on the next day of the clock, unless forced on.
             stored.due_at = Some(now + SCENARIO_WAIT);
         }
