@@ -79,7 +79,17 @@ def run(url):
         document["$id"].startswith("https://sandbank.example/schemas/account/"),
         "the latest account schema is Sandbank's account document",
     )
-    check(latest.version == 1 and latest.subject == "account", "subject and version are reported")
+    # The catalogue's versions of a schema are the subject's versions, oldest first (account has
+    # 1.0.0 and 1.1.0 in schemas/account/): the latest is the last, and it is the newest document.
+    versions = client.get_versions("account")
+    check(
+        latest.subject == "account"
+        and versions == list(range(1, len(versions) + 1))
+        and len(versions) >= 2
+        and latest.version == versions[-1]
+        and client.get_version("account", 1).schema.schema_str != latest.schema.schema_str,
+        "subject and version are reported",
+    )
     by_id = client.get_schema(latest.schema_id)
     check(json.loads(by_id.schema_str) == document, "get_schema by id returns the same document")
 
