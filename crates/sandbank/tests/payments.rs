@@ -888,12 +888,13 @@ async fn events_once_notified(sandbox: &Sandbox, id: &str) -> Vec<Value> {
     panic!("notifications still pending");
 }
 
-#[tokio::test]
-async fn notifications_are_signed_retried_on_5xx_and_kept_in_order() {
+/// A sandbox, a notification listener answering the first requests with `answers`, and a
+/// client registered to be notified there.
+async fn notified_client(
+    answers: impl IntoIterator<Item = u16>,
+) -> (Sandbox, sandbank_testkit::NotificationListener, TestClient) {
     let sandbox = builder().start().await.unwrap();
-    // The first two attempts fail: the first event is sent three times, and the payment's
-    // later events wait for it.
-    let listener = sandbank_testkit::NotificationListener::answering([500, 503])
+    let listener = sandbank_testkit::NotificationListener::answering(answers)
         .await
         .unwrap();
     let client = sandbox
@@ -901,6 +902,14 @@ async fn notifications_are_signed_retried_on_5xx_and_kept_in_order() {
         .payment_notification_uri(listener.url())
         .await
         .unwrap();
+    (sandbox, listener, client)
+}
+
+#[tokio::test]
+async fn notifications_are_signed_retried_on_5xx_and_kept_in_order() {
+    // The first two attempts fail: the first event is sent three times, and the payment's
+    // later events wait for it.
+    let (sandbox, listener, client) = notified_client([500, 503]).await;
     let session = consent(&client, "alice", elsewhere("42.17")).await;
     let payment = session.pay_with_key("notify-1").await.unwrap();
     assert_eq!(payment["status"], "SETTLED");
@@ -950,15 +959,7 @@ async fn notifications_are_signed_retried_on_5xx_and_kept_in_order() {
 
 #[tokio::test]
 async fn a_refused_notification_is_not_retried_and_clock_moves_notify_too() {
-    let sandbox = builder().start().await.unwrap();
-    let listener = sandbank_testkit::NotificationListener::answering([404])
-        .await
-        .unwrap();
-    let client = sandbox
-        .register_client()
-        .payment_notification_uri(listener.url())
-        .await
-        .unwrap();
+    let (sandbox, listener, client) = notified_client([404]).await;
     // `.04`: accepted now, settled when the clock has moved a day.
     let session = consent(&client, "alice", elsewhere("10.04")).await;
     let payment = session.pay_with_key("notify-2").await.unwrap();
