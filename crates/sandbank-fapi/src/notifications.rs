@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::Algorithm;
 use sandbank_schemas::PaymentEvent;
 use sandbank_store::{DueNotification, NotificationOutcome, StoreResult};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::Notify;
 
 use crate::AuthServer;
@@ -192,7 +192,11 @@ async fn round(server: &AuthServer, http: &reqwest::Client) -> StoreResult<usize
         if !endpoints.contains_key(&notification.client_id) {
             let endpoint = match server.client(&notification.client_id).await {
                 Ok(client) => client.and_then(|c| c.metadata.payment_notification_uri),
-                Err(_) => continue,
+                // Tried again next round.
+                Err(error) => {
+                    tracing::warn!(client_id = %notification.client_id, %error, "could not read a client to notify");
+                    continue;
+                }
             };
             if endpoint.is_none() {
                 server
@@ -266,12 +270,6 @@ async fn send(
             real_now(),
         )
         .await
-}
-
-/// The claims of a notification, for a test that decoded one: the event it carries.
-pub fn event_of(claims: &Value) -> Option<PaymentEvent> {
-    let event = claims.get("events")?.get(event_type())?;
-    serde_json::from_value(event.clone()).ok()
 }
 
 #[cfg(test)]

@@ -88,18 +88,6 @@ impl Store {
             .collect()
     }
 
-    /// When the next pending notification falls due, if any is pending.
-    pub async fn next_notification_at(&self) -> StoreResult<Option<i64>> {
-        let row: Option<(Option<i64>,)> = self
-            .pool
-            .fetch_optional(
-                "SELECT MIN(next_attempt_at) FROM payment_events WHERE delivery = 'PENDING'",
-                vec![],
-            )
-            .await?;
-        Ok(row.and_then(|(at,)| at))
-    }
-
     /// Takes `due` for sending until `lease_until`; `false` when another sender took it (or it
     /// was settled) since it was read.
     pub async fn take_notification(

@@ -34,7 +34,7 @@ use sandbank_store::StoredClaim;
 use crate::body::{self, BodySchema, JSON};
 use crate::customer::policy_without_query;
 use crate::fapi_request::Details;
-use crate::payments::{created_at, optional_idempotency_key};
+use crate::payments::{created_at, optional_idempotency_key, replay};
 use crate::problem::{ApiError, PROBLEM_JSON};
 
 /// The request body's schema: the catalogue's `insurance-claim-request`.
@@ -192,14 +192,15 @@ fn replayed(
     fingerprint: &str,
     instance: &str,
 ) -> Result<Response, ApiError> {
-    if existing.fingerprint == fingerprint {
-        let path = claim_path(&existing.claim);
-        Ok(created_at(server, &path, existing.claim))
-    } else {
-        Err(ApiError::IdempotencyKeyReused {
-            instance: instance.to_owned(),
-        })
-    }
+    let path = claim_path(&existing.claim);
+    replay(
+        server,
+        &existing.fingerprint,
+        fingerprint,
+        &path,
+        existing.claim,
+        instance,
+    )
 }
 
 /// File a claim on an insurance policy.

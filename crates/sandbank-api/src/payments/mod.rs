@@ -159,8 +159,30 @@ fn replayed(
     fingerprint: &str,
     instance: &str,
 ) -> Result<Response, ApiError> {
-    if existing.fingerprint == fingerprint {
-        Ok(created(server, existing.payment))
+    let path = payment_path(&existing.payment);
+    replay(
+        server,
+        &existing.fingerprint,
+        fingerprint,
+        &path,
+        existing.payment,
+        instance,
+    )
+}
+
+/// What a request under an `Idempotency-Key` already used answers: what the first one made,
+/// `body` at `path`, 201 as the first time, when its fingerprint (`stored`) is this request's;
+/// 422 `idempotency-key-reused` when it is not.
+pub(crate) fn replay<T: serde::Serialize>(
+    server: &AuthServer,
+    stored: &str,
+    fingerprint: &str,
+    path: &str,
+    body: T,
+    instance: &str,
+) -> Result<Response, ApiError> {
+    if stored == fingerprint {
+        Ok(created_at(server, path, body))
     } else {
         Err(ApiError::IdempotencyKeyReused {
             instance: instance.to_owned(),
@@ -170,8 +192,13 @@ fn replayed(
 
 /// 201 with the payment and its `Location`.
 fn created(server: &AuthServer, payment: Payment) -> Response {
-    let path = format!("/payments/{}", payment.payment_id);
+    let path = payment_path(&payment);
     created_at(server, &path, payment)
+}
+
+/// Where a payment is read.
+fn payment_path(payment: &Payment) -> String {
+    format!("/payments/{}", payment.payment_id)
 }
 
 /// 201 with `body` and a `Location` naming `path` on this server.
