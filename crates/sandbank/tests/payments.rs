@@ -1056,3 +1056,58 @@ async fn two_instances_on_one_database_notify_each_event_once_and_in_order() {
     drop((a, b));
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_client_that_removes_its_uri_is_not_notified_of_what_follows() {
+    let (sandbox, listener, client) = notified_client([]).await;
+    // `.04`: accepted now (two events sent), settled a day later.
+    let session = consent(&client, "alice", elsewhere("12.04")).await;
+    let payment = session.pay_with_key("notify-removed").await.unwrap();
+    let id = payment["paymentId"].as_str().unwrap();
+    listener
+        .wait_for(2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // RFC 7592: the client replaces its metadata without the notification URI.
+    let registration = client.registration();
+    let uri = registration["registration_client_uri"].as_str().unwrap();
+    let token = registration["registration_access_token"].as_str().unwrap();
+    let read: Value = client
+        .http()
+        .get(uri)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut metadata = read.as_object().unwrap().clone();
+    for field in [
+        "registration_client_uri",
+        "client_id_issued_at",
+        "payment_notification_uri",
+    ] {
+        metadata.remove(field);
+    }
+    let put = client
+        .http()
+        .put(uri)
+        .bearer_auth(token)
+        .json(&metadata)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+
+    advance(&sandbox, "P1D").await;
+    let events = events_once_notified(&sandbox, id).await;
+    let notifications: Vec<&str> = events
+        .iter()
+        .map(|e| e["notification"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(notifications, ["DELIVERED", "DELIVERED", "NOT_REGISTERED"]);
+    assert_eq!(events[2]["status"], "SETTLED");
+    assert_eq!(listener.received().len(), 2);
+}
