@@ -27,15 +27,102 @@ pub(crate) enum Pool {
 /// statements that write outside one ([`Pool::execute`], [`Pool::fetch_optional_writing`]).
 pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 
-/// A database transaction on either backend; on SQLite it holds the [`WriteGate`] until it
-/// ends.
+/// A database transaction on either backend.
 #[derive(Debug)]
 pub(crate) enum Tx {
-    Sqlite(
-        sqlx::Transaction<'static, Sqlite>,
-        tokio::sync::OwnedMutexGuard<()>,
-    ),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction, run by hand on a pooled connection so that its `BEGIN` and its
+/// `COMMIT` travel with its first and last statements rather than each costing a round trip of
+/// its own. It holds the [`WriteGate`] until it ends, and the statements [`Tx::defer`]red since
+/// its last round trip.
+///
+/// A transaction dropped after it began without a commit or a rollback (an error returned
+/// early, a request cancelled) is rolled back by a task that holds its connection and its turn
+/// at the gate until the `ROLLBACK` is done, so no later user of the pool ever finds a
+/// transaction half done, and no other writer of this process starts before it is undone.
+#[derive(Debug)]
+pub(crate) struct SqliteTx {
+    /// The connection, until the transaction ends or its drop hands it to the rollback.
+    conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    deferred: Deferred,
+    /// Whether the `BEGIN` has been sent (with the first statement).
+    begun: bool,
+    /// Whether the transaction has ended (committed or rolled back).
+    ended: bool,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if !self.begun || self.ended {
+            return;
+        }
+        let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        // Closing a connection rolls back what it left open.
+                        conn.close_on_drop();
+                    }
+                    drop(turn);
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
+/// Writes a SQLite transaction has been asked for but not yet sent: one multi-statement SQL
+/// text whose parameters are numbered across all of them, and their values in that order.
+///
+/// Each statement is a hop to the connection's worker thread and back (two futex wake-ups and
+/// the context switches they cost), and a payment's write set is a dozen statements: sent as
+/// one text, they cost one hop. SQLite prepares each statement of the text in turn and binds
+/// `$n` to the n-th value of the whole list, so each deferred statement's parameters are
+/// renumbered after those before it ([`renumbered`]).
+#[derive(Debug, Default)]
+struct Deferred {
+    sql: String,
+    binds: Vec<Bind>,
+    /// How many statements `sql` holds.
+    statements: usize,
+}
+
+impl Deferred {
+    fn push(&mut self, sql: &str, binds: Vec<Bind>) {
+        self.sql.push_str(&renumbered(sql, self.binds.len()));
+        self.sql.push_str(";\n");
+        self.binds.extend(binds);
+        self.statements += 1;
+    }
+}
+
+/// `sql` with each parameter `$n` renumbered `$(n + offset)`. The statements deferred here are
+/// this crate's own text, where a `$` only ever starts a parameter (no string literal holds one).
+fn renumbered(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One value bound to a statement parameter.
@@ -86,19 +173,115 @@ macro_rules! on_pool {
     };
 }
 
-macro_rules! on_tx {
-    ($tx:expr, $exec:ident => $body:expr) => {
-        match $tx {
-            Tx::Sqlite(tx, _) => {
-                let $exec = &mut **tx;
-                $body
-            }
-            Tx::Postgres(tx) => {
-                let $exec = &mut **tx;
-                $body
-            }
+impl SqliteTx {
+    /// A transaction on `conn` that starts with `begin` (`BEGIN` or `BEGIN IMMEDIATE`), sent
+    /// with its first statement.
+    fn new(
+        conn: sqlx::pool::PoolConnection<Sqlite>,
+        turn: tokio::sync::OwnedMutexGuard<()>,
+        begin: &str,
+    ) -> Self {
+        let mut deferred = Deferred::default();
+        deferred.push(begin, Vec::new());
+        SqliteTx {
+            conn: Some(conn),
+            turn: Some(turn),
+            deferred,
+            begun: false,
+            ended: false,
         }
-    };
+    }
+
+    /// The transaction's connection; an error once it has ended.
+    fn conn(&mut self) -> StoreResult<&mut sqlx::pool::PoolConnection<Sqlite>> {
+        self.conn.as_mut().ok_or_else(|| {
+            crate::StoreError::Missing("the connection of a transaction that ended".to_owned())
+        })
+    }
+
+    /// `sql` with `binds`, preceded by what was deferred (the `BEGIN`, the writes since the
+    /// last round trip): the text and values to send in one round trip.
+    fn with_deferred(&mut self, sql: &str, binds: Vec<Bind>) -> (String, Vec<Bind>) {
+        let Deferred {
+            sql: mut text,
+            binds: mut values,
+            ..
+        } = std::mem::take(&mut self.deferred);
+        text.push_str(&renumbered(sql, values.len()));
+        values.extend(binds);
+        self.begun = true;
+        (text, values)
+    }
+
+    /// Sends what was deferred, if anything, in one round trip.
+    async fn flush(&mut self) -> StoreResult<()> {
+        if self.deferred.sql.is_empty() {
+            return Ok(());
+        }
+        let (sql, binds) = self.with_deferred("", Vec::new());
+        bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+            .execute(&mut **self.conn()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn fetch_all<O: AnyRow>(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<Vec<O>> {
+        let (sql, binds) = self.with_deferred(sql, binds);
+        Ok(
+            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+                .fetch_all(&mut **self.conn()?)
+                .await?,
+        )
+    }
+
+    async fn fetch_optional<O: AnyRow>(
+        &mut self,
+        sql: &str,
+        binds: Vec<Bind>,
+    ) -> StoreResult<Option<O>> {
+        let (sql, binds) = self.with_deferred(sql, binds);
+        Ok(
+            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+                .fetch_optional(&mut **self.conn()?)
+                .await?,
+        )
+    }
+
+    /// Runs one statement and counts the rows it changed: what was deferred goes first, in a
+    /// round trip of its own (a count over both would count the deferred writes' rows too).
+    async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<u64> {
+        self.flush().await?;
+        let (sql, binds) = self.with_deferred(sql, binds);
+        Ok(bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+            .execute(&mut **self.conn()?)
+            .await?
+            .rows_affected())
+    }
+
+    /// Sends what was deferred and the `COMMIT` together. A transaction that never sent a
+    /// statement has nothing to commit.
+    async fn commit(mut self) -> StoreResult<()> {
+        // Only the `BEGIN` waits: nothing was asked of the database.
+        if !self.begun && self.deferred.statements <= 1 {
+            self.ended = true;
+            return Ok(());
+        }
+        let (sql, binds) = self.with_deferred("COMMIT", Vec::new());
+        bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+            .execute(&mut **self.conn()?)
+            .await?;
+        self.ended = true;
+        Ok(())
+    }
+
+    /// Rolls back what was sent; what was deferred is never sent.
+    async fn rollback(mut self) -> StoreResult<()> {
+        if self.begun {
+            sqlx::query("ROLLBACK").execute(&mut **self.conn()?).await?;
+        }
+        self.ended = true;
+        Ok(())
+    }
 }
 
 impl Pool {
@@ -176,7 +359,7 @@ impl Pool {
         Ok(match self {
             Pool::Sqlite(pool, gate) => {
                 let turn = gate.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin().await?, turn)
+                Tx::Sqlite(SqliteTx::new(pool.acquire().await?, turn, "BEGIN"))
             }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -190,7 +373,11 @@ impl Pool {
         Ok(match self {
             Pool::Sqlite(pool, gate) => {
                 let turn = gate.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+                Tx::Sqlite(SqliteTx::new(
+                    pool.acquire().await?,
+                    turn,
+                    "BEGIN IMMEDIATE",
+                ))
             }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -210,15 +397,23 @@ impl Pool {
 }
 
 impl Tx {
+    /// Whether the transaction runs on PostgreSQL (where rows are locked with `FOR UPDATE`).
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+
     /// Every row the query returns.
     pub(crate) async fn fetch_all<O: AnyRow>(
         &mut self,
         sql: impl SqlSafeStr,
         binds: Vec<Bind>,
     ) -> StoreResult<Vec<O>> {
-        Ok(
-            on_tx!(self, exec => bind_all!(sqlx::query_as::<_, O>(sql), binds).fetch_all(exec).await?),
-        )
+        match self {
+            Tx::Sqlite(sqlite) => sqlite.fetch_all(sql.into_sql_str().as_str(), binds).await,
+            Tx::Postgres(tx) => Ok(bind_all!(sqlx::query_as::<_, O>(sql), binds)
+                .fetch_all(&mut **tx)
+                .await?),
+        }
     }
 
     /// The first row the query returns, if any.
@@ -227,9 +422,16 @@ impl Tx {
         sql: impl SqlSafeStr,
         binds: Vec<Bind>,
     ) -> StoreResult<Option<O>> {
-        Ok(
-            on_tx!(self, exec => bind_all!(sqlx::query_as::<_, O>(sql), binds).fetch_optional(exec).await?),
-        )
+        match self {
+            Tx::Sqlite(sqlite) => {
+                sqlite
+                    .fetch_optional(sql.into_sql_str().as_str(), binds)
+                    .await
+            }
+            Tx::Postgres(tx) => Ok(bind_all!(sqlx::query_as::<_, O>(sql), binds)
+                .fetch_optional(&mut **tx)
+                .await?),
+        }
     }
 
     /// Runs a statement; returns the number of rows it changed.
@@ -238,9 +440,54 @@ impl Tx {
         sql: impl SqlSafeStr,
         binds: Vec<Bind>,
     ) -> StoreResult<u64> {
-        Ok(
-            on_tx!(self, exec => bind_all!(sqlx::query(sql), binds).execute(exec).await?.rows_affected()),
-        )
+        match self {
+            Tx::Sqlite(sqlite) => sqlite.execute(sql.into_sql_str().as_str(), binds).await,
+            Tx::Postgres(tx) => Ok(bind_all!(sqlx::query(sql), binds)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
+        }
+    }
+
+    /// Runs a write whose outcome the caller does not need now: on PostgreSQL at once, on SQLite
+    /// with the transaction's next statement or its commit, in one round trip with every other
+    /// write deferred meanwhile ([`Deferred`]). An error it causes is the error of that next
+    /// statement or of the commit; either way the transaction writes nothing.
+    pub(crate) async fn defer(&mut self, sql: &'static str, binds: Vec<Bind>) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(sqlite) => {
+                // No parameter may be numbered past SQLite's limit.
+                if sqlite.deferred.binds.len() + binds.len() > MAX_BIND_VARIABLES {
+                    sqlite.flush().await?;
+                }
+                sqlite.deferred.push(sql, binds);
+                Ok(())
+            }
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Inserts one row into `table`, [deferred](Self::defer) on SQLite.
+    pub(crate) async fn defer_insert(
+        &mut self,
+        table: &TableSpec,
+        row: Vec<Bind>,
+    ) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(sqlite) => {
+                if sqlite.deferred.binds.len() + row.len() > MAX_BIND_VARIABLES {
+                    sqlite.flush().await?;
+                }
+                sqlite.deferred.push(&table.single_row_insert(), row);
+                Ok(())
+            }
+            Tx::Postgres(tx) => insert_postgres(tx, table, vec![row], true).await,
+        }
     }
 
     /// Inserts `rows` (each with one value per column of `table`) with multi-row `INSERT`s of
@@ -258,26 +505,29 @@ impl Tx {
             let chunk: Vec<Vec<Bind>> = rows.by_ref().take(per_statement).collect();
             let persistent = chunk.len() == per_statement || chunk.len() == 1;
             match self {
-                Tx::Sqlite(tx, _) => insert_sqlite(tx, table, chunk, persistent).await?,
+                Tx::Sqlite(sqlite) => {
+                    sqlite.flush().await?;
+                    insert_sqlite(sqlite.conn()?, table, chunk, persistent).await?;
+                }
                 Tx::Postgres(tx) => insert_postgres(tx, table, chunk, persistent).await?,
             }
         }
         Ok(())
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction, with what was deferred.
     pub(crate) async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx, _turn) => tx.commit().await?,
+            Tx::Sqlite(sqlite) => sqlite.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
-    /// Rolls the transaction back.
+    /// Rolls the transaction back; what was deferred is never sent.
     pub(crate) async fn rollback(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx, _turn) => tx.rollback().await?,
+            Tx::Sqlite(sqlite) => sqlite.rollback().await?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -306,6 +556,12 @@ impl TableSpec {
 
     fn insert_prefix(&self) -> String {
         format!("INSERT INTO {} ({}) ", self.name, self.columns.join(", "))
+    }
+
+    /// `INSERT INTO table (columns) VALUES ($1, ..., $n)`.
+    fn single_row_insert(&self) -> String {
+        let values: Vec<String> = (1..=self.columns.len()).map(|n| format!("${n}")).collect();
+        format!("{}VALUES ({})", self.insert_prefix(), values.join(", "))
     }
 }
 
@@ -338,3 +594,44 @@ macro_rules! insert_fn {
 
 insert_fn!(insert_sqlite, Sqlite, SqliteConnection);
 insert_fn!(insert_postgres, Postgres, PgConnection);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deferred_statements_number_their_parameters_after_those_before_them() {
+        let mut deferred = Deferred::default();
+        deferred.push(
+            "UPDATE a SET x = $2 WHERE id = $1",
+            vec![Bind::Int(1), Bind::Int(2)],
+        );
+        deferred.push(
+            "INSERT INTO b (p, q, r) VALUES ($1, $3, $2)",
+            vec![Bind::Int(3); 3],
+        );
+        deferred.push(
+            "DELETE FROM c WHERE id = $1 AND $10 = $1",
+            vec![Bind::Int(4); 10],
+        );
+        assert_eq!(
+            deferred.sql,
+            "UPDATE a SET x = $2 WHERE id = $1;\nINSERT INTO b (p, q, r) VALUES ($3, $5, $4);\n\
+             DELETE FROM c WHERE id = $6 AND $15 = $6;\n"
+        );
+        assert_eq!(deferred.binds.len(), 15);
+        assert_eq!(renumbered("SELECT 'a$' || $", 3), "SELECT 'a$' || $");
+    }
+
+    #[test]
+    fn a_single_row_insert_names_every_column() {
+        let table = TableSpec {
+            name: "t",
+            columns: &["a", "b", "c"],
+        };
+        assert_eq!(
+            table.single_row_insert(),
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3)"
+        );
+    }
+}

@@ -213,79 +213,115 @@ fn apply_to_balance(
     }
 }
 
-/// Moves an account's record and typed balances by `(current, available)`, in `tx`. Returns
-/// the account as written, or `None` when it does not exist.
-async fn move_account(
+/// An account a write transaction holds: its record and its typed balances, as the
+/// transaction has left them. Postings move it in memory and defer the writes
+/// ([`Tx::defer`]), so that a payment reads its accounts once, before it writes anything, and
+/// sends its whole write set in one round trip.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HeldAccount {
+    /// The account's record.
+    pub(crate) account: Account,
+    /// Its typed balances with their order (`balances.ord`).
+    balances: Vec<(i64, Balance)>,
+}
+
+/// Reads account `account_id` and its balances into `tx`, locking the account's row until the
+/// transaction ends when `lock` (on PostgreSQL; a SQLite write transaction holds the whole
+/// database). `None` when there is no such account.
+pub(crate) async fn hold(
     tx: &mut Tx,
     account_id: &AccountId,
-    current: Decimal,
-    available: Decimal,
-) -> StoreResult<Option<Account>> {
+    lock: bool,
+) -> StoreResult<Option<HeldAccount>> {
+    let sql = match (tx.is_postgres(), lock) {
+        (true, true) => "SELECT body FROM accounts WHERE account_id = $1 FOR UPDATE",
+        _ => "SELECT body FROM accounts WHERE account_id = $1",
+    };
     let row: Option<(String,)> = tx
-        .fetch_optional(
-            "SELECT body FROM accounts WHERE account_id = $1",
-            vec![Bind::Text(account_id.to_string())],
-        )
+        .fetch_optional(sql, vec![Bind::Text(account_id.to_string())])
         .await?;
     let Some((stored,)) = row else {
         return Ok(None);
     };
-    let mut account: Account = from_body(&stored)?;
-    apply_to_account(&mut account, current, available)?;
-    tx.execute(
-        "UPDATE accounts SET body = $2 WHERE account_id = $1",
-        vec![
-            Bind::Text(account_id.to_string()),
-            Bind::Text(body(&account)?),
-        ],
-    )
-    .await?;
-    let balances: Vec<(i64, String)> = tx
+    let rows: Vec<(i64, String)> = tx
         .fetch_all(
             "SELECT ord, body FROM balances WHERE account_id = $1 ORDER BY ord",
             vec![Bind::Text(account_id.to_string())],
         )
         .await?;
-    for (ord, stored) in balances {
-        let mut balance: Balance = from_body(&stored)?;
+    let balances = rows
+        .into_iter()
+        .map(|(ord, body)| Ok((ord, from_body(&body)?)))
+        .collect::<StoreResult<_>>()?;
+    Ok(Some(HeldAccount {
+        account: from_body(&stored)?,
+        balances,
+    }))
+}
+
+/// Moves a held account's record and typed balances by `(current, available)`; the writes are
+/// deferred.
+async fn move_account(
+    tx: &mut Tx,
+    held: &mut HeldAccount,
+    current: Decimal,
+    available: Decimal,
+) -> StoreResult<()> {
+    let account_id = held.account.account_id.to_string();
+    apply_to_account(&mut held.account, current, available)?;
+    tx.defer(
+        "UPDATE accounts SET body = $2 WHERE account_id = $1",
+        vec![
+            Bind::Text(account_id.clone()),
+            Bind::Text(body(&held.account)?),
+        ],
+    )
+    .await?;
+    for (ord, balance) in &mut held.balances {
         let before = balance.clone();
-        apply_to_balance(&mut balance, &account, current, available)?;
-        if balance != before {
-            tx.execute(
+        apply_to_balance(balance, &held.account, current, available)?;
+        if *balance != before {
+            tx.defer(
                 "UPDATE balances SET body = $3 WHERE account_id = $1 AND ord = $2",
                 vec![
-                    Bind::Text(account_id.to_string()),
-                    Bind::Int(ord),
-                    Bind::Text(body(&balance)?),
+                    Bind::Text(account_id.clone()),
+                    Bind::Int(*ord),
+                    Bind::Text(body(balance)?),
                 ],
             )
             .await?;
         }
     }
-    Ok(Some(account))
+    Ok(())
 }
 
-/// Posts `entry` in `tx`: records it, shows its transaction and moves the account's balances.
-/// A booking's transaction gets the account's booked balance after it as `balanceAfter`.
-/// Returns the transaction as stored; fails with [`StoreError::MissingReference`] when the
-/// account does not exist.
-pub(crate) async fn post(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<Transaction> {
+/// Posts `entry` in `tx` to `held`, the entry's account: records it, shows its transaction and
+/// moves the account's balances (every write deferred). A booking's transaction gets the
+/// account's booked balance after it as `balanceAfter`. Returns the transaction as stored.
+pub(crate) async fn post(
+    tx: &mut Tx,
+    entry: &LedgerEntry,
+    held: &mut HeldAccount,
+) -> StoreResult<Transaction> {
+    if held.account.account_id != entry.transaction.account_id {
+        return Err(StoreError::Missing(format!(
+            "account {} held for the entry",
+            entry.transaction.account_id
+        )));
+    }
     let (current, available) = entry.deltas();
-    let account_id = entry.transaction.account_id.clone();
-    let Some(account) = move_account(tx, &account_id, current, available).await? else {
-        return Err(StoreError::Missing(format!("account {account_id}")));
-    };
+    move_account(tx, held, current, available).await?;
     let mut transaction = entry.transaction.clone();
     if entry.kind == EntryKind::Booked {
-        transaction.balance_after = booked(&account);
+        transaction.balance_after = booked(&held.account);
     }
-    tx.execute(
+    tx.defer(
         "INSERT INTO ledger_entries (source_id, kind, account_id, transaction_id, \
          current_delta, available_delta, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         vec![
             Bind::Text(entry.source_id.clone()),
             Bind::Text(entry.kind.name().to_owned()),
-            Bind::Text(account_id.to_string()),
+            Bind::Text(held.account.account_id.to_string()),
             Bind::Text(transaction.transaction_id.to_string()),
             Bind::Text(current.to_string()),
             Bind::Text(available.to_string()),
@@ -293,17 +329,20 @@ pub(crate) async fn post(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<Transa
         ],
     )
     .await?;
-    tx.insert_rows(
+    tx.defer_insert(
         &tables::TRANSACTIONS,
-        vec![tables::transaction_row(&transaction)?],
+        tables::transaction_row(&transaction)?,
     )
     .await?;
     Ok(transaction)
 }
 
-/// Undoes the entry whose transaction is `transaction_id`, in `tx`: its balances move back,
-/// and the entry and its transaction are gone. `false` when there is no such entry.
-pub(crate) async fn release(tx: &mut Tx, transaction_id: &TransactionId) -> StoreResult<bool> {
+/// The entry whose transaction is `transaction_id`: its account and the (current, available)
+/// deltas it applied; `None` when there is no such entry.
+pub(crate) async fn entry(
+    tx: &mut Tx,
+    transaction_id: &TransactionId,
+) -> StoreResult<Option<(AccountId, Decimal, Decimal)>> {
     let row: Option<(String, String, String)> = tx
         .fetch_optional(
             "SELECT account_id, current_delta, available_delta FROM ledger_entries \
@@ -312,19 +351,37 @@ pub(crate) async fn release(tx: &mut Tx, transaction_id: &TransactionId) -> Stor
         )
         .await?;
     let Some((account_id, current, available)) = row else {
-        return Ok(false);
+        return Ok(None);
     };
     let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
-    let account_id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
-    move_account(tx, &account_id, -decimal(&current)?, -decimal(&available)?).await?;
-    for sql in [
-        "DELETE FROM ledger_entries WHERE transaction_id = $1",
-        "DELETE FROM transactions WHERE transaction_id = $1",
-    ] {
-        tx.execute(sql, vec![Bind::Text(transaction_id.to_string())])
-            .await?;
+    Ok(Some((
+        AccountId::new(account_id).map_err(StoreError::corrupt)?,
+        decimal(&current)?,
+        decimal(&available)?,
+    )))
+}
+
+/// Undoes the entry of `transaction_id` ([`entry`] gave its deltas) on `held`, its account (if
+/// it still exists): its balances move back, and the entry and its transaction are gone.
+pub(crate) async fn undo(
+    tx: &mut Tx,
+    transaction_id: &TransactionId,
+    held: Option<&mut HeldAccount>,
+    (current, available): (Decimal, Decimal),
+) -> StoreResult<()> {
+    if let Some(held) = held {
+        move_account(tx, held, -current, -available).await?;
     }
-    Ok(true)
+    tx.defer(
+        "DELETE FROM ledger_entries WHERE transaction_id = $1",
+        vec![Bind::Text(transaction_id.to_string())],
+    )
+    .await?;
+    tx.defer(
+        "DELETE FROM transactions WHERE transaction_id = $1",
+        vec![Bind::Text(transaction_id.to_string())],
+    )
+    .await
 }
 
 /// Replays every ledger entry, oldest first, onto the accounts as they are in `tx` (a freshly
@@ -343,12 +400,10 @@ pub(crate) async fn replay(tx: &mut Tx) -> StoreResult<usize> {
     for (account_id, current, available, stored) in entries {
         let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
         let account_id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
-        if move_account(tx, &account_id, decimal(&current)?, decimal(&available)?)
-            .await?
-            .is_none()
-        {
+        let Some(mut held) = hold(tx, &account_id, false).await? else {
             continue;
-        }
+        };
+        move_account(tx, &mut held, decimal(&current)?, decimal(&available)?).await?;
         let transaction: Transaction = from_body(&stored)?;
         tx.insert_rows(
             &tables::TRANSACTIONS,

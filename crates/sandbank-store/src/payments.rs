@@ -11,6 +11,8 @@
 //! accounts cannot deadlock). So two payments racing for one balance are checked one after the
 //! other, each against what the one before left.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
 use sandbank_schemas::TransactionId;
 use sandbank_schemas::{Account, AccountId, Payment, PaymentEvent, PaymentId, PaymentStatus};
@@ -19,7 +21,7 @@ use crate::Store;
 use crate::db::{Bind, Tx};
 use crate::encode::{body, from_body, from_micros, micros, variant_name};
 use crate::error::StoreResult;
-use crate::ledger::{self, LedgerEntry};
+use crate::ledger::{self, HeldAccount, LedgerEntry};
 
 /// A payment with what the store keeps beside it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +77,8 @@ impl Store {
     pub async fn begin_payment_change(&self) -> StoreResult<PaymentTx> {
         Ok(PaymentTx {
             tx: self.pool.begin_write().await?,
+            held: BTreeMap::new(),
+            identified: HashMap::new(),
         })
     }
 
@@ -134,9 +138,30 @@ impl Store {
 
 /// A write transaction over payments, their events and the ledger. Nothing is written until
 /// [`PaymentTx::commit`]; dropping it (or any error) writes nothing.
+///
+/// The accounts it reads it holds ([`PaymentTx::accounts`]): later reads of them, and the
+/// postings that move them, work on the held copy, and the writes are deferred — on SQLite
+/// they reach the database together, in one round trip, at the next read or the commit. A
+/// payment that reads what it needs first (its payment rows, its accounts) therefore costs a
+/// handful of round trips however many rows it writes.
 #[derive(Debug)]
 pub struct PaymentTx {
     pub(crate) tx: Tx,
+    /// Every account read in this transaction (`None`: there is none), as it has left them.
+    held: BTreeMap<AccountId, Option<HeldAccount>>,
+    /// The account each scheme identification looked up names, if any.
+    identified: HashMap<String, Option<AccountId>>,
+}
+
+/// The payments a new request could clash with: the one its client made with its
+/// `Idempotency-Key`, and the one made under its grant (the same payment, when the request is a
+/// retry).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Clashes {
+    /// The payment the client made with this idempotency key.
+    pub by_key: Option<StoredPayment>,
+    /// The payment made under this grant.
+    pub by_grant: Option<StoredPayment>,
 }
 
 impl PaymentTx {
@@ -147,35 +172,36 @@ impl PaymentTx {
         }
     }
 
-    /// The payment `client_id` made with `idempotency_key`, if any.
-    pub async fn payment_by_key(
+    /// The payments a request by `client_id` under `idempotency_key` and grant `grant_id`
+    /// would clash with, read in one statement.
+    pub async fn clashes(
         &mut self,
         client_id: &str,
         idempotency_key: &str,
-    ) -> StoreResult<Option<StoredPayment>> {
-        let row: Option<PaymentRow> = self
+        grant_id: &str,
+    ) -> StoreResult<Clashes> {
+        let rows: Vec<PaymentRow> = self
             .tx
-            .fetch_optional(
-                select_payment!("WHERE client_id = $1 AND idempotency_key = $2"),
+            .fetch_all(
+                select_payment!("WHERE (client_id = $1 AND idempotency_key = $2) OR grant_id = $3"),
                 vec![
                     Bind::Text(client_id.to_owned()),
                     Bind::Text(idempotency_key.to_owned()),
+                    Bind::Text(grant_id.to_owned()),
                 ],
             )
             .await?;
-        row.map(from_row).transpose()
-    }
-
-    /// The payment made under grant `grant_id`, if any.
-    pub async fn payment_of_grant(&mut self, grant_id: &str) -> StoreResult<Option<StoredPayment>> {
-        let row: Option<PaymentRow> = self
-            .tx
-            .fetch_optional(
-                select_payment!("WHERE grant_id = $1"),
-                vec![Bind::Text(grant_id.to_owned())],
-            )
-            .await?;
-        row.map(from_row).transpose()
+        let mut clashes = Clashes::default();
+        for row in rows {
+            let stored = from_row(row)?;
+            if stored.payment.consent_id.as_str() == grant_id {
+                clashes.by_grant = Some(stored.clone());
+            }
+            if stored.client_id == client_id && stored.payment.idempotency_key == idempotency_key {
+                clashes.by_key = Some(stored);
+            }
+        }
+        Ok(clashes)
     }
 
     /// The payment `payment_id`, held until the transaction ends.
@@ -192,38 +218,49 @@ impl PaymentTx {
     }
 
     /// Stores a new payment. `false` (and nothing written) when its grant already has a payment
-    /// or its client already used its idempotency key: the caller reads which.
+    /// or its client already used its idempotency key: the caller reads which ([`Self::clashes`]).
+    ///
+    /// On PostgreSQL the insert runs at once and a clash is reported. On SQLite the transaction
+    /// has held the database's write lock since it began, so once [`Self::clashes`] found
+    /// nothing in it, nothing can clash: the insert is deferred with the other writes (a clash
+    /// would still fail it, and the commit, rather than pass unnoticed).
     pub async fn insert_payment(&mut self, stored: &StoredPayment) -> StoreResult<bool> {
         let payment = &stored.payment;
-        let inserted = self
-            .tx
-            .execute(
-                "INSERT INTO payments (payment_id, client_id, grant_id, party_id, \
-                 idempotency_key, fingerprint, status, due_at, created_at, body, notify) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-                vec![
-                    Bind::Text(payment.payment_id.to_string()),
-                    Bind::Text(stored.client_id.clone()),
-                    Bind::Text(payment.consent_id.to_string()),
-                    Bind::Text(stored.party_id.clone()),
-                    Bind::Text(payment.idempotency_key.clone()),
-                    Bind::Text(stored.fingerprint.clone()),
-                    Bind::Text(variant_name(&payment.status)?),
-                    Bind::OptInt(stored.due_at.map(micros)),
-                    Bind::Int(micros(payment.created_at)),
-                    Bind::Text(body(payment)?),
-                    Bind::Text(if stored.notify { NOTIFY } else { DO_NOT_NOTIFY }.to_owned()),
-                ],
-            )
-            .await?;
-        Ok(inserted == 1)
+        let binds = vec![
+            Bind::Text(payment.payment_id.to_string()),
+            Bind::Text(stored.client_id.clone()),
+            Bind::Text(payment.consent_id.to_string()),
+            Bind::Text(stored.party_id.clone()),
+            Bind::Text(payment.idempotency_key.clone()),
+            Bind::Text(stored.fingerprint.clone()),
+            Bind::Text(variant_name(&payment.status)?),
+            Bind::OptInt(stored.due_at.map(micros)),
+            Bind::Int(micros(payment.created_at)),
+            Bind::Text(body(payment)?),
+            Bind::Text(if stored.notify { NOTIFY } else { DO_NOT_NOTIFY }.to_owned()),
+        ];
+        const INSERT: &str = "INSERT INTO payments (payment_id, client_id, grant_id, party_id, \
+             idempotency_key, fingerprint, status, due_at, created_at, body, notify) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        if self.tx.is_postgres() {
+            let inserted = self
+                .tx
+                .execute(
+                    sqlx::AssertSqlSafe(format!("{INSERT} ON CONFLICT DO NOTHING")),
+                    binds,
+                )
+                .await?;
+            return Ok(inserted == 1);
+        }
+        self.tx.defer(INSERT, binds).await?;
+        Ok(true)
     }
 
     /// Writes a payment's new status, body and due time.
     pub async fn update_payment(&mut self, stored: &StoredPayment) -> StoreResult<()> {
         let payment = &stored.payment;
         self.tx
-            .execute(
+            .defer(
                 "UPDATE payments SET status = $2, due_at = $3, body = $4 WHERE payment_id = $1",
                 vec![
                     Bind::Text(payment.payment_id.to_string()),
@@ -236,66 +273,51 @@ impl PaymentTx {
         Ok(())
     }
 
-    /// The sequence number the next status change of `payment_id` takes: one more than the
-    /// last.
-    pub async fn next_sequence(&mut self, payment_id: &PaymentId) -> StoreResult<u32> {
-        let row: Option<(i64,)> = self
-            .tx
-            .fetch_optional(
-                "SELECT COALESCE(MAX(sequence), 0) FROM payment_events WHERE payment_id = $1",
-                vec![Bind::Text(payment_id.to_string())],
-            )
-            .await?;
-        let last = row.map_or(0, |(last,)| last);
-        Ok(u32::try_from(last).unwrap_or(u32::MAX).saturating_add(1))
-    }
-
-    /// Appends a status change of a payment, its notification pending when the payment is
-    /// notified ([`StoredPayment::notify`]).
-    pub async fn add_event(&mut self, event: &PaymentEvent) -> StoreResult<()> {
-        let added = self
-            .tx
-            .execute(
+    /// Appends a status change of `stored`, its notification pending when the payment is
+    /// notified ([`StoredPayment::notify`]). Deferred (see [`PaymentTx`]).
+    pub async fn add_event(
+        &mut self,
+        stored: &StoredPayment,
+        event: &PaymentEvent,
+    ) -> StoreResult<()> {
+        self.tx
+            .defer(
                 "INSERT INTO payment_events (payment_id, sequence, at, body, delivery) \
-                 SELECT $1, $2, $3, $4, notify FROM payments WHERE payment_id = $1",
+                 VALUES ($1, $2, $3, $4, $5)",
                 vec![
                     Bind::Text(event.payment_id.to_string()),
                     Bind::Int(i64::from(event.sequence)),
                     Bind::Int(micros(event.at)),
                     Bind::Text(body(event)?),
+                    Bind::Text(if stored.notify { NOTIFY } else { DO_NOT_NOTIFY }.to_owned()),
                 ],
             )
-            .await?;
-        if added == 0 {
-            return Err(crate::StoreError::Missing(format!(
-                "payment {}",
-                event.payment_id
-            )));
-        }
-        Ok(())
+            .await
     }
 
-    /// The accounts `ids` (those that exist), held until the transaction ends; locked in id
-    /// order whatever the order asked.
+    /// The accounts `ids` (those that exist), held until the transaction ends: read (and on
+    /// PostgreSQL locked) in id order whatever the order asked, once per transaction; as this
+    /// transaction has left them.
     pub async fn accounts(&mut self, ids: &[&AccountId]) -> StoreResult<Vec<Account>> {
         let mut sorted: Vec<&AccountId> = ids.to_vec();
         sorted.sort();
         sorted.dedup();
-        let sql = self.for_update("SELECT body FROM accounts WHERE account_id = $1");
         let mut accounts = Vec::with_capacity(sorted.len());
         for id in sorted {
-            let row: Option<(String,)> = self
-                .tx
-                .fetch_optional(
-                    sqlx::AssertSqlSafe(sql.clone()),
-                    vec![Bind::Text(id.to_string())],
-                )
-                .await?;
-            if let Some((stored,)) = row {
-                accounts.push(from_body(&stored)?);
+            if let Some(held) = self.held_account(id).await? {
+                accounts.push(held.account.clone());
             }
         }
         Ok(accounts)
+    }
+
+    /// Account `id` as this transaction holds it, read and locked the first time.
+    async fn held_account(&mut self, id: &AccountId) -> StoreResult<Option<&mut HeldAccount>> {
+        if !self.held.contains_key(id) {
+            let held = ledger::hold(&mut self.tx, id, true).await?;
+            self.held.insert(id.clone(), held);
+        }
+        Ok(self.held.get_mut(id).and_then(Option::as_mut))
     }
 
     /// The account a payment identifies by a scheme identification (IBAN, sort code and
@@ -304,6 +326,9 @@ impl PaymentTx {
         &mut self,
         identification: &str,
     ) -> StoreResult<Option<AccountId>> {
+        if let Some(found) = self.identified.get(identification) {
+            return Ok(found.clone());
+        }
         // Identifications are stored inside the account's JSON; the dataset is small enough
         // per customer that matching the text is cheap, and exact matching keeps it honest.
         // `instr`, not `LIKE`: SQLite re-prepares a statement whose bound LIKE pattern may
@@ -324,21 +349,44 @@ impl PaymentTx {
             .tx
             .fetch_optional(sql, vec![Bind::Text(needle)])
             .await?;
-        row.map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
-            .transpose()
+        let found = row
+            .map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
+            .transpose()?;
+        self.identified
+            .insert(identification.to_owned(), found.clone());
+        Ok(found)
     }
 
-    /// Posts a ledger entry (see [`crate::ledger`]); the transaction as stored.
+    /// Posts a ledger entry (see [`crate::ledger`]) to its account, held from now on if it was
+    /// not yet; the transaction as stored. Fails with [`crate::StoreError::Missing`] when the
+    /// account does not exist.
     pub async fn post(
         &mut self,
         entry: &LedgerEntry,
     ) -> StoreResult<sandbank_schemas::Transaction> {
-        ledger::post(&mut self.tx, entry).await
+        let account_id = &entry.transaction.account_id;
+        if self.held_account(account_id).await?.is_none() {
+            return Err(crate::StoreError::Missing(format!("account {account_id}")));
+        }
+        let Some(Some(held)) = self.held.get_mut(account_id) else {
+            return Err(crate::StoreError::Missing(format!("account {account_id}")));
+        };
+        ledger::post(&mut self.tx, entry, held).await
     }
 
-    /// Undoes the ledger entry of `transaction_id`; `false` when there is none.
+    /// Undoes the ledger entry of `transaction_id`: its account's balances move back (when the
+    /// account still exists), the entry and its transaction are gone. `false` when there is no
+    /// such entry.
     pub async fn release(&mut self, transaction_id: &TransactionId) -> StoreResult<bool> {
-        ledger::release(&mut self.tx, transaction_id).await
+        let Some((account_id, current, available)) =
+            ledger::entry(&mut self.tx, transaction_id).await?
+        else {
+            return Ok(false);
+        };
+        self.held_account(&account_id).await?;
+        let held = self.held.get_mut(&account_id).and_then(Option::as_mut);
+        ledger::undo(&mut self.tx, transaction_id, held, (current, available)).await?;
+        Ok(true)
     }
 
     /// Commits every change.

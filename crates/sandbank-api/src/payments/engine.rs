@@ -143,6 +143,13 @@ async fn lock_parties(
     Ok((debtor, creditor))
 }
 
+/// Holds the accounts `payment` moves money between before anything is written: the engine's
+/// later reads of them are answered from what the transaction holds, so every write of the
+/// payment's move goes to the database together (see [`PaymentTx`]).
+pub async fn hold_parties(tx: &mut PaymentTx, payment: &Payment) -> StoreResult<()> {
+    lock_parties(tx, payment).await.map(|_| ())
+}
+
 /// The scheme a payment goes through: `INTERNAL` between two accounts of this bank, else by
 /// the creditor's identification and the currency.
 pub fn scheme_for(request: &PaymentRequest, internal: bool) -> PaymentScheme {
@@ -230,6 +237,19 @@ fn transaction(
     }
 }
 
+/// The sequence number of the event that records a payment leaving `from`. No status is
+/// entered twice and each has one depth in the lifecycle — `PENDING` is event 1, `ACCEPTED`
+/// (and a `REJECTED` from `PENDING`) event 2, `SETTLED` (and a `REJECTED` from `ACCEPTED`)
+/// event 3 — so the number follows from the status left, without reading the events.
+pub fn sequence_after(from: PaymentStatus) -> u32 {
+    match from {
+        PaymentStatus::Pending => 2,
+        PaymentStatus::Accepted => 3,
+        // Final statuses are never left; a number past the lifecycle's end if one were.
+        PaymentStatus::Settled | PaymentStatus::Rejected => 4,
+    }
+}
+
 /// Moves `stored` to `status` (with `why` when rejected) at `now`: records the event.
 async fn transition(
     tx: &mut PaymentTx,
@@ -238,6 +258,7 @@ async fn transition(
     why: Option<PaymentStatusReason>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let sequence = sequence_after(stored.payment.status);
     let payment = &mut stored.payment;
     payment.status = status;
     payment.status_reason = why.clone();
@@ -245,16 +266,15 @@ async fn transition(
     if status.is_final() {
         stored.due_at = None;
     }
-    let sequence = tx.next_sequence(&payment.payment_id).await?;
-    tx.add_event(&PaymentEvent {
+    let event = PaymentEvent {
         payment_id: payment.payment_id.clone(),
         sequence,
         status,
         status_reason: why,
         at: now,
         notification: None,
-    })
-    .await
+    };
+    tx.add_event(stored, &event).await
 }
 
 /// Why a payment cannot be accepted, if it cannot: the checks a bank makes, in order.

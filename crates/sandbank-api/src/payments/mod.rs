@@ -274,7 +274,10 @@ pub async fn create(
         // Times are kept to the microsecond, as the store keeps them.
         let now = server.now().trunc_subsecs(6);
         let mut tx = server.store.begin_payment_change().await?;
-        if let Some(existing) = tx.payment_by_key(&client_id, &key).await? {
+        let clashes = tx
+            .clashes(&client_id, &key, grant.consent_id.as_str())
+            .await?;
+        if let Some(existing) = clashes.by_key {
             tx.rollback().await?;
             return replayed(&server, existing, &fingerprint, instance);
         }
@@ -286,7 +289,7 @@ pub async fn create(
                 errors,
             });
         }
-        if let Some(used) = tx.payment_of_grant(grant.consent_id.as_str()).await? {
+        if let Some(used) = clashes.by_grant {
             tx.rollback().await?;
             // A retry under the same key that committed between the two reads (PostgreSQL
             // reads each statement's own snapshot): the same answer as the first time.
@@ -340,19 +343,21 @@ pub async fn create(
                 .payment_notification_uri
                 .is_some(),
         };
+        // Everything read before anything is written: the writes then go out together.
+        engine::hold_parties(&mut tx, &stored.payment).await?;
         if !tx.insert_payment(&stored).await? {
             tx.rollback().await?;
             continue;
         }
-        tx.add_event(&PaymentEvent {
+        let submitted = PaymentEvent {
             payment_id: stored.payment.payment_id.clone(),
             sequence: 1,
             status: PaymentStatus::Pending,
             status_reason: None,
             at: now,
             notification: None,
-        })
-        .await?;
+        };
+        tx.add_event(&stored, &submitted).await?;
         engine::advance(&mut tx, &mut stored, now).await?;
         tx.update_payment(&stored).await?;
         tx.commit().await?;
