@@ -7,7 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::db::{Pool, WriteGate};
+use crate::db::{Pool, Writer};
 use crate::error::{StoreError, StoreResult};
 use crate::{Backend, Store};
 
@@ -19,10 +19,6 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections to a SQLite file: readers run in parallel under WAL, writers queue.
 const SQLITE_FILE_CONNECTIONS: u32 = 8;
-
-/// How much of a SQLite file is read through a memory map: 256 MiB (the default dataset's file
-/// is a few MiB; a million-transaction one about 700 MiB, the rest read as before).
-const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Connections to PostgreSQL per process.
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -71,7 +67,10 @@ impl Store {
     /// consistent (its WAL checkpointed by the last connection to close).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pool, _) => pool.close().await,
+            Pool::Sqlite(readers, writer) => {
+                writer.pool.close().await;
+                readers.close().await;
+            }
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -86,35 +85,52 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
         .map_err(StoreError::Connect)?
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .foreign_keys(true);
-    let pool = if is_in_memory(url) {
-        SqlitePoolOptions::new()
+    // No memory map: SQLite unmaps a connection's map whenever it finds the database changed
+    // since its last transaction, so under writes every read paid a munmap of the whole file
+    // (and the TLB shootdowns it sends the other core) — a tenth of the CPU of the payments
+    // benchmark, more than the page reads the map saved.
+    let (readers, writer) = if is_in_memory(url) {
+        let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options)
             .await
+            .map_err(StoreError::Connect)?;
+        (pool.clone(), pool)
     } else {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            // Pages read through a memory map rather than a pread each (SQLite's page cache is
-            // per connection, and a file pool has eight): a fifth of the SQLite threads' time
-            // under the payments benchmark was page reads.
-            .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
-        SqlitePoolOptions::new()
+            .synchronous(SqliteSynchronous::Normal);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::Connect)?;
+        let readers = SqlitePoolOptions::new()
             .max_connections(SQLITE_FILE_CONNECTIONS)
             .connect_with(options)
             .await
-    }
-    .map_err(StoreError::Connect)?;
+            .map_err(StoreError::Connect)?;
+        (readers, writer)
+    };
     SQLITE_MIGRATIONS
-        .run(&pool)
+        .run(&writer)
         .await
         .map_err(StoreError::Migrate)?;
     Ok(Store {
-        pool: Pool::Sqlite(pool, WriteGate::default()),
+        pool: Pool::Sqlite(
+            readers,
+            Writer {
+                pool: writer,
+                gate: Default::default(),
+            },
+        ),
     })
 }
 

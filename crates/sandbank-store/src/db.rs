@@ -13,8 +13,8 @@ use crate::error::StoreResult;
 /// A connection pool to one of the supported databases.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// SQLite, a file or in memory, with the gate its writers pass one at a time.
-    Sqlite(SqlitePool, WriteGate),
+    /// SQLite, a file or in memory: the connections that read, and the one that writes.
+    Sqlite(SqlitePool, Writer),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -26,6 +26,19 @@ pub(crate) enum Pool {
 /// SQLite's lock and its busy timeout. Every write goes through it: transactions, and the
 /// statements that write outside one ([`Pool::execute`], [`Pool::fetch_optional_writing`]).
 pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// Where a SQLite store writes: one connection, behind the [`WriteGate`].
+///
+/// One connection for every write, rather than whichever pooled one is free, keeps its page
+/// cache: SQLite discards a connection's cache (and unmaps its memory map) whenever it starts
+/// a transaction and finds that another connection has committed since its last one, which —
+/// with writers spread over eight connections — was almost every time. Reads stay on the pool,
+/// in parallel. An in-memory database has one connection for both.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    pub(crate) pool: SqlitePool,
+    pub(crate) gate: WriteGate,
+}
 
 /// A database transaction on either backend.
 #[derive(Debug)]
@@ -330,10 +343,19 @@ impl Pool {
 
     /// Runs a statement that writes; returns the number of rows it changed.
     pub(crate) async fn execute(&self, sql: impl SqlSafeStr, binds: Vec<Bind>) -> StoreResult<u64> {
-        let _gate = self.gate().await;
-        Ok(
-            on_pool!(self, exec => bind_all!(sqlx::query(sql), binds).execute(exec).await?.rows_affected()),
-        )
+        Ok(match self {
+            Pool::Sqlite(_, writer) => {
+                let _turn = writer.gate.lock().await;
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&writer.pool)
+                    .await?
+                    .rows_affected()
+            }
+            Pool::Postgres(pool) => bind_all!(sqlx::query(sql), binds)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        })
     }
 
     /// The first row a statement that writes returns (`UPDATE ... RETURNING`), if any.
@@ -342,24 +364,27 @@ impl Pool {
         sql: impl SqlSafeStr,
         binds: Vec<Bind>,
     ) -> StoreResult<Option<O>> {
-        let _gate = self.gate().await;
-        self.fetch_optional(sql, binds).await
-    }
-
-    /// On SQLite, this process's turn to write ([`WriteGate`]).
-    async fn gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self {
-            Pool::Sqlite(_, gate) => Some(gate.clone().lock_owned().await),
-            Pool::Postgres(_) => None,
-        }
+        Ok(match self {
+            Pool::Sqlite(_, writer) => {
+                let _turn = writer.gate.lock().await;
+                bind_all!(sqlx::query_as::<_, O>(sql), binds)
+                    .fetch_optional(&writer.pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                bind_all!(sqlx::query_as::<_, O>(sql), binds)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
     }
 
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Pool::Sqlite(pool, gate) => {
-                let turn = gate.clone().lock_owned().await;
-                Tx::Sqlite(SqliteTx::new(pool.acquire().await?, turn, "BEGIN"))
+            Pool::Sqlite(_, writer) => {
+                let turn = writer.gate.clone().lock_owned().await;
+                Tx::Sqlite(SqliteTx::new(writer.pool.acquire().await?, turn, "BEGIN"))
             }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -371,10 +396,10 @@ impl Pool {
     /// stale. On PostgreSQL, an ordinary transaction.
     pub(crate) async fn begin_write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Pool::Sqlite(pool, gate) => {
-                let turn = gate.clone().lock_owned().await;
+            Pool::Sqlite(_, writer) => {
+                let turn = writer.gate.clone().lock_owned().await;
                 Tx::Sqlite(SqliteTx::new(
-                    pool.acquire().await?,
+                    writer.pool.acquire().await?,
                     turn,
                     "BEGIN IMMEDIATE",
                 ))

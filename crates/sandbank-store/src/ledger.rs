@@ -233,28 +233,47 @@ pub(crate) async fn hold(
     account_id: &AccountId,
     lock: bool,
 ) -> StoreResult<Option<HeldAccount>> {
-    let sql = match (tx.is_postgres(), lock) {
-        (true, true) => "SELECT body FROM accounts WHERE account_id = $1 FOR UPDATE",
-        _ => "SELECT body FROM accounts WHERE account_id = $1",
-    };
-    let row: Option<(String,)> = tx
-        .fetch_optional(sql, vec![Bind::Text(account_id.to_string())])
-        .await?;
-    let Some((stored,)) = row else {
-        return Ok(None);
-    };
-    let rows: Vec<(i64, String)> = tx
-        .fetch_all(
-            "SELECT ord, body FROM balances WHERE account_id = $1 ORDER BY ord",
-            vec![Bind::Text(account_id.to_string())],
+    let id = || vec![Bind::Text(account_id.to_string())];
+    let mut rows: Vec<(i64, String)> = if tx.is_postgres() {
+        // Row locks do not go through a UNION: the account first, locked, then its balances.
+        let sql = match lock {
+            true => {
+                "SELECT CAST(-1 AS BIGINT), body FROM accounts WHERE account_id = $1 FOR UPDATE"
+            }
+            false => "SELECT CAST(-1 AS BIGINT), body FROM accounts WHERE account_id = $1",
+        };
+        let account: Option<(i64, String)> = tx.fetch_optional(sql, id()).await?;
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        let mut rows = vec![account];
+        rows.extend(
+            tx.fetch_all::<(i64, String)>(
+                "SELECT ord, body FROM balances WHERE account_id = $1 ORDER BY ord",
+                id(),
+            )
+            .await?,
+        );
+        rows
+    } else {
+        // One round trip: the account (order -1, before every balance) and its balances.
+        tx.fetch_all(
+            "SELECT -1 AS ord, body FROM accounts WHERE account_id = $1 \
+             UNION ALL SELECT ord, body FROM balances WHERE account_id = $1 ORDER BY ord",
+            id(),
         )
-        .await?;
+        .await?
+    };
+    if rows.first().is_none_or(|(ord, _)| *ord != -1) {
+        return Ok(None);
+    }
+    let (_, account) = rows.remove(0);
     let balances = rows
         .into_iter()
         .map(|(ord, body)| Ok((ord, from_body(&body)?)))
         .collect::<StoreResult<_>>()?;
     Ok(Some(HeldAccount {
-        account: from_body(&stored)?,
+        account: from_body(&account)?,
         balances,
     }))
 }

@@ -72,7 +72,40 @@ fn from_row(
     })
 }
 
+/// The query for the account an identification (IBAN, sort code and number, ABA) names.
+/// Identifications are stored inside the account's JSON; the dataset is small enough per
+/// customer that matching the text is cheap, and exact matching keeps it honest. `instr`, not
+/// `LIKE`: SQLite re-prepares a statement whose bound LIKE pattern may change its plan, on
+/// every payment.
+fn identified_by(postgres: bool, identification: &str) -> StoreResult<(&'static str, Vec<Bind>)> {
+    let quoted = serde_json::to_string(identification).map_err(crate::StoreError::Encode)?;
+    let needle = format!("\"identification\":{quoted}");
+    let sql = if postgres {
+        "SELECT account_id FROM accounts WHERE strpos(body, $1) > 0 ORDER BY account_id LIMIT 1"
+    } else {
+        "SELECT account_id FROM accounts WHERE instr(body, $1) > 0 ORDER BY account_id LIMIT 1"
+    };
+    Ok((sql, vec![Bind::Text(needle)]))
+}
+
 impl Store {
+    /// The account of this bank a scheme identification names, if any, read outside any
+    /// transaction: what a payment is routed by (internal or not) before its transaction
+    /// starts. The dataset's identifications are stable (a rebuild regenerates the same ones),
+    /// so the answer holds; the transaction reads the creditor again when it moves money to it.
+    pub async fn account_identified_by(
+        &self,
+        identification: &str,
+    ) -> StoreResult<Option<AccountId>> {
+        let (sql, binds) = identified_by(
+            matches!(self.pool, crate::db::Pool::Postgres(_)),
+            identification,
+        )?;
+        let row: Option<(String,)> = self.pool.fetch_optional(sql, binds).await?;
+        row.map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
+            .transpose()
+    }
+
     /// Starts a transaction for changing payments and the money they move (see [`PaymentTx`]).
     pub async fn begin_payment_change(&self) -> StoreResult<PaymentTx> {
         Ok(PaymentTx {
@@ -329,26 +362,8 @@ impl PaymentTx {
         if let Some(found) = self.identified.get(identification) {
             return Ok(found.clone());
         }
-        // Identifications are stored inside the account's JSON; the dataset is small enough
-        // per customer that matching the text is cheap, and exact matching keeps it honest.
-        // `instr`, not `LIKE`: SQLite re-prepares a statement whose bound LIKE pattern may
-        // change its plan, on every payment.
-        let quoted = serde_json::to_string(identification).map_err(crate::StoreError::Encode)?;
-        let needle = format!("\"identification\":{quoted}");
-        let sql = match self.tx {
-            Tx::Sqlite(..) => {
-                "SELECT account_id FROM accounts WHERE instr(body, $1) > 0 \
-                 ORDER BY account_id LIMIT 1"
-            }
-            Tx::Postgres(_) => {
-                "SELECT account_id FROM accounts WHERE strpos(body, $1) > 0 \
-                 ORDER BY account_id LIMIT 1"
-            }
-        };
-        let row: Option<(String,)> = self
-            .tx
-            .fetch_optional(sql, vec![Bind::Text(needle)])
-            .await?;
+        let (sql, binds) = identified_by(self.tx.is_postgres(), identification)?;
+        let row: Option<(String,)> = self.tx.fetch_optional(sql, binds).await?;
         let found = row
             .map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
             .transpose()?;

@@ -268,6 +268,13 @@ pub async fn create(
     let fingerprint =
         serde_json::to_string(&asked).map_err(|e| ApiError::Internal(e.to_string()))?;
     let client_id = authorized.token.client_id.clone();
+    // Routed before the transaction starts: the creditor is looked up outside the write lock.
+    let internal = consented.creditor_account.scheme == AccountIdentificationScheme::AccountId
+        || server
+            .store
+            .account_identified_by(&consented.creditor_account.identification)
+            .await?
+            .is_some();
     // Two attempts: on PostgreSQL a retry racing this one may insert first; the second round
     // then finds its payment.
     for _ in 0..2 {
@@ -309,10 +316,6 @@ pub async fn create(
                 "a granted payment consent names no debtor account".to_owned(),
             ));
         };
-        let internal = consented.creditor_account.scheme == AccountIdentificationScheme::AccountId
-            || engine::creditor_here(&mut tx, &consented.creditor_account)
-                .await?
-                .is_some();
         let payment_id = PaymentId::new(format!("pmt-{}", random_token(15)))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let mut stored = StoredPayment {
