@@ -20,6 +20,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections to a SQLite file: readers run in parallel under WAL, writers queue.
 const SQLITE_FILE_CONNECTIONS: u32 = 8;
 
+/// WAL pages between automatic checkpoints of a SQLite file.
+const SQLITE_AUTOCHECKPOINT_PAGES: u32 = 4_000;
+
 /// Connections to PostgreSQL per process.
 const POSTGRES_CONNECTIONS: u32 = 16;
 
@@ -103,7 +106,14 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // The writer checkpoints every 4,000 WAL pages (16 MiB) rather than 1,000: the pages
+            // every payment rewrites (its accounts', the tables' last leaves) are copied back to
+            // the database a quarter as often.
+            .pragma(
+                "wal_autocheckpoint",
+                SQLITE_AUTOCHECKPOINT_PAGES.to_string(),
+            );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

@@ -648,6 +648,119 @@ mod tests {
         assert_eq!(renumbered("SELECT 'a$' || $", 3), "SELECT 'a$' || $");
     }
 
+    /// A file store and an in-memory one (whose single connection a lost transaction must not
+    /// take down with it).
+    async fn stores(dir: &tempfile::TempDir) -> Vec<crate::Store> {
+        let file = format!("sqlite:{}", dir.path().join("tx.db").display());
+        let mut stores = Vec::new();
+        for url in [file.as_str(), "sqlite::memory:"] {
+            stores.push(crate::Store::connect(url).await.unwrap());
+        }
+        stores
+    }
+
+    async fn values(store: &crate::Store) -> Vec<String> {
+        let rows: Vec<(String,)> = store
+            .pool
+            .fetch_all(
+                "SELECT key FROM auth_state WHERE kind = 'tx-test' ORDER BY key",
+                vec![],
+            )
+            .await
+            .unwrap();
+        rows.into_iter().map(|(key,)| key).collect()
+    }
+
+    const PUT: &str = "INSERT INTO auth_state (kind, key, value, created_at, expires_at) \
+                       VALUES ('tx-test', $1, 'null', 0, $2)";
+
+    #[tokio::test]
+    async fn deferred_writes_are_seen_by_the_transaction_and_committed_together() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in stores(&dir).await {
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("a".into()), Bind::Int(i64::MAX)])
+                .await
+                .unwrap();
+            tx.defer(PUT, vec![Bind::Text("b".into()), Bind::Int(i64::MAX)])
+                .await
+                .unwrap();
+            // The read goes out with the writes before it, and sees them.
+            let seen: Vec<(String,)> = tx
+                .fetch_all(
+                    "SELECT key FROM auth_state WHERE kind = 'tx-test' AND expires_at = $1",
+                    vec![Bind::Int(i64::MAX)],
+                )
+                .await
+                .unwrap();
+            assert_eq!(seen.len(), 2);
+            tx.defer(PUT, vec![Bind::Text("c".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(values(&store).await, ["a", "b", "c"]);
+
+            // A transaction of deferred writes alone: BEGIN, writes and COMMIT in one text.
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("d".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(values(&store).await, ["a", "b", "c", "d"]);
+
+            // A failing deferred write fails the commit, and nothing of its transaction stays.
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("e".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.defer(PUT, vec![Bind::Text("a".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            assert!(tx.commit().await.is_err());
+            assert_eq!(values(&store).await, ["a", "b", "c", "d"]);
+            // The connection is usable after.
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("f".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(values(&store).await, ["a", "b", "c", "d", "f"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transaction_dropped_unfinished_is_rolled_back_before_the_next_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in stores(&dir).await {
+            let mut tx = store.pool.begin_write().await.unwrap();
+            let inserted = tx
+                .execute(PUT, vec![Bind::Text("lost".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            assert_eq!(inserted, 1);
+            tx.defer(PUT, vec![Bind::Text("lost too".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            drop(tx);
+            // The next writer starts after the rollback, on a database without the lost rows.
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("kept".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(values(&store).await, ["kept"]);
+            // An explicit rollback leaves nothing either, and a transaction that sent nothing
+            // commits nothing.
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.execute(PUT, vec![Bind::Text("undone".into()), Bind::Int(1)])
+                .await
+                .unwrap();
+            tx.rollback().await.unwrap();
+            store.pool.begin_write().await.unwrap().commit().await.unwrap();
+            assert_eq!(values(&store).await, ["kept"]);
+        }
+    }
+
     #[test]
     fn a_single_row_insert_names_every_column() {
         let table = TableSpec {

@@ -364,7 +364,10 @@ pub async fn create(
         engine::advance(&mut tx, &mut stored, now).await?;
         tx.update_payment(&stored).await?;
         tx.commit().await?;
-        server.notifier.wake();
+        // Only a payment whose events are notified gives the worker anything to do.
+        if stored.notify {
+            server.notifier.wake();
+        }
         return Ok(created(&server, stored.payment));
     }
     Err(ApiError::Internal(
