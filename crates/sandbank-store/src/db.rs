@@ -756,7 +756,14 @@ mod tests {
                 .await
                 .unwrap();
             tx.rollback().await.unwrap();
-            store.pool.begin_write().await.unwrap().commit().await.unwrap();
+            store
+                .pool
+                .begin_write()
+                .await
+                .unwrap()
+                .commit()
+                .await
+                .unwrap();
             assert_eq!(values(&store).await, ["kept"]);
         }
     }
