@@ -30,7 +30,8 @@ impl Store {
     /// Opens the database `url` names and applies any pending migrations.
     ///
     /// - `sqlite:path/to/file.db` (or `sqlite://…`): a file, created when missing, in WAL mode
-    ///   with a busy timeout and foreign keys on.
+    ///   with a busy timeout and foreign keys on; read through a pool of connections, written
+    ///   through one, whose page cache stays warm.
     /// - `sqlite::memory:`: a private in-memory database that lives as long as the store. It
     ///   has exactly one connection (every pool connection to an in-memory database would
     ///   otherwise see its own empty database), so operations run one at a time; a
