@@ -136,3 +136,32 @@ def test_a_payment_is_consented_made_and_settles_when_the_clock_moves(bank, clie
         assert statuses == ["PENDING", "ACCEPTED", "SETTLED"]
     finally:
         assert admin(bank, "POST", "/sandbox/reset").status_code == 200
+
+
+def test_a_claim_is_filed_and_paid_as_the_clock_moves(bank, client):
+    # Ivan insures his car. A first notice of loss on that policy enters the claim lifecycle:
+    # a day later it is under review, two days after that decided (the deductible off), and a
+    # day later paid into the account the premiums come from.
+    ivan = client.login_as("ivan", "openid insurance insurance_claims")
+    policies = ivan.get(f"{bank.url}/insurance/policies").json()["data"]
+    motor = next(p for p in policies if p["lineOfBusiness"] == "AUTO")
+    today = admin(bank, "GET", "/sandbox/clock").json()["now"][:10]
+    claim = {
+        "incidentDate": max(today, motor["term"]["startDate"]),
+        "claimType": "COLLISION",
+        "description": "Rear bumper and tailgate damaged by a reversing van in a car park",
+        "claimedAmount": {"amount": "1477.35", "currency": motor["premium"]["amount"]["currency"]},
+    }
+    filed = ivan.post(f"{bank.url}/insurance/policies/{motor['policyId']}/claims", claim)
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["status"] == "SUBMITTED"
+    url = filed.headers["Location"]
+
+    try:
+        assert admin(bank, "POST", "/sandbox/clock", json={"advanceBy": "P4D"}).status_code == 200
+        ivan = client.login_as("ivan", "openid insurance")
+        paid = ivan.get(url).json()
+        assert paid["status"] == "PAID", paid
+        assert paid["payoutAccountId"] == motor["premium"]["paymentAccountId"]
+    finally:
+        assert admin(bank, "POST", "/sandbox/reset").status_code == 200
