@@ -61,16 +61,16 @@ pub(crate) struct SqliteTx {
     /// The connection, until the transaction ends or its drop hands it to the rollback.
     conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The `BEGIN` (or `BEGIN IMMEDIATE`) until it goes out, with the first statement.
+    begin: Option<&'static str>,
     deferred: Deferred,
-    /// Whether the `BEGIN` has been sent (with the first statement).
-    begun: bool,
     /// Whether the transaction has ended (committed or rolled back).
     ended: bool,
 }
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if !self.begun || self.ended {
+        if self.begin.is_some() || self.ended {
             return;
         }
         let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else {
@@ -103,8 +103,6 @@ impl Drop for SqliteTx {
 struct Deferred {
     sql: String,
     binds: Vec<Bind>,
-    /// How many statements `sql` holds.
-    statements: usize,
 }
 
 impl Deferred {
@@ -112,7 +110,6 @@ impl Deferred {
         self.sql.push_str(&renumbered(sql, self.binds.len()));
         self.sql.push_str(";\n");
         self.binds.extend(binds);
-        self.statements += 1;
     }
 }
 
@@ -192,15 +189,13 @@ impl SqliteTx {
     fn new(
         conn: sqlx::pool::PoolConnection<Sqlite>,
         turn: tokio::sync::OwnedMutexGuard<()>,
-        begin: &str,
+        begin: &'static str,
     ) -> Self {
-        let mut deferred = Deferred::default();
-        deferred.push(begin, Vec::new());
         SqliteTx {
             conn: Some(conn),
             turn: Some(turn),
-            deferred,
-            begun: false,
+            begin: Some(begin),
+            deferred: Deferred::default(),
             ended: false,
         }
     }
@@ -216,19 +211,32 @@ impl SqliteTx {
     /// last round trip): the text and values to send in one round trip.
     fn with_deferred(&mut self, sql: &str, binds: Vec<Bind>) -> (String, Vec<Bind>) {
         let Deferred {
-            sql: mut text,
+            sql: writes,
             binds: mut values,
-            ..
         } = std::mem::take(&mut self.deferred);
+        let mut text = match self.begin.take() {
+            Some(begin) => format!("{begin};\n"),
+            None => String::new(),
+        };
+        text.push_str(&writes);
         text.push_str(&renumbered(sql, values.len()));
         values.extend(binds);
-        self.begun = true;
         (text, values)
     }
 
-    /// Sends what was deferred, if anything, in one round trip.
+    /// Defers `sql` with `binds`, sending what waits first if the parameters would be
+    /// numbered past SQLite's limit.
+    async fn push(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<()> {
+        if self.deferred.binds.len() + binds.len() > MAX_BIND_VARIABLES {
+            self.flush().await?;
+        }
+        self.deferred.push(sql, binds);
+        Ok(())
+    }
+
+    /// Sends what waits (the `BEGIN`, deferred writes), if anything, in one round trip.
     async fn flush(&mut self) -> StoreResult<()> {
-        if self.deferred.sql.is_empty() {
+        if self.begin.is_none() && self.deferred.sql.is_empty() {
             return Ok(());
         }
         let (sql, binds) = self.with_deferred("", Vec::new());
@@ -260,8 +268,10 @@ impl SqliteTx {
         )
     }
 
-    /// Runs one statement and counts the rows it changed: what was deferred goes first, in a
-    /// round trip of its own (a count over both would count the deferred writes' rows too).
+    /// Runs one statement and counts the rows it changed: what waits (the `BEGIN`, deferred
+    /// writes) goes first, in a round trip of its own — a count over both would count the
+    /// writes' rows too, and SQLite reports a `BEGIN` as changing as many rows as the
+    /// connection's last write did.
     async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<u64> {
         self.flush().await?;
         let (sql, binds) = self.with_deferred(sql, binds);
@@ -275,7 +285,7 @@ impl SqliteTx {
     /// statement has nothing to commit.
     async fn commit(mut self) -> StoreResult<()> {
         // Only the `BEGIN` waits: nothing was asked of the database.
-        if !self.begun && self.deferred.statements <= 1 {
+        if self.begin.is_some() && self.deferred.sql.is_empty() {
             self.ended = true;
             return Ok(());
         }
@@ -289,7 +299,7 @@ impl SqliteTx {
 
     /// Rolls back what was sent; what was deferred is never sent.
     async fn rollback(mut self) -> StoreResult<()> {
-        if self.begun {
+        if self.begin.is_none() {
             sqlx::query("ROLLBACK").execute(&mut **self.conn()?).await?;
         }
         self.ended = true;
@@ -480,14 +490,7 @@ impl Tx {
     /// statement or of the commit; either way the transaction writes nothing.
     pub(crate) async fn defer(&mut self, sql: &'static str, binds: Vec<Bind>) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(sqlite) => {
-                // No parameter may be numbered past SQLite's limit.
-                if sqlite.deferred.binds.len() + binds.len() > MAX_BIND_VARIABLES {
-                    sqlite.flush().await?;
-                }
-                sqlite.deferred.push(sql, binds);
-                Ok(())
-            }
+            Tx::Sqlite(sqlite) => sqlite.push(sql, binds).await,
             Tx::Postgres(tx) => {
                 bind_all!(sqlx::query(sql), binds)
                     .execute(&mut **tx)
@@ -504,13 +507,7 @@ impl Tx {
         row: Vec<Bind>,
     ) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(sqlite) => {
-                if sqlite.deferred.binds.len() + row.len() > MAX_BIND_VARIABLES {
-                    sqlite.flush().await?;
-                }
-                sqlite.deferred.push(&table.single_row_insert(), row);
-                Ok(())
-            }
+            Tx::Sqlite(sqlite) => sqlite.push(&table.single_row_insert(), row).await,
             Tx::Postgres(tx) => insert_postgres(tx, table, vec![row], true).await,
         }
     }

@@ -356,6 +356,11 @@ pub(crate) async fn post(
     Ok(transaction)
 }
 
+/// A delta as `ledger_entries` keeps it (decimal text).
+fn decimal(text: &str) -> StoreResult<Decimal> {
+    text.parse::<Decimal>().map_err(StoreError::corrupt)
+}
+
 /// The entry whose transaction is `transaction_id`: its account and the (current, available)
 /// deltas it applied; `None` when there is no such entry.
 pub(crate) async fn entry(
@@ -372,7 +377,6 @@ pub(crate) async fn entry(
     let Some((account_id, current, available)) = row else {
         return Ok(None);
     };
-    let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
     Ok(Some((
         AccountId::new(account_id).map_err(StoreError::corrupt)?,
         decimal(&current)?,
@@ -417,7 +421,6 @@ pub(crate) async fn replay(tx: &mut Tx) -> StoreResult<usize> {
         .await?;
     let mut replayed = 0;
     for (account_id, current, available, stored) in entries {
-        let decimal = |text: &str| text.parse::<Decimal>().map_err(StoreError::corrupt);
         let account_id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
         let Some(mut held) = hold(tx, &account_id, false).await? else {
             continue;

@@ -88,6 +88,21 @@ fn identified_by(postgres: bool, identification: &str) -> StoreResult<(&'static 
     Ok((sql, vec![Bind::Text(needle)]))
 }
 
+/// Account `id` as `held` (a transaction's held accounts) has it, read into it through `tx`
+/// (and locked) the first time. A function of the two fields rather than a method, so that the
+/// account it lends and the transaction can be used together.
+async fn held_in<'a>(
+    tx: &mut Tx,
+    held: &'a mut BTreeMap<AccountId, Option<HeldAccount>>,
+    id: &AccountId,
+) -> StoreResult<Option<&'a mut HeldAccount>> {
+    if !held.contains_key(id) {
+        let account = ledger::hold(tx, id, true).await?;
+        held.insert(id.clone(), account);
+    }
+    Ok(held.get_mut(id).and_then(Option::as_mut))
+}
+
 impl Store {
     /// The account of this bank a scheme identification names, if any, read outside any
     /// transaction: what a payment is routed by (internal or not) before its transaction
@@ -346,11 +361,7 @@ impl PaymentTx {
 
     /// Account `id` as this transaction holds it, read and locked the first time.
     async fn held_account(&mut self, id: &AccountId) -> StoreResult<Option<&mut HeldAccount>> {
-        if !self.held.contains_key(id) {
-            let held = ledger::hold(&mut self.tx, id, true).await?;
-            self.held.insert(id.clone(), held);
-        }
-        Ok(self.held.get_mut(id).and_then(Option::as_mut))
+        held_in(&mut self.tx, &mut self.held, id).await
     }
 
     /// The account a payment identifies by a scheme identification (IBAN, sort code and
@@ -380,10 +391,7 @@ impl PaymentTx {
         entry: &LedgerEntry,
     ) -> StoreResult<sandbank_schemas::Transaction> {
         let account_id = &entry.transaction.account_id;
-        if self.held_account(account_id).await?.is_none() {
-            return Err(crate::StoreError::Missing(format!("account {account_id}")));
-        }
-        let Some(Some(held)) = self.held.get_mut(account_id) else {
+        let Some(held) = held_in(&mut self.tx, &mut self.held, account_id).await? else {
             return Err(crate::StoreError::Missing(format!("account {account_id}")));
         };
         ledger::post(&mut self.tx, entry, held).await
@@ -398,8 +406,7 @@ impl PaymentTx {
         else {
             return Ok(false);
         };
-        self.held_account(&account_id).await?;
-        let held = self.held.get_mut(&account_id).and_then(Option::as_mut);
+        let held = held_in(&mut self.tx, &mut self.held, &account_id).await?;
         ledger::undo(&mut self.tx, transaction_id, held, (current, available)).await?;
         Ok(true)
     }
