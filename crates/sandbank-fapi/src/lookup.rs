@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use sandbank_schemas::Consent;
 use sandbank_schemas::consent::ConsentStatus;
+use sandbank_store::Link;
 
 use crate::client::Client;
 use crate::error::OAuthError;
@@ -135,20 +136,36 @@ pub async fn find(
     }
     let key = token_key(token);
     let now = server.now();
+    // The token, its grant and its client in one read.
+    let links = [
+        Link {
+            kind: kinds::GRANT,
+            field: "grant_id",
+        },
+        Link {
+            kind: kinds::CLIENT,
+            field: "client_id",
+        },
+    ];
     for kind in order {
-        let entry = server
+        let found = server
             .auth()
-            .get(kind.store_kind(), &key, now)
+            .get_linked(kind.store_kind(), &key, links, now)
             .await
             .map_err(OAuthError::server_error)?;
-        let Some(entry) = entry else { continue };
+        let Some((entry, [grant, client])) = found else {
+            continue;
+        };
         let record: TokenRecord =
             serde_json::from_value(entry.value).map_err(OAuthError::server_error)?;
-        let grant = match &record.grant_id {
-            Some(grant_id) => server.read::<Consent>(kinds::GRANT, grant_id).await?,
-            None => None,
-        };
-        let client = server.client(&record.client_id).await?;
+        let grant: Option<Consent> = grant
+            .map(|grant| serde_json::from_value(grant.value))
+            .transpose()
+            .map_err(OAuthError::server_error)?;
+        let client: Option<Client> = client
+            .map(|client| serde_json::from_value(client.value))
+            .transpose()
+            .map_err(OAuthError::server_error)?;
         let verdict = check_usable(
             &record,
             entry.consumed_at.is_some(),

@@ -9,10 +9,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use crate::Store;
-use crate::db::{Bind, Pool};
+use crate::db::{Bind, Pool, Writer};
 use crate::encode::{body, from_body, from_micros, micros};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +74,234 @@ pub(crate) fn put_binds(
     Ok(binds)
 }
 
+/// An entry named by a field of another entry's value ([`AuthState::get_linked`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    /// The kind of the entry named.
+    pub kind: &'static str,
+    /// The top-level field of the naming entry's JSON value that holds its key.
+    pub field: &'static str,
+}
+
+type LinkedRow = (
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// [`AuthState::get_linked`]: the entry, and the two it names, joined on the text of a JSON
+/// field (a JSON path on SQLite, bound as `$.field`; a key on PostgreSQL, the path's tail).
+const GET_LINKED_SQLITE: &str = "SELECT t.value, t.created_at, t.expires_at, t.consumed_at, \
+     a.value, a.created_at, a.expires_at, a.consumed_at, \
+     b.value, b.created_at, b.expires_at, b.consumed_at \
+     FROM auth_state t \
+     LEFT JOIN auth_state a ON a.kind = $4 AND a.key = json_extract(t.value, $5) AND a.expires_at > $3 \
+     LEFT JOIN auth_state b ON b.kind = $6 AND b.key = json_extract(t.value, $7) AND b.expires_at > $3 \
+     WHERE t.kind = $1 AND t.key = $2 AND t.expires_at > $3";
+const GET_LINKED_POSTGRES: &str = "SELECT t.value, t.created_at, t.expires_at, t.consumed_at, \
+     a.value, a.created_at, a.expires_at, a.consumed_at, \
+     b.value, b.created_at, b.expires_at, b.consumed_at \
+     FROM auth_state t \
+     LEFT JOIN auth_state a ON a.kind = $4 AND a.key = (t.value::jsonb ->> substr($5, 3)) AND a.expires_at > $3 \
+     LEFT JOIN auth_state b ON b.kind = $6 AND b.key = (t.value::jsonb ->> substr($7, 3)) AND b.expires_at > $3 \
+     WHERE t.kind = $1 AND t.key = $2 AND t.expires_at > $3";
+
+/// Records `(kind, key)` as seen unless a live record of it exists ([`AuthState::remember_once`]).
+const REMEMBER_ONE: &str = "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) \
+     VALUES ($1, $2, 'null', $3, $4, NULL) \
+     ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
+     created_at = excluded.created_at, expires_at = excluded.expires_at, consumed_at = NULL \
+     WHERE auth_state.expires_at <= excluded.created_at";
+
+/// The most records one combined `remember_once` statement writes (four parameters each).
+const REMEMBERED_PER_STATEMENT: usize = 200;
+
+/// `remember_once` calls on SQLite waiting for the writer.
+///
+/// Every request with a DPoP proof or a client assertion records its `jti`, a write: one
+/// statement per request would be a turn at the writer's gate and a hop to its connection per
+/// request, queued behind the payments' transactions. Instead the calls that arrive while the
+/// writer is busy wait here, and one task writes them all in one statement when its turn comes
+/// — `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE expired RETURNING`, whose returned rows are
+/// the records that were new. Each call's answer is what it would have been alone, in arrival
+/// order: of two calls with one key in a batch, the first is written and the second was seen
+/// before. Under no load a call is written at once, alone.
+#[derive(Debug, Default)]
+pub(crate) struct Remembering {
+    waiting: std::sync::Mutex<Waiting>,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    calls: Vec<Remember>,
+    /// Whether a task is writing the calls (it takes those that arrive until it has none left).
+    writing: bool,
+}
+
+#[derive(Debug)]
+struct Remember {
+    kind: String,
+    key: String,
+    now: i64,
+    expires_at: i64,
+    answer: tokio::sync::oneshot::Sender<StoreResult<bool>>,
+}
+
+impl Remembering {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+async fn remember_combined(
+    writer: &Writer,
+    kind: &str,
+    key: &str,
+    now: i64,
+    expires_at: i64,
+) -> StoreResult<bool> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let start = {
+        let mut waiting = writer.remembering.waiting();
+        waiting.calls.push(Remember {
+            kind: kind.to_owned(),
+            key: key.to_owned(),
+            now,
+            expires_at,
+            answer,
+        });
+        !std::mem::replace(&mut waiting.writing, true)
+    };
+    if start {
+        // A task of its own, so that a caller that gives up waiting (a cancelled request)
+        // never leaves the others unanswered.
+        tokio::spawn(write_remembered(writer.clone()));
+    }
+    answered.await.map_err(|_| abandoned())?
+}
+
+fn abandoned() -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(
+        "a remembered key was not written".to_owned(),
+    ))
+}
+
+/// Clears the writing flag when the writing task ends, however it ends; calls still waiting
+/// are dropped, and learn it from their closed channel.
+struct Writing<'a>(&'a Remembering);
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        let mut waiting = self.0.waiting();
+        waiting.writing = false;
+        waiting.calls.clear();
+    }
+}
+
+async fn write_remembered(writer: Writer) {
+    let _writing = Writing(&writer.remembering);
+    loop {
+        // The turn first, then the calls: every call that arrived while this task waited for
+        // its turn goes into the same statement.
+        let turn = writer.gate.lock().await;
+        let calls = {
+            let mut waiting = writer.remembering.waiting();
+            if waiting.calls.is_empty() {
+                waiting.writing = false;
+                return;
+            }
+            std::mem::take(&mut waiting.calls)
+        };
+        let fresh = remember_all(&writer, &turn, &calls).await;
+        drop(turn);
+        match fresh {
+            Ok(fresh) => {
+                for (call, fresh) in calls.into_iter().zip(fresh) {
+                    let _ = call.answer.send(Ok(fresh));
+                }
+            }
+            Err(error) => {
+                // The first caller gets the error itself, the others that it failed.
+                let mut error = Some(error);
+                for call in calls {
+                    let _ = call
+                        .answer
+                        .send(Err(error.take().unwrap_or_else(abandoned)));
+                }
+            }
+        }
+    }
+}
+
+/// Writes `calls` in as few statements as the parameter limit allows; whether each was new.
+async fn remember_all(
+    writer: &Writer,
+    turn: &tokio::sync::MutexGuard<'_, ()>,
+    calls: &[Remember],
+) -> StoreResult<Vec<bool>> {
+    // The first call for a key is written; a later one in the batch finds it written.
+    let mut first: HashMap<(&str, &str), usize> = HashMap::with_capacity(calls.len());
+    let mut written = Vec::with_capacity(calls.len());
+    for (at, call) in calls.iter().enumerate() {
+        if let Entry::Vacant(vacant) = first.entry((call.kind.as_str(), call.key.as_str())) {
+            vacant.insert(at);
+            written.push(call);
+        }
+    }
+    let mut fresh = vec![false; calls.len()];
+    for chunk in written.chunks(REMEMBERED_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) VALUES ",
+        );
+        let mut binds = Vec::with_capacity(chunk.len() * 4);
+        for (n, call) in chunk.iter().enumerate() {
+            let p = n * 4;
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, 'null', ${}, ${}, NULL)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            ));
+            binds.extend([
+                Bind::Text(call.kind.clone()),
+                Bind::Text(call.key.clone()),
+                Bind::Int(call.now),
+                Bind::Int(call.expires_at),
+            ]);
+        }
+        sql.push_str(
+            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
+             created_at = excluded.created_at, expires_at = excluded.expires_at, consumed_at = NULL \
+             WHERE auth_state.expires_at <= excluded.created_at RETURNING kind, key",
+        );
+        // The text is this function's own, the values all bound.
+        let rows: Vec<(String, String)> = writer
+            .fetch_all_in_turn(turn, sqlx::AssertSqlSafe(sql), binds)
+            .await?;
+        for (kind, key) in rows {
+            if let Some(&at) = first.get(&(kind.as_str(), key.as_str())) {
+                fresh[at] = true;
+            }
+        }
+    }
+    Ok(fresh)
+}
+
 /// The authorization server's state, from [`Store::auth_state`].
 #[derive(Debug, Clone)]
 pub struct AuthState {
@@ -123,6 +354,44 @@ impl AuthState {
             .await?
             .map(entry_from_row)
             .transpose()
+    }
+
+    /// The live entry under `(kind, key)`, as [`AuthState::get`] returns it, with the live
+    /// entries its value names through `links` — each the entry of `link.kind` whose key is the
+    /// string in the value's top-level field `link.field` (`None` when the field is missing or
+    /// names no live entry). One statement rather than one per entry: the resource server's
+    /// guard reads a token, its grant and its client on every request.
+    pub async fn get_linked(
+        &self,
+        kind: &str,
+        key: &str,
+        links: [Link; 2],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(AuthEntry, [Option<AuthEntry>; 2])>> {
+        let mut binds = key_binds(kind, key);
+        binds.push(Bind::Int(micros(now)));
+        for link in links {
+            binds.push(Bind::Text(link.kind.to_owned()));
+            binds.push(Bind::Text(format!("$.{}", link.field)));
+        }
+        let sql = match self.pool {
+            Pool::Postgres(_) => GET_LINKED_POSTGRES,
+            Pool::Sqlite(..) => GET_LINKED_SQLITE,
+        };
+        let Some(row) = self.pool.fetch_optional::<LinkedRow>(sql, binds).await? else {
+            return Ok(None);
+        };
+        let (value, created, expires, consumed, v1, c1, e1, u1, v2, c2, e2, u2) = row;
+        let linked = |columns| match columns {
+            (Some(value), Some(created), Some(expires), consumed) => {
+                entry_from_row((value, created, expires, consumed)).map(Some)
+            }
+            _ => Ok(None),
+        };
+        Ok(Some((
+            entry_from_row((value, created, expires, consumed))?,
+            [linked((v1, c1, e1, u1))?, linked((v2, c2, e2, u2))?],
+        )))
     }
 
     /// Every live entry of a kind, by key.
@@ -213,21 +482,20 @@ impl AuthState {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut binds = key_binds(kind, key);
-        binds.extend([Bind::Int(micros(now)), Bind::Int(micros(expires_at))]);
-        let changed = self
-            .pool
-            .execute(
-                "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) \
-                 VALUES ($1, $2, 'null', $3, $4, NULL) \
-                 ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
-                 created_at = excluded.created_at, expires_at = excluded.expires_at, \
-                 consumed_at = NULL \
-                 WHERE auth_state.expires_at <= $3",
-                binds,
-            )
-            .await?;
-        Ok(changed > 0)
+        let (now, expires_at) = (micros(now), micros(expires_at));
+        match &self.pool {
+            Pool::Sqlite(_, writer) => remember_combined(writer, kind, key, now, expires_at).await,
+            Pool::Postgres(_) => {
+                let binds = vec![
+                    Bind::Text(kind.to_owned()),
+                    Bind::Text(key.to_owned()),
+                    Bind::Int(now),
+                    Bind::Int(expires_at),
+                ];
+                let changed = self.pool.execute(REMEMBER_ONE, binds).await?;
+                Ok(changed > 0)
+            }
+        }
     }
 
     /// Deletes the entry under `(kind, key)`; returns whether there was one.

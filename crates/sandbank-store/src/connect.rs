@@ -140,6 +140,7 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
             Writer {
                 pool: writer,
                 gate: Default::default(),
+                remembering: Default::default(),
             },
         ),
     })

@@ -38,6 +38,8 @@ pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 pub(crate) struct Writer {
     pub(crate) pool: SqlitePool,
     pub(crate) gate: WriteGate,
+    /// `remember_once` calls waiting to be written together (see [`crate::auth_state`]).
+    pub(crate) remembering: std::sync::Arc<crate::auth_state::Remembering>,
 }
 
 /// A database transaction on either backend.
@@ -181,6 +183,21 @@ macro_rules! on_pool {
             Pool::Postgres($exec) => $body,
         }
     };
+}
+
+impl Writer {
+    /// Every row a statement that writes returns, run by a caller that holds its turn at the
+    /// gate (`_turn` is the proof).
+    pub(crate) async fn fetch_all_in_turn<O: AnyRow>(
+        &self,
+        _turn: &tokio::sync::MutexGuard<'_, ()>,
+        sql: impl SqlSafeStr,
+        binds: Vec<Bind>,
+    ) -> StoreResult<Vec<O>> {
+        Ok(bind_all!(sqlx::query_as::<_, O>(sql), binds)
+            .fetch_all(&self.pool)
+            .await?)
+    }
 }
 
 impl SqliteTx {

@@ -45,7 +45,7 @@ pub mod testing;
 
 pub use access_log::{AccessRecord, StoredAccess};
 pub use accounts::AccountPartyDetail;
-pub use auth_state::{AuthEntry, AuthState};
+pub use auth_state::{AuthEntry, AuthState, Link};
 pub use claims::StoredClaim;
 pub use cursor::cursor_after;
 pub use error::{StoreError, StoreResult};

@@ -421,6 +421,7 @@ struct Rows {
     customers: Vec<Vec<Bind>>,
     parties: Vec<Vec<Bind>>,
     accounts: Vec<Vec<Bind>>,
+    account_identifications: Vec<Vec<Bind>>,
     account_parties: Vec<Vec<Bind>>,
     balances: Vec<Vec<Bind>>,
     transactions: Vec<Vec<Bind>>,
@@ -442,6 +443,8 @@ impl Rows {
         }
         for account in &data.accounts {
             self.accounts.push(tables::account_row(account)?);
+            self.account_identifications
+                .extend(tables::account_identification_rows(account));
         }
         for relation in &data.account_parties {
             self.account_parties
@@ -480,11 +483,15 @@ impl Rows {
     }
 
     /// Each table with its buffer, in the order rows are written: referenced tables first.
-    fn buffers(&mut self) -> [(&'static TableSpec, &mut Vec<Vec<Bind>>); 11] {
+    fn buffers(&mut self) -> [(&'static TableSpec, &mut Vec<Vec<Bind>>); 12] {
         [
             (&tables::PARTIES, &mut self.parties),
             (&tables::CUSTOMERS, &mut self.customers),
             (&tables::ACCOUNTS, &mut self.accounts),
+            (
+                &tables::ACCOUNT_IDENTIFICATIONS,
+                &mut self.account_identifications,
+            ),
             (&tables::ACCOUNT_PARTIES, &mut self.account_parties),
             (&tables::BALANCES, &mut self.balances),
             (&tables::TRANSACTIONS, &mut self.transactions),

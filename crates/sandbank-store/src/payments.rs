@@ -72,20 +72,14 @@ fn from_row(
     })
 }
 
-/// The query for the account an identification (IBAN, sort code and number, ABA) names.
-/// Identifications are stored inside the account's JSON; the dataset is small enough per
-/// customer that matching the text is cheap, and exact matching keeps it honest. `instr`, not
-/// `LIKE`: SQLite re-prepares a statement whose bound LIKE pattern may change its plan, on
-/// every payment.
-fn identified_by(postgres: bool, identification: &str) -> StoreResult<(&'static str, Vec<Bind>)> {
-    let quoted = serde_json::to_string(identification).map_err(crate::StoreError::Encode)?;
-    let needle = format!("\"identification\":{quoted}");
-    let sql = if postgres {
-        "SELECT account_id FROM accounts WHERE strpos(body, $1) > 0 ORDER BY account_id LIMIT 1"
-    } else {
-        "SELECT account_id FROM accounts WHERE instr(body, $1) > 0 ORDER BY account_id LIMIT 1"
-    };
-    Ok((sql, vec![Bind::Text(needle)]))
+/// The query for the account an identification (IBAN, sort code and number, ABA) names: the
+/// first by id, should two accounts share one.
+fn identified_by(identification: &str) -> (&'static str, Vec<Bind>) {
+    (
+        "SELECT account_id FROM account_identifications WHERE identification = $1 \
+         ORDER BY account_id LIMIT 1",
+        vec![Bind::Text(identification.to_owned())],
+    )
 }
 
 /// Account `id` as `held` (a transaction's held accounts) has it, read into it through `tx`
@@ -112,10 +106,7 @@ impl Store {
         &self,
         identification: &str,
     ) -> StoreResult<Option<AccountId>> {
-        let (sql, binds) = identified_by(
-            matches!(self.pool, crate::db::Pool::Postgres(_)),
-            identification,
-        )?;
+        let (sql, binds) = identified_by(identification);
         let row: Option<(String,)> = self.pool.fetch_optional(sql, binds).await?;
         row.map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
             .transpose()
@@ -373,7 +364,7 @@ impl PaymentTx {
         if let Some(found) = self.identified.get(identification) {
             return Ok(found.clone());
         }
-        let (sql, binds) = identified_by(self.tx.is_postgres(), identification)?;
+        let (sql, binds) = identified_by(identification);
         let row: Option<(String,)> = self.tx.fetch_optional(sql, binds).await?;
         let found = row
             .map(|(id,)| AccountId::new(id).map_err(crate::StoreError::corrupt))
@@ -381,6 +372,13 @@ impl PaymentTx {
         self.identified
             .insert(identification.to_owned(), found.clone());
         Ok(found)
+    }
+
+    /// Tells the transaction which account `identification` names, as
+    /// [`Store::account_identified_by`] found it before the transaction began (identifications
+    /// are stable), so that [`Self::account_identified_by`] does not read it again.
+    pub fn identified_before(&mut self, identification: &str, account: Option<AccountId>) {
+        self.identified.insert(identification.to_owned(), account);
     }
 
     /// Posts a ledger entry (see [`crate::ledger`]) to its account, held from now on if it was

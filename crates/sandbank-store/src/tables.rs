@@ -22,6 +22,10 @@ pub(crate) const ACCOUNTS: TableSpec = TableSpec {
     name: "accounts",
     columns: &["account_id", "body"],
 };
+pub(crate) const ACCOUNT_IDENTIFICATIONS: TableSpec = TableSpec {
+    name: "account_identifications",
+    columns: &["identification", "account_id"],
+};
 pub(crate) const ACCOUNT_PARTIES: TableSpec = TableSpec {
     name: "account_parties",
     columns: &["account_id", "party_id", "relationship", "body"],
@@ -93,6 +97,21 @@ pub(crate) fn party_row(party: &Party) -> StoreResult<Vec<Bind>> {
 
 pub(crate) fn account_row(account: &Account) -> StoreResult<Vec<Bind>> {
     Ok(vec![text(&account.account_id), Bind::Text(body(account)?)])
+}
+
+/// One row per distinct scheme identification of the account.
+pub(crate) fn account_identification_rows(account: &Account) -> Vec<Vec<Bind>> {
+    let mut identifications: Vec<&str> = account
+        .account_identifications
+        .iter()
+        .map(|id| id.identification.as_str())
+        .collect();
+    identifications.sort_unstable();
+    identifications.dedup();
+    identifications
+        .into_iter()
+        .map(|identification| vec![text(identification), text(&account.account_id)])
+        .collect()
 }
 
 pub(crate) fn account_party_row(relation: &AccountParty) -> StoreResult<Vec<Bind>> {

@@ -251,7 +251,7 @@ where
 }
 
 /// The dataset tables and how to read every row of each as one string.
-const DATASET_ROWS: [(&str, &str); 12] = [
+const DATASET_ROWS: [(&str, &str); 13] = [
     (
         "dataset",
         "SELECT seed || '|' || generator_version || '|' || COALESCE(content_hash, '') || '|' || counts FROM dataset",
@@ -262,6 +262,10 @@ const DATASET_ROWS: [(&str, &str); 12] = [
         "SELECT username || '|' || party_id || '|' || body FROM customers",
     ),
     ("accounts", "SELECT body FROM accounts"),
+    (
+        "account_identifications",
+        "SELECT identification || '|' || account_id FROM account_identifications",
+    ),
     (
         "account_parties",
         "SELECT relationship || '|' || body FROM account_parties",

@@ -1777,6 +1777,100 @@ async fn expired_entries_are_not_returned() {
 }
 
 #[tokio::test]
+async fn an_entry_is_read_with_the_entries_it_names() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let soon = now() + Duration::seconds(60);
+        let later = now() + Duration::seconds(600);
+        let links = [
+            sandbank_store::Link {
+                kind: "grant",
+                field: "grant_id",
+            },
+            sandbank_store::Link {
+                kind: "client",
+                field: "client_id",
+            },
+        ];
+        auth.put("grant", "g1", &json!({"id": "g1"}), now(), soon)
+            .await
+            .unwrap();
+        auth.put("client", "c1", &json!({"id": "c1"}), now(), later)
+            .await
+            .unwrap();
+        let token = json!({"client_id": "c1", "grant_id": "g1", "scope": ["accounts"]});
+        auth.put("access_token", "t1", &token, now(), later)
+            .await
+            .unwrap();
+
+        let (entry, [grant, client]) = auth
+            .get_linked("access_token", "t1", links, now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            entry,
+            auth.get("access_token", "t1", now())
+                .await
+                .unwrap()
+                .unwrap()
+        );
+        assert_eq!(grant, auth.get("grant", "g1", now()).await.unwrap());
+        assert_eq!(client.unwrap().value, json!({"id": "c1"}));
+
+        // A linked entry that expired, or a field that is missing, names nothing; the entry
+        // itself is still found.
+        let (_, [grant, client]) = auth
+            .get_linked("access_token", "t1", links, soon)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(grant, None);
+        assert!(client.is_some());
+        auth.put(
+            "access_token",
+            "t2",
+            &json!({"client_id": "c1"}),
+            now(),
+            later,
+        )
+        .await
+        .unwrap();
+        let (_, [grant, client]) = auth
+            .get_linked("access_token", "t2", links, now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(grant, None);
+        assert!(client.is_some());
+        // A consumed entry is returned, marked, as `get` returns it.
+        auth.consume_once("access_token", "t1", now())
+            .await
+            .unwrap();
+        let (entry, _) = auth
+            .get_linked("access_token", "t1", links, now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(entry.consumed_at.is_some());
+        // Unknown or expired: nothing.
+        assert!(
+            auth.get_linked("access_token", "t3", links, now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            auth.get_linked("access_token", "t1", links, later)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn remember_once_detects_replays() {
     on_each_backend(|db| async move {
         let auth = db.store.auth_state();
@@ -1819,6 +1913,53 @@ async fn remember_once_detects_replays() {
         assert!(
             !auth
                 .remember_once("dpop_jti", "j1", expires, later)
+                .await
+                .unwrap()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_remembers_of_one_key_let_exactly_one_through() {
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let expires = now() + Duration::seconds(300);
+        auth.remember_once("dpop_jti", "seen-before", now(), expires)
+            .await
+            .unwrap();
+        // Ten keys, each remembered by five callers at once, and one seen before: on SQLite
+        // the calls are combined into a few statements, each still answered on its own.
+        let mut calls = tokio::task::JoinSet::new();
+        for round in 0..5 {
+            for key in 0..10 {
+                let auth = auth.clone();
+                calls.spawn(async move {
+                    let key = format!("j{key}");
+                    let fresh = auth.remember_once("dpop_jti", &key, now(), expires).await;
+                    (key, round, fresh.unwrap())
+                });
+            }
+            let auth = auth.clone();
+            calls.spawn(async move {
+                let fresh = auth
+                    .remember_once("dpop_jti", "seen-before", now(), expires)
+                    .await;
+                ("seen-before".to_owned(), round, fresh.unwrap())
+            });
+        }
+        let mut fresh_per_key = std::collections::BTreeMap::<String, usize>::new();
+        while let Some(done) = calls.join_next().await {
+            let (key, _, fresh) = done.unwrap();
+            *fresh_per_key.entry(key).or_default() += usize::from(fresh);
+        }
+        assert_eq!(fresh_per_key.len(), 11);
+        assert_eq!(fresh_per_key.remove("seen-before"), Some(0));
+        assert!(fresh_per_key.values().all(|&n| n == 1), "{fresh_per_key:?}");
+        // And each is remembered: a later call is a replay.
+        assert!(
+            !auth
+                .remember_once("dpop_jti", "j3", now(), expires)
                 .await
                 .unwrap()
         );

@@ -269,18 +269,21 @@ pub async fn create(
         serde_json::to_string(&asked).map_err(|e| ApiError::Internal(e.to_string()))?;
     let client_id = authorized.token.client_id.clone();
     // Routed before the transaction starts: the creditor is looked up outside the write lock.
-    let internal = consented.creditor_account.scheme == AccountIdentificationScheme::AccountId
-        || server
-            .store
-            .account_identified_by(&consented.creditor_account.identification)
-            .await?
-            .is_some();
+    let identification = &consented.creditor_account.identification;
+    let identified = match consented.creditor_account.scheme {
+        AccountIdentificationScheme::AccountId => None,
+        _ => Some(server.store.account_identified_by(identification).await?),
+    };
+    let internal = identified.as_ref().is_none_or(Option::is_some);
     // Two attempts: on PostgreSQL a retry racing this one may insert first; the second round
     // then finds its payment.
     for _ in 0..2 {
         // Times are kept to the microsecond, as the store keeps them.
         let now = server.now().trunc_subsecs(6);
         let mut tx = server.store.begin_payment_change().await?;
+        if let Some(account) = &identified {
+            tx.identified_before(identification, account.clone());
+        }
         let clashes = tx
             .clashes(&client_id, &key, grant.consent_id.as_str())
             .await?;
