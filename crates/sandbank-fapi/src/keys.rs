@@ -2,10 +2,12 @@
 //! freshly generated client keys for onboarding. Keys are generated with aws-lc-rs and kept as
 //! PKCS#8 PEM, so they can be stored in the database and shared by every instance.
 
+use std::sync::Arc;
+
 use aws_lc_rs::encoding::{AsBigEndian, AsDer};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
@@ -38,9 +40,55 @@ pub struct SigningKey {
     pub kid: String,
     /// Algorithm.
     pub alg: Algorithm,
-    encoding: EncodingKey,
+    parsed: ParsedKey,
     /// The public JWK (with `kid`, `use`, `alg`).
     pub public: Jwk,
+}
+
+/// The private key, parsed once when it is loaded. (`jsonwebtoken::encode` parses its
+/// `EncodingKey`'s DER again for every signature: a response signature per request.) The same
+/// aws-lc-rs key types and parsing that jsonwebtoken's aws-lc provider uses.
+#[derive(Clone)]
+enum ParsedKey {
+    Ec(Arc<EcdsaKeyPair>),
+    Rsa(Arc<aws_lc_rs::rsa::KeyPair>),
+}
+
+impl ParsedKey {
+    fn new(alg: Algorithm, encoding: &EncodingKey) -> Result<ParsedKey, KeyError> {
+        match alg {
+            Algorithm::PS256 => aws_lc_rs::rsa::KeyPair::from_der(encoding.as_bytes())
+                .map(|pair| ParsedKey::Rsa(Arc::new(pair)))
+                .map_err(|e| KeyError(format!("RSA key: {e}"))),
+            Algorithm::ES256 => {
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, encoding.as_bytes())
+                    .map(|pair| ParsedKey::Ec(Arc::new(pair)))
+                    .map_err(|e| KeyError(format!("EC key: {e}")))
+            }
+            other => Err(KeyError(format!("cannot sign with {other:?}"))),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        match self {
+            ParsedKey::Ec(pair) => pair
+                .sign(&rng, message)
+                .map(|signature| signature.as_ref().to_vec())
+                .map_err(|_| KeyError("EC signing failed".into())),
+            ParsedKey::Rsa(pair) => {
+                let mut signature = vec![0; pair.public_modulus_len()];
+                pair.sign(
+                    &aws_lc_rs::signature::RSA_PSS_SHA256,
+                    &rng,
+                    message,
+                    &mut signature,
+                )
+                .map_err(|_| KeyError("RSA signing failed".into()))?;
+                Ok(signature)
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -132,7 +180,7 @@ impl SigningKey {
         Ok(SigningKey {
             kid,
             alg,
-            encoding,
+            parsed: ParsedKey::new(alg, &encoding)?,
             public,
         })
     }
@@ -142,18 +190,19 @@ impl SigningKey {
         let mut header = Header::new(self.alg);
         header.kid = Some(self.kid.clone());
         header.typ = typ.map(str::to_owned);
-        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError(e.to_string()))
+        // A JWS in compact serialization, as `jsonwebtoken::encode` writes it.
+        let header = serde_json::to_vec(&header).map_err(|e| KeyError(e.to_string()))?;
+        let claims = serde_json::to_vec(claims).map_err(|e| KeyError(e.to_string()))?;
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let signature = self.sign_bytes(input.as_bytes())?;
+        Ok(format!("{input}.{}", b64(&signature)))
     }
 
     /// Signs `message` as it is (an HTTP message signature base, say) with the key's algorithm:
     /// for ES256 the raw `r || s` of 64 bytes (RFC 9421 `ecdsa-p256-sha256`), for PS256 the
     /// RSASSA-PSS signature.
     pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let encoded = jsonwebtoken::crypto::sign(message, &self.encoding, self.alg)
-            .map_err(|e| KeyError(e.to_string()))?;
-        URL_SAFE_NO_PAD
-            .decode(encoded)
-            .map_err(|e| KeyError(e.to_string()))
+        self.parsed.sign(message)
     }
 }
 

@@ -8,7 +8,7 @@
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
@@ -84,7 +84,8 @@ impl std::fmt::Debug for Pkce {
 /// An ECDSA P-256 key (ES256) generated with aws-lc-rs: a client's signing key or a DPoP key.
 #[derive(Clone)]
 pub struct SigningKey {
-    encoding: EncodingKey,
+    /// Parsed once: `jsonwebtoken::encode` would parse PKCS#8 DER again for every proof.
+    pair: std::sync::Arc<EcdsaKeyPair>,
     pkcs8: Vec<u8>,
     x: String,
     y: String,
@@ -114,11 +115,11 @@ impl SigningKey {
             _ => return Err(Error::Crypto("unexpected P-256 public key encoding".into())),
         };
         Ok(SigningKey {
-            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
             pkcs8: pkcs8.as_ref().to_vec(),
             x,
             y,
             kid: random_token(8)?,
+            pair: std::sync::Arc::new(pair),
         })
     }
 
@@ -169,7 +170,9 @@ impl SigningKey {
     pub fn sign(&self, header: &Header, claims: &Value) -> Result<String> {
         let mut header = header.clone();
         header.alg = Algorithm::ES256;
-        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+        let header = serde_json::to_value(&header)
+            .map_err(|e| Error::Crypto(format!("could not encode a JWS header: {e}")))?;
+        self.sign_raw(&header, claims)
     }
 
     /// Signs `claims` under exactly the JSON `header` given (ES256), however wrong it is: for
@@ -180,9 +183,11 @@ impl SigningKey {
             b64url(header.to_string().as_bytes()),
             b64url(claims.to_string().as_bytes())
         );
-        let signature =
-            jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, Algorithm::ES256)?;
-        Ok(format!("{input}.{signature}"))
+        let signature = self
+            .pair
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), input.as_bytes())
+            .map_err(|_| Error::Crypto("could not sign with a P-256 key".into()))?;
+        Ok(format!("{input}.{}", b64url(signature.as_ref())))
     }
 
     /// A `private_key_jwt` client assertion (RFC 7523, FAPI 2.0): `iss` = `sub` = the client,
