@@ -105,6 +105,8 @@ impl Drop for SqliteTx {
 struct Deferred {
     sql: String,
     binds: Vec<Bind>,
+    /// How many statements `sql` holds.
+    statements: usize,
 }
 
 impl Deferred {
@@ -112,6 +114,7 @@ impl Deferred {
         self.sql.push_str(&renumbered(sql, self.binds.len()));
         self.sql.push_str(";\n");
         self.binds.extend(binds);
+        self.statements += 1;
     }
 }
 
@@ -230,6 +233,7 @@ impl SqliteTx {
         let Deferred {
             sql: writes,
             binds: mut values,
+            ..
         } = std::mem::take(&mut self.deferred);
         let mut text = match self.begin.take() {
             Some(begin) => format!("{begin};\n"),
@@ -270,6 +274,47 @@ impl SqliteTx {
                 .fetch_all(&mut **self.conn()?)
                 .await?,
         )
+    }
+
+    /// Two queries in one round trip (after what waits), each with its own rows: the rows are
+    /// told apart by the statement they come from, counted by the ends of statements.
+    async fn fetch_two<A: AnyRow, B: AnyRow>(
+        &mut self,
+        first: (&str, Vec<Bind>),
+        second: (&str, Vec<Bind>),
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        use futures_util::TryStreamExt;
+        use sqlx::Either;
+
+        // The statements before the first query: the `BEGIN`, the deferred writes.
+        let before = usize::from(self.begin.is_some()) + self.deferred.statements;
+        let (first_sql, mut binds) = first;
+        let mut sql = renumbered(first_sql, 0);
+        sql.push_str(";\n");
+        sql.push_str(&renumbered(second.0, binds.len()));
+        binds.extend(second.1);
+        let (sql, binds) = self.with_deferred(&sql, binds);
+        let mut ended = 0;
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let conn = &mut **self.conn()?;
+        // `fetch_many` is deprecated because several statements in one prepared query are (only
+        // SQLite has them); every deferred write here already relies on them, and it is the one
+        // way to read where each statement's rows end.
+        #[allow(deprecated)]
+        let mut results = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_many(conn);
+        while let Some(result) = results.try_next().await? {
+            match result {
+                Either::Left(_) => ended += 1,
+                Either::Right(row) if ended == before => a.push(A::from_row(&row)?),
+                Either::Right(row) if ended == before + 1 => b.push(B::from_row(&row)?),
+                Either::Right(_) => {
+                    return Err(crate::StoreError::Missing(
+                        "a row from a statement that returns none".to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok((a, b))
     }
 
     async fn fetch_optional<O: AnyRow>(
@@ -486,6 +531,34 @@ impl Tx {
         }
     }
 
+    /// The rows of two queries: on SQLite in one round trip (with what was deferred), on
+    /// PostgreSQL one after the other.
+    pub(crate) async fn fetch_two<A: AnyRow, B: AnyRow>(
+        &mut self,
+        first: (&str, Vec<Bind>),
+        second: (&str, Vec<Bind>),
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        match self {
+            Tx::Sqlite(sqlite) => sqlite.fetch_two(first, second).await,
+            Tx::Postgres(tx) => {
+                // The texts are this crate's own, their values bound.
+                let a = bind_all!(
+                    sqlx::query_as::<_, A>(sqlx::AssertSqlSafe(first.0.to_owned())),
+                    first.1
+                )
+                .fetch_all(&mut **tx)
+                .await?;
+                let b = bind_all!(
+                    sqlx::query_as::<_, B>(sqlx::AssertSqlSafe(second.0.to_owned())),
+                    second.1
+                )
+                .fetch_all(&mut **tx)
+                .await?;
+                Ok((a, b))
+            }
+        }
+    }
+
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) async fn execute(
         &mut self,
@@ -687,6 +760,55 @@ mod tests {
 
     const PUT: &str = "INSERT INTO auth_state (kind, key, value, created_at, expires_at) \
                        VALUES ('tx-test', $1, 'null', 0, $2)";
+
+    #[tokio::test]
+    async fn two_queries_in_one_round_trip_keep_their_own_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in stores(&dir).await {
+            let mut tx = store.pool.begin_write().await.unwrap();
+            tx.defer(PUT, vec![Bind::Text("a".into()), Bind::Int(5)])
+                .await
+                .unwrap();
+            tx.defer(PUT, vec![Bind::Text("b".into()), Bind::Int(7)])
+                .await
+                .unwrap();
+            // With the BEGIN and two deferred writes before them, each query numbering its
+            // parameters from $1: rows of different shapes, each where it belongs, and the
+            // second query with none.
+            let (keys, none): (Vec<(String,)>, Vec<(String, i64)>) = tx
+                .fetch_two(
+                    (
+                        "SELECT key FROM auth_state WHERE kind = 'tx-test' AND expires_at >= $1 ORDER BY key",
+                        vec![Bind::Int(5)],
+                    ),
+                    (
+                        "SELECT key, expires_at FROM auth_state WHERE kind = 'tx-test' AND key = $1",
+                        vec![Bind::Text("z".into())],
+                    ),
+                )
+                .await
+                .unwrap();
+            assert_eq!(keys, [("a".to_owned(),), ("b".to_owned(),)]);
+            assert!(none.is_empty());
+            let (none, pairs): (Vec<(String,)>, Vec<(String, i64)>) = tx
+                .fetch_two(
+                    (
+                        "SELECT key FROM auth_state WHERE kind = 'tx-test' AND key = $1",
+                        vec![Bind::Text("z".into())],
+                    ),
+                    (
+                        "SELECT key, expires_at FROM auth_state WHERE kind = 'tx-test' AND expires_at > $1",
+                        vec![Bind::Int(5)],
+                    ),
+                )
+                .await
+                .unwrap();
+            assert!(none.is_empty());
+            assert_eq!(pairs, [("b".to_owned(), 7)]);
+            tx.commit().await.unwrap();
+            assert_eq!(values(&store).await, ["a", "b"]);
+        }
+    }
 
     #[tokio::test]
     async fn deferred_writes_are_seen_by_the_transaction_and_committed_together() {

@@ -278,6 +278,52 @@ pub(crate) async fn hold(
     }))
 }
 
+/// The SQLite query that reads the accounts `ids` and their balances, in one statement: what
+/// [`hold`] reads for one account, for several (the rows of [`held_from_rows`]). On SQLite a
+/// write transaction holds the whole database, so there is no row to lock.
+pub(crate) fn hold_all_sqlite(ids: &[&AccountId]) -> (String, Vec<Bind>) {
+    let params: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let list = params.join(", ");
+    let sql = format!(
+        "SELECT account_id, -1 AS ord, body FROM accounts WHERE account_id IN ({list}) \
+         UNION ALL SELECT account_id, ord, body FROM balances WHERE account_id IN ({list}) \
+         ORDER BY 1, 2"
+    );
+    let binds = ids.iter().map(|id| Bind::Text(id.to_string())).collect();
+    (sql, binds)
+}
+
+/// The accounts [`hold_all_sqlite`]'s rows describe, each with its balances in order; an id
+/// with no account row is not there.
+pub(crate) fn held_from_rows(
+    rows: Vec<(String, i64, String)>,
+) -> StoreResult<Vec<(AccountId, HeldAccount)>> {
+    let mut held: Vec<(AccountId, HeldAccount)> = Vec::new();
+    for (account_id, ord, body) in rows {
+        if ord == -1 {
+            let id = AccountId::new(account_id).map_err(StoreError::corrupt)?;
+            let account = HeldAccount {
+                account: from_body(&body)?,
+                balances: Vec::new(),
+            };
+            held.push((id, account));
+            continue;
+        }
+        // Rows come by account, the account's own row (-1) before its balances.
+        match held.last_mut() {
+            Some((id, account)) if id.as_str() == account_id => {
+                account.balances.push((ord, from_body(&body)?));
+            }
+            _ => {
+                return Err(StoreError::Missing(format!(
+                    "the balances of account {account_id}, which has no record"
+                )));
+            }
+        }
+    }
+    Ok(held)
+}
+
 /// Moves a held account's record and typed balances by `(current, available)`; the writes are
 /// deferred.
 async fn move_account(

@@ -219,17 +219,56 @@ impl PaymentTx {
         idempotency_key: &str,
         grant_id: &str,
     ) -> StoreResult<Clashes> {
-        let rows: Vec<PaymentRow> = self
-            .tx
-            .fetch_all(
-                select_payment!("WHERE (client_id = $1 AND idempotency_key = $2) OR grant_id = $3"),
-                vec![
-                    Bind::Text(client_id.to_owned()),
-                    Bind::Text(idempotency_key.to_owned()),
-                    Bind::Text(grant_id.to_owned()),
-                ],
-            )
-            .await?;
+        self.clashes_holding(client_id, idempotency_key, grant_id, &[])
+            .await
+    }
+
+    /// [`Self::clashes`], and the accounts `ids` held as [`Self::accounts`] holds them: the
+    /// first reads of a payment's transaction. On SQLite they go in one round trip (with the
+    /// `BEGIN`); on PostgreSQL the clashes are read first, then each account locked in id order.
+    pub async fn clashes_holding(
+        &mut self,
+        client_id: &str,
+        idempotency_key: &str,
+        grant_id: &str,
+        ids: &[&AccountId],
+    ) -> StoreResult<Clashes> {
+        let clashing = (
+            select_payment!("WHERE (client_id = $1 AND idempotency_key = $2) OR grant_id = $3"),
+            vec![
+                Bind::Text(client_id.to_owned()),
+                Bind::Text(idempotency_key.to_owned()),
+                Bind::Text(grant_id.to_owned()),
+            ],
+        );
+        let mut unheld: Vec<&AccountId> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.held.contains_key(*id))
+            .collect();
+        unheld.sort();
+        unheld.dedup();
+        let rows: Vec<PaymentRow> = if self.tx.is_postgres() || unheld.is_empty() {
+            let rows = self.tx.fetch_all(clashing.0, clashing.1).await?;
+            for id in unheld {
+                self.held_account(id).await?;
+            }
+            rows
+        } else {
+            let (sql, binds) = ledger::hold_all_sqlite(&unheld);
+            let (rows, accounts) = self
+                .tx
+                .fetch_two::<PaymentRow, (String, i64, String)>(clashing, (&sql, binds))
+                .await?;
+            let mut found = ledger::held_from_rows(accounts)?.into_iter().peekable();
+            for id in unheld {
+                let account = found
+                    .next_if(|(held, _)| held == id)
+                    .map(|(_, account)| account);
+                self.held.insert(id.clone(), account);
+            }
+            rows
+        };
         let mut clashes = Clashes::default();
         for row in rows {
             let stored = from_row(row)?;

@@ -3,6 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use sandbank::cli::{Cli, Command, OpenapiCommand, SchemasCommand};
 
+/// mimalloc rather than glibc's malloc: under load, allocation and freeing took a tenth of the
+/// server's CPU with glibc (`payments_bench`: about 10% more payments/s with mimalloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

@@ -25,8 +25,8 @@ use sandbank_fapi::jose::random_token;
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::common::AccountIdentificationScheme;
 use sandbank_schemas::{
-    AuthorizationDetail, Consent, Page, Payment, PaymentEvent, PaymentId, PaymentRequest,
-    PaymentStatus, Permission, Problem, ProblemError,
+    AccountId, AuthorizationDetail, Consent, Page, Payment, PaymentEvent, PaymentId,
+    PaymentRequest, PaymentStatus, Permission, Problem, ProblemError,
 };
 use sandbank_store::StoredPayment;
 
@@ -275,6 +275,17 @@ pub async fn create(
         _ => Some(server.store.account_identified_by(identification).await?),
     };
     let internal = identified.as_ref().is_none_or(Option::is_some);
+    // The accounts the payment moves money between, read with the first statement of the
+    // transaction: the debtor, and the creditor when it banks here.
+    let creditor = match &identified {
+        None => AccountId::new(identification.as_str()).ok(),
+        Some(found) => found.clone(),
+    };
+    let parties: Vec<&AccountId> = consented
+        .debtor_account
+        .iter()
+        .chain(creditor.as_ref())
+        .collect();
     // Two attempts: on PostgreSQL a retry racing this one may insert first; the second round
     // then finds its payment.
     for _ in 0..2 {
@@ -285,7 +296,7 @@ pub async fn create(
             tx.identified_before(identification, account.clone());
         }
         let clashes = tx
-            .clashes(&client_id, &key, grant.consent_id.as_str())
+            .clashes_holding(&client_id, &key, grant.consent_id.as_str(), &parties)
             .await?;
         if let Some(existing) = clashes.by_key {
             tx.rollback().await?;
