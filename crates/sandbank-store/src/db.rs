@@ -40,6 +40,9 @@ pub(crate) struct Writer {
     pub(crate) gate: WriteGate,
     /// `remember_once` calls waiting to be written together (see [`crate::auth_state`]).
     pub(crate) remembering: std::sync::Arc<crate::auth_state::Remembering>,
+    /// A file's background checkpoints, which stop when the last clone of the store is gone.
+    #[expect(dead_code, reason = "held for its drop, which stops the checkpoints")]
+    pub(crate) checkpointer: Option<std::sync::Arc<crate::connect::Checkpointer>>,
 }
 
 /// A database transaction on either backend.
