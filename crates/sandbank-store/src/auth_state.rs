@@ -197,20 +197,32 @@ fn abandoned() -> StoreError {
     ))
 }
 
-/// Clears the writing flag when the writing task ends, however it ends; calls still waiting
-/// are dropped, and learn it from their closed channel.
-struct Writing<'a>(&'a Remembering);
+/// Should the writing task end before it has answered every call (it panicked, or the runtime
+/// shut down), clears the writing flag and drops the calls still waiting, which learn it from
+/// their closed channels, so that the next call starts a new task. A task that ends normally
+/// has already cleared the flag, under the lock, and a call that came after it may be waiting
+/// for the next task: it is not touched.
+struct Unfinished<'a> {
+    remembering: &'a Remembering,
+    finished: bool,
+}
 
-impl Drop for Writing<'_> {
+impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
-        let mut waiting = self.0.waiting();
+        if self.finished {
+            return;
+        }
+        let mut waiting = self.remembering.waiting();
         waiting.writing = false;
         waiting.calls.clear();
     }
 }
 
 async fn write_remembered(writer: Writer) {
-    let _writing = Writing(&writer.remembering);
+    let mut unfinished = Unfinished {
+        remembering: &writer.remembering,
+        finished: false,
+    };
     loop {
         // The turn first, then the calls: every call that arrived while this task waited for
         // its turn goes into the same statement.
@@ -219,6 +231,7 @@ async fn write_remembered(writer: Writer) {
             let mut waiting = writer.remembering.waiting();
             if waiting.calls.is_empty() {
                 waiting.writing = false;
+                unfinished.finished = true;
                 return;
             }
             std::mem::take(&mut waiting.calls)

@@ -1967,6 +1967,45 @@ async fn concurrent_remembers_of_one_key_let_exactly_one_through() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remembers_arriving_as_a_batch_ends_are_answered() {
+    // Calls arriving just as the task writing a batch finds nothing left and ends must be
+    // written by the next task, never dropped with the one that ended (which once answered
+    // them "not written": a payment refused for its DPoP proof, one in a few thousand).
+    // Four callers, each sending its next call as soon as the last is answered, keep landing
+    // calls at every moment of a task's life, its end included.
+    on_each_backend(|db| async move {
+        let auth = db.store.auth_state();
+        let expires = now() + Duration::seconds(300);
+        let mut callers = tokio::task::JoinSet::new();
+        for caller in 0..4 {
+            let auth = auth.clone();
+            callers.spawn(async move {
+                let mut failed = 0;
+                for n in 0..2_000 {
+                    let key = format!("k{caller}-{n}");
+                    if !matches!(
+                        auth.remember_once("dpop_jti", &key, now(), expires).await,
+                        Ok(true)
+                    ) {
+                        failed += 1;
+                    }
+                }
+                failed
+            });
+        }
+        let mut failed = 0;
+        while let Some(done) = callers.join_next().await {
+            failed += done.unwrap();
+        }
+        assert_eq!(
+            failed, 0,
+            "of 8,000 first remembers, {failed} were not answered true"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn state_survives_reopening_the_database() {
     on_each_backend(|db| async move {
