@@ -99,7 +99,7 @@ type LinkedRow = (
 );
 
 /// [`AuthState::get_linked`]: the entry, and the two it names, joined on the text of a JSON
-/// field (a JSON path on SQLite, bound as `$.field`; a key on PostgreSQL, the path's tail).
+/// field (bound as a JSON path, `$.field`, on SQLite; as the key on PostgreSQL).
 const GET_LINKED_SQLITE: &str = "SELECT t.value, t.created_at, t.expires_at, t.consumed_at, \
      a.value, a.created_at, a.expires_at, a.consumed_at, \
      b.value, b.created_at, b.expires_at, b.consumed_at \
@@ -111,16 +111,9 @@ const GET_LINKED_POSTGRES: &str = "SELECT t.value, t.created_at, t.expires_at, t
      a.value, a.created_at, a.expires_at, a.consumed_at, \
      b.value, b.created_at, b.expires_at, b.consumed_at \
      FROM auth_state t \
-     LEFT JOIN auth_state a ON a.kind = $4 AND a.key = (t.value::jsonb ->> substr($5, 3)) AND a.expires_at > $3 \
-     LEFT JOIN auth_state b ON b.kind = $6 AND b.key = (t.value::jsonb ->> substr($7, 3)) AND b.expires_at > $3 \
+     LEFT JOIN auth_state a ON a.kind = $4 AND a.key = (t.value::jsonb ->> $5) AND a.expires_at > $3 \
+     LEFT JOIN auth_state b ON b.kind = $6 AND b.key = (t.value::jsonb ->> $7) AND b.expires_at > $3 \
      WHERE t.kind = $1 AND t.key = $2 AND t.expires_at > $3";
-
-/// Records `(kind, key)` as seen unless a live record of it exists ([`AuthState::remember_once`]).
-const REMEMBER_ONE: &str = "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) \
-     VALUES ($1, $2, 'null', $3, $4, NULL) \
-     ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
-     created_at = excluded.created_at, expires_at = excluded.expires_at, consumed_at = NULL \
-     WHERE auth_state.expires_at <= excluded.created_at";
 
 /// The most records one combined `remember_once` statement writes (four parameters each).
 const REMEMBERED_PER_STATEMENT: usize = 200;
@@ -257,6 +250,42 @@ async fn write_remembered(writer: Writer) {
     }
 }
 
+/// The statement that records each `(kind, key, now, expires_at)` as seen unless a live
+/// record of it exists (an expired one counts as unseen and is replaced), returning the
+/// `(kind, key)` of each it recorded: [`AuthState::remember_once`], for one or many. The keys
+/// must be distinct.
+fn remember_statement(records: &[(&str, &str, i64, i64)]) -> (String, Vec<Bind>) {
+    let mut sql = String::from(
+        "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) VALUES ",
+    );
+    let mut binds = Vec::with_capacity(records.len() * 4);
+    for (n, (kind, key, now, expires_at)) in records.iter().enumerate() {
+        let p = n * 4;
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, 'null', ${}, ${}, NULL)",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4
+        ));
+        binds.extend([
+            Bind::Text((*kind).to_owned()),
+            Bind::Text((*key).to_owned()),
+            Bind::Int(*now),
+            Bind::Int(*expires_at),
+        ]);
+    }
+    sql.push_str(
+        " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
+         created_at = excluded.created_at, expires_at = excluded.expires_at, consumed_at = NULL \
+         WHERE auth_state.expires_at <= excluded.created_at RETURNING kind, key",
+    );
+    (sql, binds)
+}
+
 /// Writes `calls` in as few statements as the parameter limit allows; whether each was new.
 async fn remember_all(
     writer: &Writer,
@@ -274,34 +303,18 @@ async fn remember_all(
     }
     let mut fresh = vec![false; calls.len()];
     for chunk in written.chunks(REMEMBERED_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO auth_state (kind, key, value, created_at, expires_at, consumed_at) VALUES ",
-        );
-        let mut binds = Vec::with_capacity(chunk.len() * 4);
-        for (n, call) in chunk.iter().enumerate() {
-            let p = n * 4;
-            if n > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, 'null', ${}, ${}, NULL)",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4
-            ));
-            binds.extend([
-                Bind::Text(call.kind.clone()),
-                Bind::Text(call.key.clone()),
-                Bind::Int(call.now),
-                Bind::Int(call.expires_at),
-            ]);
-        }
-        sql.push_str(
-            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, \
-             created_at = excluded.created_at, expires_at = excluded.expires_at, consumed_at = NULL \
-             WHERE auth_state.expires_at <= excluded.created_at RETURNING kind, key",
-        );
+        let records: Vec<_> = chunk
+            .iter()
+            .map(|call| {
+                (
+                    call.kind.as_str(),
+                    call.key.as_str(),
+                    call.now,
+                    call.expires_at,
+                )
+            })
+            .collect();
+        let (sql, binds) = remember_statement(&records);
         // The text is this function's own, the values all bound.
         let rows: Vec<(String, String)> = writer
             .fetch_all_in_turn(turn, sqlx::AssertSqlSafe(sql), binds)
@@ -381,15 +394,19 @@ impl AuthState {
         links: [Link; 2],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(AuthEntry, [Option<AuthEntry>; 2])>> {
+        let postgres = matches!(self.pool, Pool::Postgres(_));
         let mut binds = key_binds(kind, key);
         binds.push(Bind::Int(micros(now)));
         for link in links {
             binds.push(Bind::Text(link.kind.to_owned()));
-            binds.push(Bind::Text(format!("$.{}", link.field)));
+            binds.push(Bind::Text(match postgres {
+                true => link.field.to_owned(),
+                false => format!("$.{}", link.field),
+            }));
         }
-        let sql = match self.pool {
-            Pool::Postgres(_) => GET_LINKED_POSTGRES,
-            Pool::Sqlite(..) => GET_LINKED_SQLITE,
+        let sql = match postgres {
+            true => GET_LINKED_POSTGRES,
+            false => GET_LINKED_SQLITE,
         };
         let Some(row) = self.pool.fetch_optional::<LinkedRow>(sql, binds).await? else {
             return Ok(None);
@@ -499,14 +516,12 @@ impl AuthState {
         match &self.pool {
             Pool::Sqlite(_, writer) => remember_combined(writer, kind, key, now, expires_at).await,
             Pool::Postgres(_) => {
-                let binds = vec![
-                    Bind::Text(kind.to_owned()),
-                    Bind::Text(key.to_owned()),
-                    Bind::Int(now),
-                    Bind::Int(expires_at),
-                ];
-                let changed = self.pool.execute(REMEMBER_ONE, binds).await?;
-                Ok(changed > 0)
+                let (sql, binds) = remember_statement(&[(kind, key, now, expires_at)]);
+                let fresh = self
+                    .pool
+                    .fetch_optional_writing::<(String, String)>(sqlx::AssertSqlSafe(sql), binds)
+                    .await?;
+                Ok(fresh.is_some())
             }
         }
     }

@@ -292,7 +292,7 @@ impl SqliteTx {
         // The statements before the first query: the `BEGIN`, the deferred writes.
         let before = usize::from(self.begin.is_some()) + self.deferred.statements;
         let (first_sql, mut binds) = first;
-        let mut sql = renumbered(first_sql, 0);
+        let mut sql = first_sql.to_owned();
         sql.push_str(";\n");
         sql.push_str(&renumbered(second.0, binds.len()));
         binds.extend(second.1);

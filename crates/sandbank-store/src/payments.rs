@@ -212,19 +212,10 @@ impl PaymentTx {
     }
 
     /// The payments a request by `client_id` under `idempotency_key` and grant `grant_id`
-    /// would clash with, read in one statement.
-    pub async fn clashes(
-        &mut self,
-        client_id: &str,
-        idempotency_key: &str,
-        grant_id: &str,
-    ) -> StoreResult<Clashes> {
-        self.clashes_holding(client_id, idempotency_key, grant_id, &[])
-            .await
-    }
-
-    /// [`Self::clashes`], and the accounts `ids` held as [`Self::accounts`] holds them: the
-    /// first reads of a payment's transaction. On SQLite they go in one round trip (with the
+    /// would clash with (read in one statement), and the accounts `ids` held as
+    /// [`Self::accounts`] holds them, so that the engine's later reads of them are answered
+    /// from what the transaction holds and every write goes out with the commit: the first
+    /// reads of a payment's transaction. On SQLite they go in one round trip (with the
     /// `BEGIN`); on PostgreSQL the clashes are read first, then each account locked in id order.
     pub async fn clashes_holding(
         &mut self,

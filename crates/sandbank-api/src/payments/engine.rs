@@ -143,13 +143,6 @@ async fn lock_parties(
     Ok((debtor, creditor))
 }
 
-/// Holds the accounts `payment` moves money between before anything is written: the engine's
-/// later reads of them are answered from what the transaction holds, so every write of the
-/// payment's move goes to the database together (see [`PaymentTx`]).
-pub async fn hold_parties(tx: &mut PaymentTx, payment: &Payment) -> StoreResult<()> {
-    lock_parties(tx, payment).await.map(|_| ())
-}
-
 /// The scheme a payment goes through: `INTERNAL` between two accounts of this bank, else by
 /// the creditor's identification and the currency.
 pub fn scheme_for(request: &PaymentRequest, internal: bool) -> PaymentScheme {

@@ -360,8 +360,7 @@ pub async fn create(
                 .payment_notification_uri
                 .is_some(),
         };
-        // Everything read before anything is written: the writes then go out together.
-        engine::hold_parties(&mut tx, &stored.payment).await?;
+        // Everything was read with the clashes: from here on the writes go out together.
         if !tx.insert_payment(&stored).await? {
             tx.rollback().await?;
             continue;
