@@ -287,10 +287,10 @@ impl PaymentTx {
     }
 
     /// Stores a new payment. `false` (and nothing written) when its grant already has a payment
-    /// or its client already used its idempotency key: the caller reads which ([`Self::clashes`]).
+    /// or its client already used its idempotency key: the caller reads which ([`Self::clashes_holding`]).
     ///
     /// On PostgreSQL the insert runs at once and a clash is reported. On SQLite the transaction
-    /// has held the database's write lock since it began, so once [`Self::clashes`] found
+    /// has held the database's write lock since it began, so once [`Self::clashes_holding`] found
     /// nothing in it, nothing can clash: the insert is deferred with the other writes (a clash
     /// would still fail it, and the commit, rather than pass unnoticed).
     pub async fn insert_payment(&mut self, stored: &StoredPayment) -> StoreResult<bool> {
