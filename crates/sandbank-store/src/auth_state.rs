@@ -179,7 +179,10 @@ async fn remember_combined(
     if start {
         // A task of its own, so that a caller that gives up waiting (a cancelled request)
         // never leaves the others unanswered.
-        tokio::spawn(write_remembered(writer.clone()));
+        match &writer.thread {
+            Some(thread) => drop(thread.handle().spawn(write_remembered(writer.clone()))),
+            None => drop(tokio::spawn(write_remembered(writer.clone()))),
+        }
     }
     answered.await.map_err(|_| abandoned())?
 }
@@ -219,7 +222,26 @@ async fn write_remembered(writer: Writer) {
     loop {
         // The turn first, then the calls: every call that arrived while this task waited for
         // its turn goes into the same statement.
-        let turn = writer.gate.lock().await;
+        let mut turn = match writer.turn().await {
+            Ok(turn) => turn,
+            Err(error) => {
+                // No connection (the store is closing): every waiting call hears that its
+                // write failed, and a later call starts a task of its own.
+                let calls = {
+                    let mut waiting = writer.remembering.waiting();
+                    waiting.writing = false;
+                    std::mem::take(&mut waiting.calls)
+                };
+                unfinished.finished = true;
+                let mut error = Some(error);
+                for call in calls {
+                    let _ = call
+                        .answer
+                        .send(Err(error.take().unwrap_or_else(abandoned)));
+                }
+                return;
+            }
+        };
         let calls = {
             let mut waiting = writer.remembering.waiting();
             if waiting.calls.is_empty() {
@@ -229,7 +251,7 @@ async fn write_remembered(writer: Writer) {
             }
             std::mem::take(&mut waiting.calls)
         };
-        let fresh = remember_all(&writer, &turn, &calls).await;
+        let fresh = remember_all(&writer, &mut turn, &calls).await;
         drop(turn);
         match fresh {
             Ok(fresh) => {
@@ -289,7 +311,7 @@ fn remember_statement(records: &[(&str, &str, i64, i64)]) -> (String, Vec<Bind>)
 /// Writes `calls` in as few statements as the parameter limit allows; whether each was new.
 async fn remember_all(
     writer: &Writer,
-    turn: &tokio::sync::MutexGuard<'_, ()>,
+    turn: &mut crate::db::Turn,
     calls: &[Remember],
 ) -> StoreResult<Vec<bool>> {
     // The first call for a key is written; a later one in the batch finds it written.

@@ -73,11 +73,39 @@ impl Store {
         }
     }
 
+    /// Runs `work`, a future that writes through this store, where writes are quickest: on a
+    /// SQLite file, on the store's writer thread (see [`WriterThread`]); elsewhere, here.
+    /// `work` goes on to its end even if the caller stops waiting.
+    pub async fn writing<F>(&self, work: F) -> StoreResult<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.pool {
+            Pool::Sqlite(
+                _,
+                Writer {
+                    thread: Some(thread),
+                    ..
+                },
+            ) => thread
+                .handle()
+                .spawn(work)
+                .await
+                .map_err(|error| StoreError::WriterStopped(Box::new(error))),
+            _ => Ok(work.await),
+        }
+    }
+
     /// Closes every connection, waiting for operations in flight. A SQLite file is left
     /// consistent (its WAL checkpointed by the last connection to close).
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(readers, writer) => {
+                // The connection the gate keeps goes back to the pool, which waits for it.
+                if let Ok(mut turn) = writer.turn().await {
+                    turn.release();
+                }
                 writer.pool.close().await;
                 readers.close().await;
             }
@@ -146,11 +174,61 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
             Writer {
                 pool: writer,
                 gate: Default::default(),
+                keep: !is_in_memory(url),
                 remembering: Default::default(),
                 checkpointer: checkpointer.map(std::sync::Arc::new),
+                thread: match is_in_memory(url) {
+                    true => None,
+                    false => Some(std::sync::Arc::new(WriterThread::start()?)),
+                },
             },
         ),
     })
+}
+
+/// A thread with a Tokio runtime of its own, where a SQLite file's write transactions run
+/// ([`Store::writing`]) and the combined `jti` writes are made.
+///
+/// A write transaction holds the write lock across its round trips to the connection's
+/// thread; after each, the task holding it must be scheduled again before it sends the next.
+/// On the server's runtime it queues there behind every other request's work (DPoP
+/// verification, JSON), and the lock waits with it. Here nothing else runs: the writer is
+/// polled again as soon as its answer arrives.
+#[derive(Debug)]
+pub(crate) struct WriterThread {
+    handle: tokio::runtime::Handle,
+    /// Dropped with the store: the thread's runtime stops and the thread ends.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl WriterThread {
+    fn start() -> StoreResult<WriterThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| StoreError::Connect(sqlx::Error::Io(error)))?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("sandbank-writer".to_owned())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+                // What still runs there (a transaction whose caller is gone) is dropped: its
+                // rollback is SQLite's, when the connection closes.
+                runtime.shutdown_background();
+            })
+            .map_err(|error| StoreError::Connect(sqlx::Error::Io(error)))?;
+        Ok(WriterThread {
+            handle,
+            _stop: stop,
+        })
+    }
+
+    pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
+        &self.handle
+    }
 }
 
 /// Checkpoints a SQLite file's WAL from a reader connection, off the writer's path, until the
@@ -222,6 +300,42 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_sqlite_file_writes_on_its_writer_thread_and_memory_in_place() {
+        let thread_name = || std::thread::current().name().map(str::to_owned);
+        let dir = tempfile::tempdir().unwrap();
+        let file = Store::connect(&format!("sqlite:{}", dir.path().join("w.db").display()))
+            .await
+            .unwrap();
+        let ran_on = file.writing(async move { thread_name() }).await.unwrap();
+        assert_eq!(ran_on.as_deref(), Some("sandbank-writer"));
+        // Its writes land, and a panic there is an error here, not a panic.
+        let auth = file.auth_state();
+        let (now, later) = (
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(),
+        );
+        let writing = auth.clone();
+        file.writing(async move { writing.put("w", "k", &json!({"n": 1}), now, later).await })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            auth.get("w", "k", now).await.unwrap().unwrap().value,
+            json!({"n": 1})
+        );
+        let failed = file.writing(async { panic!("inside the writer") }).await;
+        assert!(matches!(failed, Err(StoreError::WriterStopped(_))));
+        file.close().await;
+
+        let memory = Store::connect("sqlite::memory:").await.unwrap();
+        let here = thread_name();
+        assert_eq!(
+            memory.writing(async move { thread_name() }).await.unwrap(),
+            here
+        );
+    }
 
     #[tokio::test]
     async fn a_sqlite_file_is_checkpointed_in_the_background() {

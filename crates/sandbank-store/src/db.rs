@@ -19,31 +19,7 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
-/// SQLite takes one writer at a time. Writers of this process queue here, in order, before
-/// they ask SQLite for its write lock, rather than in SQLite's busy handler, which polls with
-/// sleeps of up to 100 ms: eight concurrent payments spent most of their time asleep there
-/// (234 payments/s, p99 434 ms, before the gate). Writers in other processes still meet
-/// SQLite's lock and its busy timeout. Every write goes through it: transactions, and the
-/// statements that write outside one ([`Pool::execute`], [`Pool::fetch_optional_writing`]).
-pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
-
-/// Where a SQLite store writes: one connection, behind the [`WriteGate`].
-///
-/// One connection for every write, rather than whichever pooled one is free, keeps its page
-/// cache: SQLite discards a connection's cache (and unmaps its memory map) whenever it starts
-/// a transaction and finds that another connection has committed since its last one, which —
-/// with writers spread over eight connections — was almost every time. Reads stay on the pool,
-/// in parallel. An in-memory database has one connection for both.
-#[derive(Debug, Clone)]
-pub(crate) struct Writer {
-    pub(crate) pool: SqlitePool,
-    pub(crate) gate: WriteGate,
-    /// `remember_once` calls waiting to be written together (see [`crate::auth_state`]).
-    pub(crate) remembering: std::sync::Arc<crate::auth_state::Remembering>,
-    /// A file's background checkpoints, which stop when the last clone of the store is gone.
-    #[expect(dead_code, reason = "held for its drop, which stops the checkpoints")]
-    pub(crate) checkpointer: Option<std::sync::Arc<crate::connect::Checkpointer>>,
-}
+pub(crate) use crate::writer::{Turn, Writer};
 
 /// A database transaction on either backend.
 #[derive(Debug)]
@@ -54,7 +30,7 @@ pub(crate) enum Tx {
 
 /// A SQLite transaction, run by hand on a pooled connection so that its `BEGIN` and its
 /// `COMMIT` travel with its first and last statements rather than each costing a round trip of
-/// its own. It holds the [`WriteGate`] until it ends, and the statements [`Tx::defer`]red since
+/// its own. It holds the [`crate::writer::WriteGate`] until it ends, and the statements [`Tx::defer`]red since
 /// its last round trip.
 ///
 /// A transaction dropped after it began without a commit or a rollback (an error returned
@@ -63,9 +39,9 @@ pub(crate) enum Tx {
 /// transaction half done, and no other writer of this process starts before it is undone.
 #[derive(Debug)]
 pub(crate) struct SqliteTx {
-    /// The connection, until the transaction ends or its drop hands it to the rollback.
-    conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The turn and its connection, until the transaction ends or its drop hands it to the
+    /// rollback.
+    turn: Option<Turn>,
     /// The `BEGIN` (or `BEGIN IMMEDIATE`) until it goes out, with the first statement.
     begin: Option<&'static str>,
     deferred: Deferred,
@@ -73,25 +49,38 @@ pub(crate) struct SqliteTx {
     ended: bool,
 }
 
+/// Rolls back what a transaction sent; when even that fails the connection is closed, which
+/// rolls back what it held.
+async fn undo(turn: &mut Turn) -> StoreResult<()> {
+    let undone = match turn.conn() {
+        Ok(conn) => sqlx::query("ROLLBACK")
+            .execute(&mut **conn)
+            .await
+            .map(drop)
+            .map_err(crate::StoreError::from),
+        Err(error) => Err(error),
+    };
+    if undone.is_err() {
+        turn.discard();
+    }
+    undone
+}
+
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if self.begin.is_some() || self.ended {
             return;
         }
-        let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else {
+        let Some(mut turn) = self.turn.take() else {
             return;
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        // Closing a connection rolls back what it left open.
-                        conn.close_on_drop();
-                    }
-                    drop(turn);
+                    let _ = undo(&mut turn).await;
                 });
             }
-            Err(_) => conn.close_on_drop(),
+            Err(_) => turn.discard(),
         }
     }
 }
@@ -192,30 +181,24 @@ macro_rules! on_pool {
 }
 
 impl Writer {
-    /// Every row a statement that writes returns, run by a caller that holds its turn at the
-    /// gate (`_turn` is the proof).
+    /// Every row a statement that writes returns, run in `turn`.
     pub(crate) async fn fetch_all_in_turn<O: AnyRow>(
         &self,
-        _turn: &tokio::sync::MutexGuard<'_, ()>,
+        turn: &mut Turn,
         sql: impl SqlSafeStr,
         binds: Vec<Bind>,
     ) -> StoreResult<Vec<O>> {
         Ok(bind_all!(sqlx::query_as::<_, O>(sql), binds)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut **turn.conn()?)
             .await?)
     }
 }
 
 impl SqliteTx {
-    /// A transaction on `conn` that starts with `begin` (`BEGIN` or `BEGIN IMMEDIATE`), sent
+    /// A transaction in `turn` that starts with `begin` (`BEGIN` or `BEGIN IMMEDIATE`), sent
     /// with its first statement.
-    fn new(
-        conn: sqlx::pool::PoolConnection<Sqlite>,
-        turn: tokio::sync::OwnedMutexGuard<()>,
-        begin: &'static str,
-    ) -> Self {
+    fn new(turn: Turn, begin: &'static str) -> Self {
         SqliteTx {
-            conn: Some(conn),
             turn: Some(turn),
             begin: Some(begin),
             deferred: Deferred::default(),
@@ -225,9 +208,12 @@ impl SqliteTx {
 
     /// The transaction's connection; an error once it has ended.
     fn conn(&mut self) -> StoreResult<&mut sqlx::pool::PoolConnection<Sqlite>> {
-        self.conn.as_mut().ok_or_else(|| {
-            crate::StoreError::Missing("the connection of a transaction that ended".to_owned())
-        })
+        match self.turn.as_mut() {
+            Some(turn) => turn.conn(),
+            None => Err(crate::StoreError::Missing(
+                "the connection of a transaction that ended".to_owned(),
+            )),
+        }
     }
 
     /// `sql` with `binds`, preceded by what was deferred (the `BEGIN`, the writes since the
@@ -272,11 +258,10 @@ impl SqliteTx {
 
     async fn fetch_all<O: AnyRow>(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<Vec<O>> {
         let (sql, binds) = self.with_deferred(sql, binds);
-        Ok(
-            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
-                .fetch_all(&mut **self.conn()?)
-                .await?,
-        )
+        let rows = bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+            .fetch_all(&mut **self.conn()?)
+            .await?;
+        Ok(rows)
     }
 
     /// Two queries in one round trip (after what waits), each with its own rows: the rows are
@@ -326,11 +311,10 @@ impl SqliteTx {
         binds: Vec<Bind>,
     ) -> StoreResult<Option<O>> {
         let (sql, binds) = self.with_deferred(sql, binds);
-        Ok(
-            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
-                .fetch_optional(&mut **self.conn()?)
-                .await?,
-        )
+        let row = bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+            .fetch_optional(&mut **self.conn()?)
+            .await?;
+        Ok(row)
     }
 
     /// Runs one statement and counts the rows it changed: what waits (the `BEGIN`, deferred
@@ -340,10 +324,11 @@ impl SqliteTx {
     async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<u64> {
         self.flush().await?;
         let (sql, binds) = self.with_deferred(sql, binds);
-        Ok(bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+        let changed = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
             .execute(&mut **self.conn()?)
             .await?
-            .rows_affected())
+            .rows_affected();
+        Ok(changed)
     }
 
     /// Sends what was deferred and the `COMMIT` together. A transaction that never sent a
@@ -364,11 +349,11 @@ impl SqliteTx {
 
     /// Rolls back what was sent; what was deferred is never sent.
     async fn rollback(mut self) -> StoreResult<()> {
-        if self.begin.is_none() {
-            sqlx::query("ROLLBACK").execute(&mut **self.conn()?).await?;
-        }
         self.ended = true;
-        Ok(())
+        match (self.begin, self.turn.as_mut()) {
+            (None, Some(turn)) => undo(turn).await,
+            _ => Ok(()),
+        }
     }
 }
 
@@ -420,9 +405,9 @@ impl Pool {
     pub(crate) async fn execute(&self, sql: impl SqlSafeStr, binds: Vec<Bind>) -> StoreResult<u64> {
         Ok(match self {
             Pool::Sqlite(_, writer) => {
-                let _turn = writer.gate.lock().await;
+                let mut turn = writer.turn().await?;
                 bind_all!(sqlx::query(sql), binds)
-                    .execute(&writer.pool)
+                    .execute(&mut **turn.conn()?)
                     .await?
                     .rows_affected()
             }
@@ -441,9 +426,9 @@ impl Pool {
     ) -> StoreResult<Option<O>> {
         Ok(match self {
             Pool::Sqlite(_, writer) => {
-                let _turn = writer.gate.lock().await;
+                let mut turn = writer.turn().await?;
                 bind_all!(sqlx::query_as::<_, O>(sql), binds)
-                    .fetch_optional(&writer.pool)
+                    .fetch_optional(&mut **turn.conn()?)
                     .await?
             }
             Pool::Postgres(pool) => {
@@ -457,10 +442,7 @@ impl Pool {
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Pool::Sqlite(_, writer) => {
-                let turn = writer.gate.clone().lock_owned().await;
-                Tx::Sqlite(SqliteTx::new(writer.pool.acquire().await?, turn, "BEGIN"))
-            }
+            Pool::Sqlite(_, writer) => Tx::Sqlite(SqliteTx::new(writer.turn().await?, "BEGIN")),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -472,12 +454,7 @@ impl Pool {
     pub(crate) async fn begin_write(&self) -> StoreResult<Tx> {
         Ok(match self {
             Pool::Sqlite(_, writer) => {
-                let turn = writer.gate.clone().lock_owned().await;
-                Tx::Sqlite(SqliteTx::new(
-                    writer.pool.acquire().await?,
-                    turn,
-                    "BEGIN IMMEDIATE",
-                ))
+                Tx::Sqlite(SqliteTx::new(writer.turn().await?, "BEGIN IMMEDIATE"))
             }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })

@@ -45,6 +45,10 @@ pub enum StoreError {
     /// abandoned.
     #[error("the dataset's records could not all be prepared")]
     EncoderStopped,
+    /// Work given to the store's writer thread ([`crate::Store::writing`]) did not finish: it
+    /// panicked, or the store was closed under it.
+    #[error("a write did not finish")]
+    WriterStopped(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A pagination cursor was not one this store issued.
     #[error("invalid pagination cursor")]
     InvalidCursor,

@@ -39,6 +39,7 @@ mod schema_registry;
 mod statements;
 mod tables;
 mod transactions;
+mod writer;
 
 #[cfg(feature = "testing")]
 pub mod testing;

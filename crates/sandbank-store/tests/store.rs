@@ -2145,3 +2145,83 @@ async fn the_access_history_reads_back_newest_first_per_customer_and_app() {
     })
     .await;
 }
+
+/// Payment transactions made at once share commits on a SQLite file (the writer's group
+/// commit): every one whose commit returned `Ok` is there, readable from another connection at
+/// once; one rolled back, or failing inside the group (a second payment on a consent), leaves
+/// nothing and takes nothing of the others with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_payment_transactions_keep_exactly_what_committed() {
+    on_each_backend(|db| async move {
+        let example = examples::payments().remove(0);
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..24 {
+            let store = db.store.clone();
+            let mut payment = example.clone();
+            payment.payment_id = id(format!("pmt-group-{n}"));
+            payment.idempotency_key = format!("key-{n}");
+            // Four share a consent: one payment each at most.
+            payment.consent_id = id(if n % 6 == 5 {
+                "grant-shared".to_owned()
+            } else {
+                format!("grant-{n}")
+            });
+            let stored = sandbank_store::StoredPayment {
+                payment,
+                client_id: "client-group".to_owned(),
+                party_id: "party-group".to_owned(),
+                fingerprint: format!("body-{n}"),
+                due_at: None,
+                notify: false,
+            };
+            tasks.spawn(async move {
+                let mut tx = store.begin_payment_change().await.unwrap();
+                let inserted = tx.insert_payment(&stored).await;
+                let outcome = match (n % 8 == 3, inserted) {
+                    (true, _) => {
+                        tx.rollback().await.unwrap();
+                        "rolled back"
+                    }
+                    (false, Ok(true)) => match tx.commit().await {
+                        Ok(()) => {
+                            // Committed means readable elsewhere, now.
+                            let read = store.payment(&stored.payment.payment_id).await.unwrap();
+                            assert!(read.is_some(), "payment {n} committed but not readable");
+                            "committed"
+                        }
+                        Err(_) => "refused",
+                    },
+                    (false, _) => "refused",
+                };
+                (n, outcome)
+            });
+        }
+        let mut committed = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let (n, outcome) = done.unwrap();
+            let there = db
+                .store
+                .payment(&id(format!("pmt-group-{n}")))
+                .await
+                .unwrap()
+                .is_some();
+            assert_eq!(there, outcome == "committed", "payment {n}: {outcome}");
+            if outcome == "committed" {
+                committed.push(n);
+            }
+        }
+        committed.sort_unstable();
+        let shared: Vec<_> = committed.iter().filter(|n| *n % 6 == 5).collect();
+        assert_eq!(
+            shared.len(),
+            1,
+            "one payment on the shared consent: {committed:?}"
+        );
+        let others: Vec<usize> = (0..24).filter(|n| n % 8 != 3 && n % 6 != 5).collect();
+        assert!(
+            others.iter().all(|n| committed.contains(n)),
+            "every other payment committed: {committed:?}"
+        );
+    })
+    .await;
+}

@@ -25,7 +25,7 @@ use sandbank_fapi::jose::random_token;
 use sandbank_fapi::{AuthServer, Authorized};
 use sandbank_schemas::common::AccountIdentificationScheme;
 use sandbank_schemas::{
-    AccountId, AuthorizationDetail, Consent, Page, Payment, PaymentEvent, PaymentId,
+    AccountId, AuthorizationDetail, Consent, ConsentId, Page, Payment, PaymentEvent, PaymentId,
     PaymentRequest, PaymentStatus, Permission, Problem, ProblemError,
 };
 use sandbank_store::StoredPayment;
@@ -281,11 +281,74 @@ pub async fn create(
         None => AccountId::new(identification.as_str()).ok(),
         Some(found) => found.clone(),
     };
-    let parties: Vec<&AccountId> = consented
+    let parties: Vec<AccountId> = consented
         .debtor_account
         .iter()
         .chain(creditor.as_ref())
+        .cloned()
         .collect();
+    let order = Order {
+        client_id,
+        party_id: party_id.to_string(),
+        key,
+        consent_id: grant.consent_id.clone(),
+        consented: consented.clone(),
+        asked,
+        fingerprint,
+        identified,
+        parties,
+        internal,
+        notify: authorized
+            .client
+            .metadata
+            .payment_notification_uri
+            .is_some(),
+    };
+    // The transaction runs where the store writes quickest (a SQLite file's writer thread): it
+    // holds the write lock from its first statement to its commit.
+    let store = server.store.clone();
+    store.writing(make(server, order)).await?
+}
+
+/// What `POST /payments` makes a payment of, checked and read before the transaction.
+struct Order {
+    client_id: String,
+    party_id: String,
+    key: String,
+    consent_id: ConsentId,
+    consented: PaymentRequest,
+    asked: PaymentRequest,
+    /// The request as the store keeps it, to tell a retry from another body under its key.
+    fingerprint: String,
+    /// The creditor found by its identification: `None` for an internal account id.
+    identified: Option<Option<AccountId>>,
+    /// The accounts the payment moves money between: the debtor, and the creditor when it
+    /// banks here.
+    parties: Vec<AccountId>,
+    internal: bool,
+    notify: bool,
+}
+
+/// The payment `order` asks for, made, accepted and settled as far as the scenario allows in
+/// one transaction; or the payment a retry of it made.
+async fn make(server: AuthServer, order: Order) -> Result<Response, ApiError> {
+    let instance = "/payments";
+    let Order {
+        client_id,
+        party_id,
+        key,
+        consent_id,
+        consented,
+        asked,
+        fingerprint,
+        identified,
+        parties,
+        internal,
+        notify,
+    } = order;
+    let consented = &consented;
+    let identification = &consented.creditor_account.identification;
+    let parties: Vec<&AccountId> = parties.iter().collect();
     // Two attempts: on PostgreSQL a retry racing this one may insert first; the second round
     // then finds its payment.
     for _ in 0..2 {
@@ -296,7 +359,7 @@ pub async fn create(
             tx.identified_before(identification, account.clone());
         }
         let clashes = tx
-            .clashes_holding(&client_id, &key, grant.consent_id.as_str(), &parties)
+            .clashes_holding(&client_id, &key, consent_id.as_str(), &parties)
             .await?;
         if let Some(existing) = clashes.by_key {
             tx.rollback().await?;
@@ -337,7 +400,7 @@ pub async fn create(
                 payment_id,
                 status: PaymentStatus::Pending,
                 status_reason: None,
-                consent_id: grant.consent_id.clone(),
+                consent_id: consent_id.clone(),
                 idempotency_key: key.clone(),
                 instructed_amount: consented.instructed_amount,
                 creditor_name: consented.creditor_name.clone(),
@@ -354,11 +417,7 @@ pub async fn create(
             party_id: party_id.to_string(),
             fingerprint: fingerprint.clone(),
             due_at: None,
-            notify: authorized
-                .client
-                .metadata
-                .payment_notification_uri
-                .is_some(),
+            notify,
         };
         // Everything was read with the clashes: from here on the writes go out together.
         if !tx.insert_payment(&stored).await? {
