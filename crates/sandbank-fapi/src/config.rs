@@ -74,6 +74,8 @@ pub struct AsConfig {
     pub record_access: bool,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
+    /// How often expired state is deleted ([`crate::purge`]).
+    pub purge_interval: std::time::Duration,
     /// The password every sandbox customer logs in with.
     pub sandbox_password: String,
 }
@@ -91,6 +93,7 @@ impl AsConfig {
             sign_responses: true,
             record_access: true,
             lifetimes: Lifetimes::default(),
+            purge_interval: std::time::Duration::from_secs(60),
             sandbox_password: sandbox_password.into(),
         }
     }

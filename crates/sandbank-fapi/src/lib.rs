@@ -34,6 +34,7 @@ pub mod par;
 pub mod payments;
 pub mod ping;
 pub mod pkce;
+pub mod purge;
 pub mod rar;
 pub mod request_object;
 pub mod revocation;

@@ -76,6 +76,8 @@ pub struct AuthServer {
     pub access_log: AccessLog,
     /// Wakes the payment-notification worker ([`crate::notifications`]).
     pub notifier: crate::notifications::Notifier,
+    /// Deletes expired state in the background ([`crate::purge`]).
+    pub purge: crate::purge::Purge,
 }
 
 /// The first signing keys of a database that has none, being made on a blocking thread while
@@ -176,6 +178,7 @@ impl AuthServer {
         } else {
             AccessLog::off()
         };
+        let purge = crate::purge::Purge::start(store.clone(), clock.clone(), config.purge_interval);
         let server = AuthServer {
             config: Arc::new(config),
             access_log,
@@ -183,6 +186,7 @@ impl AuthServer {
             clock,
             keys: Arc::new(KeySet::new(keys)),
             notifier: crate::notifications::Notifier::default(),
+            purge,
         };
         crate::notifications::start(server.clone());
         Ok(server)
