@@ -71,9 +71,15 @@ mod tests {
         let auth = store.auth_state();
         let real = clock.read().real;
         let value = json!({"n": 1});
-        auth.put("par", "expired", &value, real - Ago::hours(2), real - Ago::hours(1))
-            .await
-            .unwrap();
+        auth.put(
+            "par",
+            "expired",
+            &value,
+            real - Ago::hours(2),
+            real - Ago::hours(1),
+        )
+        .await
+        .unwrap();
         auth.put("par", "live", &value, real, real + Ago::hours(1))
             .await
             .unwrap();

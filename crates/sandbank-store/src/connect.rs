@@ -74,7 +74,8 @@ impl Store {
     }
 
     /// Runs `work`, a future that writes through this store, where writes are quickest: on a
-    /// SQLite file, on the store's writer thread (see [`WriterThread`]); elsewhere, here.
+    /// SQLite file, on the store's writer thread (a Tokio runtime of its own, where the task
+    /// holding the write lock waits behind nothing else); elsewhere, here.
     /// `work` goes on to its end even if the caller stops waiting.
     pub async fn writing<F>(&self, work: F) -> StoreResult<F::Output>
     where
