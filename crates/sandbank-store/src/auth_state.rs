@@ -233,12 +233,7 @@ async fn write_remembered(writer: Writer) {
                     std::mem::take(&mut waiting.calls)
                 };
                 unfinished.finished = true;
-                let mut error = Some(error);
-                for call in calls {
-                    let _ = call
-                        .answer
-                        .send(Err(error.take().unwrap_or_else(abandoned)));
-                }
+                answer_failed(calls, error);
                 return;
             }
         };
@@ -259,16 +254,19 @@ async fn write_remembered(writer: Writer) {
                     let _ = call.answer.send(Ok(fresh));
                 }
             }
-            Err(error) => {
-                // The first caller gets the error itself, the others that it failed.
-                let mut error = Some(error);
-                for call in calls {
-                    let _ = call
-                        .answer
-                        .send(Err(error.take().unwrap_or_else(abandoned)));
-                }
-            }
+            Err(error) => answer_failed(calls, error),
         }
+    }
+}
+
+/// Tells each of `calls` that its write failed: the first gets `error` itself, the others
+/// that it failed.
+fn answer_failed(calls: Vec<Remember>, error: StoreError) {
+    let mut error = Some(error);
+    for call in calls {
+        let _ = call
+            .answer
+            .send(Err(error.take().unwrap_or_else(abandoned)));
     }
 }
 

@@ -103,10 +103,8 @@ impl Store {
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(readers, writer) => {
-                // The connection the gate keeps goes back to the pool, which waits for it.
-                if let Ok(mut turn) = writer.turn().await {
-                    turn.release();
-                }
+                // The pool waits for the connection the gate keeps.
+                writer.release_connection().await;
                 writer.pool.close().await;
                 readers.close().await;
             }
@@ -128,7 +126,8 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
     // since its last transaction, so under writes every read paid a munmap of the whole file
     // (and the TLB shootdowns it sends the other core) — a tenth of the CPU of the payments
     // benchmark, more than the page reads the map saved.
-    let (readers, writer) = if is_in_memory(url) {
+    let in_memory = is_in_memory(url);
+    let (readers, writer) = if in_memory {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -164,7 +163,7 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
             .map_err(StoreError::Connect)?;
         (readers, writer)
     };
-    let checkpointer = (!is_in_memory(url)).then(|| Checkpointer::start(readers.clone()));
+    let checkpointer = (!in_memory).then(|| Checkpointer::start(readers.clone()));
     SQLITE_MIGRATIONS
         .run(&writer)
         .await
@@ -175,10 +174,10 @@ async fn connect_sqlite(url: &str) -> StoreResult<Store> {
             Writer {
                 pool: writer,
                 gate: Default::default(),
-                keep: !is_in_memory(url),
+                keep: !in_memory,
                 remembering: Default::default(),
                 checkpointer: checkpointer.map(std::sync::Arc::new),
-                thread: match is_in_memory(url) {
+                thread: match in_memory {
                     true => None,
                     false => Some(std::sync::Arc::new(WriterThread::start()?)),
                 },

@@ -258,10 +258,11 @@ impl SqliteTx {
 
     async fn fetch_all<O: AnyRow>(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<Vec<O>> {
         let (sql, binds) = self.with_deferred(sql, binds);
-        let rows = bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
-            .fetch_all(&mut **self.conn()?)
-            .await?;
-        Ok(rows)
+        Ok(
+            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+                .fetch_all(&mut **self.conn()?)
+                .await?,
+        )
     }
 
     /// Two queries in one round trip (after what waits), each with its own rows: the rows are
@@ -311,10 +312,11 @@ impl SqliteTx {
         binds: Vec<Bind>,
     ) -> StoreResult<Option<O>> {
         let (sql, binds) = self.with_deferred(sql, binds);
-        let row = bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
-            .fetch_optional(&mut **self.conn()?)
-            .await?;
-        Ok(row)
+        Ok(
+            bind_all!(sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(sql)), binds)
+                .fetch_optional(&mut **self.conn()?)
+                .await?,
+        )
     }
 
     /// Runs one statement and counts the rows it changed: what waits (the `BEGIN`, deferred
@@ -324,11 +326,10 @@ impl SqliteTx {
     async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> StoreResult<u64> {
         self.flush().await?;
         let (sql, binds) = self.with_deferred(sql, binds);
-        let changed = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+        Ok(bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
             .execute(&mut **self.conn()?)
             .await?
-            .rows_affected();
-        Ok(changed)
+            .rows_affected())
     }
 
     /// Sends what was deferred and the `COMMIT` together. A transaction that never sent a

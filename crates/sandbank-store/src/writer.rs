@@ -63,6 +63,12 @@ impl Writer {
             keep: self.keep,
         })
     }
+
+    /// Gives the connection the gate keeps back to the pool (closing the store), after the
+    /// turn in progress, if any.
+    pub(crate) async fn release_connection(&self) {
+        self.gate.lock().await.conn.take();
+    }
 }
 
 /// A writer's turn at the [`WriteGate`], with the writer's connection.
@@ -79,11 +85,6 @@ impl Turn {
         self.guard.conn.as_mut().ok_or_else(|| {
             StoreError::Missing("the writer's connection, closed after an error".to_owned())
         })
-    }
-
-    /// Gives the connection back to the pool (closing the store).
-    pub(crate) fn release(&mut self) {
-        self.guard.conn.take();
     }
 
     /// Closes the connection rather than keeping it: it may hold a transaction that could not

@@ -2146,9 +2146,9 @@ async fn the_access_history_reads_back_newest_first_per_customer_and_app() {
     .await;
 }
 
-/// Payment transactions made at once share commits on a SQLite file (the writer's group
-/// commit): every one whose commit returned `Ok` is there, readable from another connection at
-/// once; one rolled back, or failing inside the group (a second payment on a consent), leaves
+/// Payment transactions made at once, queued at a SQLite file's gate on the connection it
+/// keeps: every one whose commit returned `Ok` is there, readable from another connection at
+/// once; one rolled back, or failing at its commit (a second payment on a consent), leaves
 /// nothing and takes nothing of the others with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_payment_transactions_keep_exactly_what_committed() {
