@@ -16,7 +16,7 @@
 // failure's message), and with --server-pid the server's CPU time (utime+stime from
 // /proc/PID/stat, every thread) spent during the measured flows, per flow, in ms.
 import * as client from 'openid-client'
-import { readFileSync } from 'node:fs'
+import { percentile, processCpuMs } from './measure.mjs'
 import { parseArgs } from 'node:util'
 
 const { values: opts, positionals } = parseArgs({
@@ -44,17 +44,7 @@ const serverPid = opts['server-pid']
 const redirectUri = 'http://127.0.0.1:9/callback'
 const insecure = issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}
 
-// Clock ticks per second for /proc/PID/stat; 100 on every Linux this runs on (USER_HZ).
-const CLK_TCK = 100
-function serverCpuMs() {
-  if (!serverPid) return undefined
-  const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8')
-  // Fields after the command name (which may hold spaces) start at state (field 3).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return ((utime + stime) * 1000) / CLK_TCK
-}
+const serverCpuMs = () => processCpuMs(serverPid)
 
 const { privateKey, publicKey } = await crypto.subtle.generateKey(
   { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
@@ -180,12 +170,6 @@ async function run(total, measured) {
   return { latencies, failures, firstError, seconds, cpuMs: cpuAfter === undefined ? undefined : cpuAfter - cpuBefore }
 }
 
-function percentile(sorted, p) {
-  if (!sorted.length) return null
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  return Math.round(sorted[Math.max(0, i)] * 100) / 100
-}
-
 if (warmup > 0) {
   const w = await run(warmup, false)
   if (w.failures === warmup) {
@@ -206,8 +190,8 @@ console.log(JSON.stringify({
   failures: result.failures,
   seconds: Math.round(result.seconds * 1000) / 1000,
   flowsPerSecond: Math.round((ok / result.seconds) * 10) / 10,
-  p50Ms: percentile(sorted, 50),
-  p99Ms: percentile(sorted, 99),
+  p50Ms: percentile(sorted, 50, 2),
+  p99Ms: percentile(sorted, 99, 2),
   browserRequestsPerFlow: Math.round((browserRequests / flows) * 100) / 100,
   ...(result.cpuMs === undefined ? {} : {
     serverCpuMs: result.cpuMs,

@@ -5,7 +5,7 @@
 // Prints one JSON line: requests/s, p50/p99 latency in ms, non-2xx answers and errors, and with
 // --server-pid the server's CPU time per request (utime+stime from /proc/PID/stat) in ms.
 import { Agent, request } from 'node:http'
-import { readFileSync } from 'node:fs'
+import { percentile, processCpuMs } from './measure.mjs'
 import { parseArgs } from 'node:util'
 
 const { values: opts, positionals } = parseArgs({
@@ -25,13 +25,7 @@ const url = new URL(positionals[0])
 const connections = Number(opts.connections)
 const agent = new Agent({ keepAlive: true, maxSockets: connections })
 
-function serverCpuMs() {
-  const pid = opts['server-pid']
-  if (!pid) return undefined
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // USER_HZ = 100
-}
+const serverCpuMs = () => processCpuMs(opts['server-pid'])
 
 function get() {
   return new Promise((resolve, reject) => {
@@ -71,12 +65,6 @@ async function run(total) {
   return { latencies, non2xx, errors, seconds, cpuMs: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore }
 }
 
-function percentile(sorted, p) {
-  if (!sorted.length) return null
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  return Math.round(sorted[Math.max(0, i)] * 1000) / 1000
-}
-
 await run(Number(opts.warmup))
 const requests = Number(opts.requests)
 const result = await run(requests)
@@ -90,8 +78,8 @@ console.log(JSON.stringify({
   errors: result.errors,
   seconds: Math.round(result.seconds * 1000) / 1000,
   requestsPerSecond: Math.round(sorted.length / result.seconds),
-  p50Ms: percentile(sorted, 50),
-  p99Ms: percentile(sorted, 99),
+  p50Ms: percentile(sorted, 50, 3),
+  p99Ms: percentile(sorted, 99, 3),
   ...(result.cpuMs === undefined ? {} : {
     serverCpuMs: result.cpuMs,
     serverCpuMsPerRequest: Math.round((result.cpuMs / requests) * 10000) / 10000,
